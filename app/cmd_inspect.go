@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/identity"
+	"github.com/proof-of-training/pot/verifier/model"
+)
+
+func init() {
+	register(command{name: "inspect", summary: "show a model file's architecture, quantization and hashes", run: cmdInspect})
+}
+
+// inspection is `pot inspect --json` output.
+type inspection struct {
+	Path     string             `json:"path"`
+	Config   *model.Config      `json:"config,omitempty"`
+	ModelErr string             `json:"model_error,omitempty"`
+	Identity *identity.Identity `json:"identity"`
+}
+
+func cmdInspect(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("inspect", stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	tensors := fs.Bool("tensors", false, "hash and list every tensor")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: pot inspect FILE [--json] [--tensors]", errUsage)
+	}
+	f, err := gguf.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bar := newProgressBar(stderr, "hashing")
+	id, err := identity.Compute(f, identity.Options{PerTensor: *tensors, Progress: func(done, total int64) {
+		bar.update(done, total, "B")
+	}})
+	if err != nil {
+		return err
+	}
+	out := inspection{Path: pos[0], Identity: id}
+	if m, err := model.New(f); err == nil {
+		out.Config = &m.Config
+	} else {
+		out.ModelErr = err.Error()
+	}
+	if !*tensors {
+		out.Identity.Tensors = nil
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	printInspection(stdout, &out)
+	return nil
+}
+
+func printInspection(w io.Writer, in *inspection) {
+	id := in.Identity
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "file\t%s (%d bytes, GGUF v%d)\n", in.Path, id.FileSize, id.GGUFVersion)
+	fmt.Fprintf(tw, "architecture\t%s\n", id.Architecture)
+	if c := in.Config; c != nil {
+		fmt.Fprintf(tw, "hyper-parameters\tembd %d, layers %d, heads %d/%d (kv), head dim %d, ff %d, vocab %d, context %d, rope base %g\n",
+			c.Embed, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.FFN, c.Vocab, c.ContextLength, c.RopeBase)
+	} else {
+		fmt.Fprintf(tw, "model\tnot runnable: %s\n", in.ModelErr)
+	}
+	fmt.Fprintf(tw, "tensors\t%d, %d bytes, %.1fM parameters\n", id.TensorCount, id.TensorBytes, float64(id.Params)/1e6)
+	for _, t := range slices.Sorted(maps.Keys(id.Quant)) {
+		q := id.Quant[t]
+		fmt.Fprintf(tw, "  %s\t%d tensors, %d bytes\n", t, q.Tensors, q.Bytes)
+	}
+	fmt.Fprintf(tw, "sha256 file\t%s\n", id.FileSHA256)
+	fmt.Fprintf(tw, "sha256 tensor data\t%s\n", id.DataSHA256)
+	fmt.Fprintf(tw, "sha256 tokenizer\t%s\n", id.TokenizerSHA256)
+	tmpl := id.ChatTemplateSHA256
+	if tmpl == "" {
+		tmpl = "(no chat template)"
+	}
+	fmt.Fprintf(tw, "sha256 chat template\t%s\n", tmpl)
+	fmt.Fprintf(tw, "sha256 metadata\t%s\n", id.MetadataSHA256)
+	for _, t := range id.Tensors {
+		fmt.Fprintf(tw, "  %s\t%s %v %s\n", t.Name, t.Type, t.Dims, t.SHA256)
+	}
+	tw.Flush()
+}

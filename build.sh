@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds bin/pot for this machine. CGO is off: PoT is pure Go (plus Go
+# assembly) on every platform, so the same command cross-builds for macOS:
+#   GOOS=darwin GOARCH=arm64 ./build.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+export CGO_ENABLED=0
+out=bin/pot
+if [ "${GOOS:-$(go env GOOS)}" != "$(go env GOHOSTOS)" ] || [ "${GOARCH:-$(go env GOARCH)}" != "$(go env GOHOSTARCH)" ]; then
+  out="bin/pot-${GOOS:-$(go env GOOS)}-${GOARCH:-$(go env GOARCH)}"
+fi
+go build -trimpath -o "$out" ./app
+echo "built $out"

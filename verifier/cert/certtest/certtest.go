@@ -1,0 +1,182 @@
+// Package certtest builds realistic signed certificates for the tests of
+// packages that read them (cert, report, the pot command). The behavioural
+// test is replayed with verifier/stats exactly as a run records it; the
+// challenge derivation is a stand-in (SHA-256 of a label, the seed and the
+// index) with a matching Rederive. Not for production use: keys are
+// generated per call and nothing here is secret.
+package certtest
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/stats"
+)
+
+// Params are small but realistic test parameters (the "quick" preset with a
+// lower n_min so fixtures stay short).
+var Params = cert.Params{Alpha: 0.05, Gamma: 0.2, Delta: 0.5, K: 4, TopK: 8, NMin: 5, NMax: 60}
+
+// Seed is the revealed challenge seed of every fixture.
+var Seed = []byte("0123456789abcdef0123456789abcdef")
+
+// TranscriptName is the transcript file name fixtures are sealed with.
+const TranscriptName = "run.transcript.jsonl"
+
+// Digest is the stand-in challenge digest: SHA-256("test-challenge" ||
+// seed || uint64be(i)).
+func Digest(seed []byte, i int) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("test-challenge"))
+	h.Write(seed)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(i))
+	h.Write(b[:])
+	var d [32]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// Rederive is the cert.Options.Rederive matching Digest.
+func Rederive(_ *cert.Statement, seed []byte, i int) ([32]byte, error) { return Digest(seed, i), nil }
+
+// Checks are typical checks of a non-identical candidate that goes on to the
+// behavioural test.
+func Checks() []cert.Check {
+	return []cert.Check{
+		{Name: "structure", Result: cert.Pass, Detail: "GGUF v3, 57 tensors"},
+		{Name: "file-hash", Result: cert.Differs, Detail: "sha256 differs from the reference"},
+		{Name: "metadata", Result: cert.Pass, Detail: "llama, 6 layers, tokenizer sha256 matches"},
+	}
+}
+
+// Fixture is a signed certificate with everything needed to verify it.
+type Fixture struct {
+	Key        *cert.Key
+	Statement  *cert.Statement
+	Records    []cert.Record
+	Envelope   []byte
+	Transcript []byte
+	Model      []byte // the candidate file's bytes
+}
+
+// Options returns verification options that accept the fixture.
+func (f *Fixture) Options() cert.Options {
+	return cert.Options{Trusted: []ed25519.PublicKey{f.Key.Public()}, Transcript: f.Transcript, Rederive: Rederive}
+}
+
+// Run replays scores under p as a verification run would and returns the
+// transcript records (stopping at the first verdict) and the result. It
+// fails the test if the scores reach no verdict.
+func Run(tb testing.TB, scores []float64, p cert.Params, seed []byte) ([]cert.Record, cert.Result) {
+	tb.Helper()
+	rp, err := stats.Replay(scores, p.StatsParams())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	recs := make([]cert.Record, rp.N)
+	for i := range recs {
+		d := Digest(seed, i)
+		s := rp.Steps[i]
+		recs[i] = cert.Record{I: i, Digest: hex.EncodeToString(d[:]), Score: scores[i], Mean: s.Mean, Lower: s.Lower, Upper: s.Upper}
+		for j := 0; j < p.K; j++ {
+			tok := 100 + 17*i + j
+			cand := tok
+			if scores[i] > 0.5 && j == 0 {
+				cand++
+			}
+			recs[i].Positions = append(recs[i].Positions, cert.Position{Pos: 3 + 5*j, Ref: tok, Cand: cand, Distance: scores[i] / 2})
+		}
+	}
+	v := map[stats.Verdict]cert.Verdict{stats.Same: cert.Same, stats.Different: cert.Different, stats.Undecided: cert.Undecided}[rp.Verdict]
+	if v == "" {
+		tb.Fatalf("certtest: scores reach no verdict: %s", rp.Reason)
+	}
+	last := rp.Steps[len(rp.Steps)-1]
+	return recs, cert.Result{Verdict: v, Reason: rp.Reason, N: rp.N, Mean: last.Mean, Lower: rp.Lower, Upper: rp.Upper}
+}
+
+// Statement returns a statement for a run over model (the candidate file's
+// bytes) with the given parameters, seed, result and checks, against a
+// fingerprint reference. Transcript fields are left for cert.Seal.
+func Statement(model []byte, p cert.Params, seed []byte, res cert.Result, checks []cert.Check) *cert.Statement {
+	md := sha256.Sum256(model)
+	ref := sha256.Sum256([]byte("reference model"))
+	fp := sha256.Sum256([]byte("reference fingerprint"))
+	creator := sha256.Sum256([]byte("fingerprint creator key"))
+	c := commit(seed)
+	start := time.Date(2026, 3, 14, 1, 59, 26, 535897932, time.UTC)
+	return &cert.Statement{
+		Type:          cert.StatementType,
+		Subject:       []cert.Subject{{Name: "candidate-Q4_K_M.gguf", Digest: cert.Digest{SHA256: hex.EncodeToString(md[:])}}},
+		PredicateType: cert.PredicateType,
+		Predicate: cert.Predicate{
+			Verifier: cert.VerifierInfo{Name: "pot", Version: "0.1.0-test", Backend: "cpu", Host: "linux/amd64"},
+			Reference: cert.Reference{
+				Kind: cert.RefFingerprint, Name: "reference.potfp",
+				Digest:      cert.Digest{SHA256: hex.EncodeToString(ref[:])},
+				Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: hex.EncodeToString(fp[:])}, Creator: hex.EncodeToString(creator[:])},
+			},
+			Checks:     checks,
+			Params:     p,
+			Seed:       cert.Seed{Commitment: hex.EncodeToString(c[:]), Revealed: hex.EncodeToString(seed)},
+			Derivation: []byte(`{"scheme":"test-challenge"}`),
+			Result:     res,
+			StartedAt:  start,
+			FinishedAt: start.Add(93 * time.Second),
+		},
+	}
+}
+
+// New builds a certificate over scores with Params, Seed and Checks, signed
+// by a fresh key (or key, if non-nil).
+func New(tb testing.TB, scores []float64, key *cert.Key) *Fixture {
+	tb.Helper()
+	if key == nil {
+		var err error
+		if key, err = cert.GenerateKey(nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	model := make([]byte, 300)
+	for i := range model {
+		model[i] = byte(i * 7)
+	}
+	recs, res := Run(tb, scores, Params, Seed)
+	st := Statement(model, Params, Seed, res, Checks())
+	env, tr, err := cert.Seal(st, recs, TranscriptName, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Fixture{Key: key, Statement: st, Records: recs, Envelope: env, Transcript: tr, Model: model}
+}
+
+// SameScores returns n scores that reach SAME: mostly zeros, a few small
+// distances and a rare full one.
+func SameScores(n int) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		switch {
+		case i%23 == 7:
+			xs[i] = 1
+		case i%5 == 2:
+			xs[i] = 0.05
+		}
+	}
+	return xs
+}
+
+// ConstScores returns n copies of x (1 reaches DIFFERENT; 0.35 UNDECIDED
+// under Params).
+func ConstScores(n int, x float64) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = x
+	}
+	return xs
+}

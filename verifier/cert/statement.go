@@ -1,0 +1,416 @@
+package cert
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Identifiers fixed by the specs this package follows.
+const (
+	// StatementType is the in-toto Statement v1 _type.
+	StatementType = "https://in-toto.io/Statement/v1"
+	// PayloadType is the DSSE payloadType of an in-toto statement.
+	PayloadType = "application/vnd.in-toto+json"
+	// PredicateType names and versions the PoT certificate predicate. A
+	// change that old verifiers would misread gets a new version.
+	PredicateType = "https://github.com/proof-of-training/pot/certificate/v1"
+)
+
+// Statement is an in-toto Statement v1 carrying a PoT [Predicate]. Its
+// subject is the candidate model file.
+type Statement struct {
+	Type          string    `json:"_type"`         // StatementType
+	Subject       []Subject `json:"subject"`       // exactly one: the candidate file
+	PredicateType string    `json:"predicateType"` // PredicateType
+	Predicate     Predicate `json:"predicate"`
+}
+
+// Subject is an in-toto ResourceDescriptor reduced to what PoT uses.
+type Subject struct {
+	Name   string `json:"name"` // file name, without directories
+	Digest Digest `json:"digest"`
+}
+
+// Digest is an in-toto DigestSet with the one algorithm PoT uses.
+type Digest struct {
+	SHA256 string `json:"sha256"` // 64 lower-case hex digits
+}
+
+// Predicate records one verification run: who ran it, against what, every
+// check, the parameters and outcome of the behavioural test, and the
+// transcript that lets anyone replay it.
+type Predicate struct {
+	Verifier  VerifierInfo `json:"verifier"`
+	Reference Reference    `json:"reference"`
+	Checks    []Check      `json:"checks"` // in the order they ran
+	Params    Params       `json:"params"`
+	Seed      Seed         `json:"seed"`
+	// Derivation holds the inputs, besides the seed, that the challenge
+	// source needs to re-derive each challenge (compact JSON written by the
+	// verifier; opaque here and handed to Options.Rederive). Empty when no
+	// behavioural test ran.
+	Derivation json.RawMessage `json:"derivation,omitempty"`
+	Result     Result          `json:"result"`
+	Transcript TranscriptRef   `json:"transcript"`
+	StartedAt  time.Time       `json:"startedAt"`  // UTC
+	FinishedAt time.Time       `json:"finishedAt"` // UTC, not before StartedAt
+}
+
+// VerifierInfo names the software and machine that ran the verification.
+type VerifierInfo struct {
+	Name    string `json:"name"`    // "pot"
+	Version string `json:"version"` // software version
+	Backend string `json:"backend"` // inference backend, e.g. "cpu", "metal"
+	Host    string `json:"host"`    // host description, e.g. "linux/amd64"
+}
+
+// Reference kinds.
+const (
+	RefModel       = "model"       // a reference model file
+	RefFingerprint = "fingerprint" // a signed reference fingerprint
+)
+
+// Reference is what the candidate was compared with.
+type Reference struct {
+	Kind   string `json:"kind"`   // RefModel or RefFingerprint
+	Name   string `json:"name"`   // file name of the reference model or fingerprint
+	Digest Digest `json:"digest"` // SHA-256 of the reference model file
+	// Fingerprint is set exactly when Kind is RefFingerprint.
+	Fingerprint *FingerprintRef `json:"fingerprint,omitempty"`
+}
+
+// FingerprintRef identifies the fingerprint file a run used.
+type FingerprintRef struct {
+	Digest  Digest `json:"digest"`  // SHA-256 of the fingerprint file
+	Creator string `json:"creator"` // key id of the key that signed it
+}
+
+// CheckResult is the outcome of one check.
+type CheckResult string
+
+// Check results.
+const (
+	// Pass: the property holds (e.g. file hashes equal).
+	Pass CheckResult = "pass"
+	// Differs: the candidate differs from the reference here, which is not
+	// decisive and sends the run on to the next layer (e.g. file hashes
+	// differ, so the run goes on to the tensors and the behavioural test).
+	Differs CheckResult = "differs"
+	// Fail: the property fails and that decides DIFFERENT (e.g. another
+	// architecture or tokenizer). A certificate with a failed check must
+	// have the verdict DIFFERENT.
+	Fail CheckResult = "fail"
+	// Skip: not applicable or not reached.
+	Skip CheckResult = "skip"
+)
+
+// Check is one named check and its result, e.g. {"file-hash", "differs",
+// "sha256 differs from the reference"}.
+type Check struct {
+	Name   string      `json:"name"`
+	Result CheckResult `json:"result"`
+	Detail string      `json:"detail,omitempty"`
+}
+
+// Params are the behavioural test's parameters (see verifier/stats).
+type Params struct {
+	Alpha float64 `json:"alpha"` // error probability of the decision, in (0,1)
+	Gamma float64 `json:"gamma"` // SAME when the mean score is surely below γ
+	Delta float64 `json:"delta"` // DIFFERENT when surely above δ; γ < δ
+	K     int     `json:"k"`     // scored positions per challenge
+	TopK  int     `json:"topK"`  // reference probabilities kept per position
+	NMin  int     `json:"nMin"`  // no decision before NMin challenges
+	NMax  int     `json:"nMax"`  // UNDECIDED after NMax challenges
+}
+
+// Seed is the challenge seed: its commitment (fixed before the run) and the
+// seed itself, revealed in the certificate so anyone can re-derive the
+// challenges.
+type Seed struct {
+	Commitment string `json:"commitment"` // hex challenge.Commit(seed)
+	Revealed   string `json:"revealed"`   // hex seed
+}
+
+// Verdict is the certificate's answer (DESIGN.md §1).
+type Verdict string
+
+// Verdicts.
+const (
+	Identical Verdict = "IDENTICAL" // byte-identical tensor data and metadata
+	Same      Verdict = "SAME"      // behaviourally indistinguishable: μ < γ
+	Different Verdict = "DIFFERENT" // μ > δ, or a check failed
+	Undecided Verdict = "UNDECIDED" // budget exhausted
+)
+
+// Result is the outcome: the verdict, why, and the confidence interval for
+// the mean challenge score after N challenges.
+type Result struct {
+	Verdict Verdict `json:"verdict"`
+	Reason  string  `json:"reason"`
+	N       int     `json:"n"`     // challenges scored = transcript records
+	Mean    float64 `json:"mean"`  // mean score; 0 when N is 0
+	Lower   float64 `json:"lower"` // confidence sequence at N; [0,1] when N is 0
+	Upper   float64 `json:"upper"`
+}
+
+// TranscriptRef binds the transcript file to the statement.
+type TranscriptRef struct {
+	Name       string `json:"name"`       // file name, stored beside the certificate
+	Digest     Digest `json:"digest"`     // SHA-256 of the whole file
+	MerkleRoot string `json:"merkleRoot"` // hex RFC 9162 root over the records
+	Records    int    `json:"records"`    // = Result.N
+}
+
+// Limits on what a statement may hold; far above what a run produces.
+const (
+	maxNameLen   = 1024
+	maxTextLen   = 4096
+	maxChecks    = 256
+	maxSeedBytes = 64
+	minSeedBytes = 16
+)
+
+// Validate checks st against the schema; the error matches ErrSchema and
+// names the field.
+func (st *Statement) Validate() error {
+	if st.Type != StatementType {
+		return errorf(ErrSchema, "_type %q, want %q", clip(st.Type), StatementType)
+	}
+	if st.PredicateType != PredicateType {
+		return errorf(ErrSchema, "predicateType %q, want %q", clip(st.PredicateType), PredicateType)
+	}
+	if len(st.Subject) != 1 {
+		return errorf(ErrSchema, "subject: %d entries, want 1", len(st.Subject))
+	}
+	if err := checkFileName("subject[0].name", st.Subject[0].Name); err != nil {
+		return err
+	}
+	if err := checkDigest("subject[0].digest.sha256", st.Subject[0].Digest.SHA256); err != nil {
+		return err
+	}
+	p := &st.Predicate
+	for _, f := range []struct{ name, v string }{
+		{"verifier.name", p.Verifier.Name}, {"verifier.version", p.Verifier.Version},
+		{"verifier.backend", p.Verifier.Backend}, {"verifier.host", p.Verifier.Host},
+	} {
+		if err := checkText("predicate."+f.name, f.v, maxNameLen, false); err != nil {
+			return err
+		}
+	}
+	if err := p.Reference.validate(); err != nil {
+		return err
+	}
+	if err := validateChecks(p.Checks); err != nil {
+		return err
+	}
+	if err := p.Params.Validate(); err != nil {
+		return err
+	}
+	if err := checkHex("predicate.seed.commitment", p.Seed.Commitment, 32, 32); err != nil {
+		return err
+	}
+	if err := checkHex("predicate.seed.revealed", p.Seed.Revealed, minSeedBytes, maxSeedBytes); err != nil {
+		return err
+	}
+	if err := p.Result.validate(p.Params); err != nil {
+		return err
+	}
+	if err := p.Transcript.validate(p.Result.N); err != nil {
+		return err
+	}
+	return validateTimes(p.StartedAt, p.FinishedAt)
+}
+
+func (r *Reference) validate() error {
+	switch r.Kind {
+	case RefModel:
+		if r.Fingerprint != nil {
+			return errorf(ErrSchema, "predicate.reference.fingerprint set for kind %q", r.Kind)
+		}
+	case RefFingerprint:
+		if r.Fingerprint == nil {
+			return errorf(ErrSchema, "predicate.reference.fingerprint missing for kind %q", r.Kind)
+		}
+		if err := checkDigest("predicate.reference.fingerprint.digest.sha256", r.Fingerprint.Digest.SHA256); err != nil {
+			return err
+		}
+		if err := checkHex("predicate.reference.fingerprint.creator", r.Fingerprint.Creator, 32, 32); err != nil {
+			return err
+		}
+	default:
+		return errorf(ErrSchema, "predicate.reference.kind %q, want %q or %q", clip(r.Kind), RefModel, RefFingerprint)
+	}
+	if err := checkFileName("predicate.reference.name", r.Name); err != nil {
+		return err
+	}
+	return checkDigest("predicate.reference.digest.sha256", r.Digest.SHA256)
+}
+
+func validateChecks(cs []Check) error {
+	if len(cs) > maxChecks {
+		return errorf(ErrSchema, "predicate.checks: %d entries, at most %d", len(cs), maxChecks)
+	}
+	seen := make(map[string]bool, len(cs))
+	for i, c := range cs {
+		if err := checkText(fieldIdx("predicate.checks", i, "name"), c.Name, maxNameLen, false); err != nil {
+			return err
+		}
+		if seen[c.Name] {
+			return errorf(ErrSchema, "predicate.checks[%d].name %q repeated", i, clip(c.Name))
+		}
+		seen[c.Name] = true
+		switch c.Result {
+		case Pass, Differs, Fail, Skip:
+		default:
+			return errorf(ErrSchema, "predicate.checks[%d].result %q, want pass, differs, fail or skip", i, clip(string(c.Result)))
+		}
+		if err := checkText(fieldIdx("predicate.checks", i, "detail"), c.Detail, maxTextLen, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks the parameters' ranges; the error matches ErrSchema.
+func (p Params) Validate() error {
+	switch {
+	case !(p.Alpha > 0 && p.Alpha < 1):
+		return errorf(ErrSchema, "predicate.params.alpha %v not in (0,1)", p.Alpha)
+	case !(p.Gamma >= 0 && p.Gamma < p.Delta && p.Delta <= 1):
+		return errorf(ErrSchema, "predicate.params: need 0 ≤ gamma < delta ≤ 1, have gamma %v delta %v", p.Gamma, p.Delta)
+	case p.K < 1 || p.K > MaxPositions:
+		return errorf(ErrSchema, "predicate.params.k %d not in [1,%d]", p.K, MaxPositions)
+	case p.TopK < 1 || p.TopK > 1<<20:
+		return errorf(ErrSchema, "predicate.params.topK %d not in [1,%d]", p.TopK, 1<<20)
+	case p.NMin < 1 || p.NMin > p.NMax || p.NMax > MaxRecords:
+		return errorf(ErrSchema, "predicate.params: need 1 ≤ nMin ≤ nMax ≤ %d, have nMin %d nMax %d", MaxRecords, p.NMin, p.NMax)
+	}
+	if err := p.StatsParams().Validate(); err != nil {
+		return errorf(ErrSchema, "predicate.params: %v", err)
+	}
+	return nil
+}
+
+func (r *Result) validate(p Params) error {
+	switch r.Verdict {
+	case Identical, Same, Different, Undecided:
+	default:
+		return errorf(ErrSchema, "predicate.result.verdict %q, want IDENTICAL, SAME, DIFFERENT or UNDECIDED", clip(string(r.Verdict)))
+	}
+	if err := checkText("predicate.result.reason", r.Reason, maxTextLen, false); err != nil {
+		return err
+	}
+	if r.N < 0 || r.N > p.NMax {
+		return errorf(ErrSchema, "predicate.result.n %d not in [0,nMax=%d]", r.N, p.NMax)
+	}
+	if !unit(r.Mean) || !unit(r.Lower) || !unit(r.Upper) || r.Lower > r.Upper {
+		return errorf(ErrSchema, "predicate.result: need 0 ≤ lower ≤ upper ≤ 1 and mean in [0,1], have mean %v lower %v upper %v", r.Mean, r.Lower, r.Upper)
+	}
+	return nil
+}
+
+func (t *TranscriptRef) validate(n int) error {
+	if err := checkFileName("predicate.transcript.name", t.Name); err != nil {
+		return err
+	}
+	if err := checkDigest("predicate.transcript.digest.sha256", t.Digest.SHA256); err != nil {
+		return err
+	}
+	if err := checkHex("predicate.transcript.merkleRoot", t.MerkleRoot, 32, 32); err != nil {
+		return err
+	}
+	if t.Records != n {
+		return errorf(ErrSchema, "predicate.transcript.records %d differs from predicate.result.n %d", t.Records, n)
+	}
+	return nil
+}
+
+func validateTimes(start, end time.Time) error {
+	for _, f := range []struct {
+		name string
+		t    time.Time
+	}{{"startedAt", start}, {"finishedAt", end}} {
+		if f.t.IsZero() || f.t.Location() != time.UTC || f.t.Year() < 2000 || f.t.Year() > 9999 {
+			return errorf(ErrSchema, "predicate.%s %v: want a UTC time after 2000", f.name, f.t)
+		}
+	}
+	if end.Before(start) {
+		return errorf(ErrSchema, "predicate.finishedAt %v before startedAt %v", end, start)
+	}
+	return nil
+}
+
+// unit reports whether x is in [0,1] (false for NaN).
+func unit(x float64) bool { return x >= 0 && x <= 1 }
+
+func checkDigest(field, s string) error { return checkHex(field, s, 32, 32) }
+
+// checkHex checks s is lower-case hex of min..max bytes.
+func checkHex(field, s string, minBytes, maxBytes int) error {
+	if len(s)%2 != 0 || len(s) < 2*minBytes || len(s) > 2*maxBytes {
+		return errorf(ErrSchema, "%s: %d hex digits, want %d..%d", field, len(s), 2*minBytes, 2*maxBytes)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return errorf(ErrSchema, "%s: %q is not lower-case hex", field, clip(s))
+		}
+	}
+	return nil
+}
+
+// checkText checks s is valid UTF-8 without control characters, at most max
+// bytes, and non-empty unless empty is allowed.
+func checkText(field, s string, max int, empty bool) error {
+	if s == "" && !empty {
+		return errorf(ErrSchema, "%s is empty", field)
+	}
+	if len(s) > max {
+		return errorf(ErrSchema, "%s: %d bytes, at most %d", field, len(s), max)
+	}
+	if !utf8.ValidString(s) {
+		return errorf(ErrSchema, "%s: invalid UTF-8", field)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return errorf(ErrSchema, "%s: control character %U", field, r)
+		}
+	}
+	return nil
+}
+
+// checkFileName checks s is a plain file name: no directories, not "." or
+// "..", so joining it to a directory stays inside that directory.
+func checkFileName(field, s string) error {
+	if err := checkText(field, s, maxNameLen, false); err != nil {
+		return err
+	}
+	if s == "." || s == ".." || strings.ContainsAny(s, `/\`) || filepath.Base(s) != s {
+		return errorf(ErrSchema, "%s %q is not a plain file name", field, clip(s))
+	}
+	return nil
+}
+
+func fieldIdx(list string, i int, field string) string {
+	return list + "[" + strconv.Itoa(i) + "]." + field
+}
+
+// clip shortens a hostile string for an error message.
+func clip(s string) string {
+	const max = 80
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}
+
+// decodeHex decodes a string checkHex accepted.
+func decodeHex(s string) []byte {
+	b, _ := hex.DecodeString(s)
+	return b
+}

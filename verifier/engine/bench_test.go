@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchScore scores batch random sequences of seq tokens at their last
+// scored positions, top-16, and reports prefill tokens/s.
+func benchScore(b *testing.B, file string, opt Options, batch, seq, scored int) {
+	s := openSession(b, file, opt)
+	rng := rand.New(rand.NewPCG(1, 2))
+	reqs := make([]Request, batch)
+	for i := range reqs {
+		toks := make([]int32, seq)
+		for j := range toks {
+			toks[j] = int32(rng.IntN(s.Config().Vocab))
+		}
+		pos := make([]int, scored)
+		for j := range pos {
+			pos[j] = seq - scored + j
+		}
+		reqs[i] = Request{Tokens: toks, Positions: pos}
+	}
+	if _, err := s.Score(reqs, 16); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Score(reqs, 16); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch*seq)/b.Elapsed().Seconds(), "tok/s")
+}
+
+func BenchmarkStories(b *testing.B) {
+	benchScore(b, "stories260K.gguf", Options{}, 8, 256, 32)
+}
+
+func BenchmarkStoriesStreaming(b *testing.B) {
+	benchScore(b, "stories260K.gguf", Options{Streaming: StreamOn}, 8, 256, 32)
+}
+
+func BenchmarkQwen2TinyQ4K(b *testing.B) {
+	benchScore(b, "qwen2-tiny-Q4_K.gguf", Options{}, 8, 128, 16)
+}
+
+func BenchmarkQwen2TinyQ8(b *testing.B) {
+	benchScore(b, "qwen2-tiny-Q8_0.gguf", Options{}, 8, 128, 16)
+}
+
+func BenchmarkQwen2TinyF32(b *testing.B) {
+	benchScore(b, "qwen2-tiny-F32.gguf", Options{}, 8, 128, 16)
+}

@@ -1,0 +1,321 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/proof-of-training/pot/verifier/matmul"
+	"github.com/proof-of-training/pot/verifier/model"
+	"github.com/proof-of-training/pot/verifier/quant"
+)
+
+// CPU is the pure-Go Backend. Matrix products go to package matmul (weights
+// stay quantized; activations are quantized to the weight's vec_dot type as
+// llama.cpp's CPU backend does). The other operations are written here in
+// plain Go with a fixed reduction order per output element, and every
+// element is computed by exactly one goroutine, so the results do not
+// depend on the thread count.
+//
+// Products are wrapped in explicit float32 conversions (float32(a*b)) where
+// they feed an addition: the Go spec then forbids fusing them into an FMA,
+// so amd64 and arm64 round identically.
+type CPU struct {
+	threads int
+	pool    *matmul.Pool
+	act     matmul.Activations // x converted once for weights sharing it
+
+	mu      sync.Mutex  // guards scratch growth
+	scratch [][]float32 // per-worker attention scores, grown on demand
+}
+
+// NewCPU returns a CPU backend using threads goroutines (≤ 0: one per CPU).
+func NewCPU(threads int) *CPU {
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	return &CPU{threads: threads, pool: matmul.NewPool(threads), scratch: make([][]float32, threads)}
+}
+
+// Name returns "cpu".
+func (c *CPU) Name() string { return "cpu" }
+
+// Threads returns the number of worker goroutines.
+func (c *CPU) Threads() int { return c.threads }
+
+// Alloc returns make([]float32, n).
+func (c *CPU) Alloc(n int) []float32 { return make([]float32, n) }
+
+// Sync is a no-op: every CPU operation has finished when it returns.
+func (c *CPU) Sync() error { return nil }
+
+// Close releases the matmul worker pool.
+func (c *CPU) Close() error {
+	c.pool.Close()
+	return nil
+}
+
+// cpuWeight is a matmul.Matrix over the memory-mapped tensor bytes.
+type cpuWeight struct {
+	m          matmul.Matrix
+	rows, cols int
+}
+
+func (w *cpuWeight) Rows() int { return w.rows }
+func (w *cpuWeight) Cols() int { return w.cols }
+
+// NewWeight wraps t's bytes (no copy).
+func (c *CPU) NewWeight(t *model.Tensor) (Weight, error) {
+	m, err := matmul.NewMatrix(t.Type, t.Rows, t.Cols, t.Data)
+	if err != nil {
+		return nil, fmt.Errorf("engine: tensor %q: %w", t.Name(), err)
+	}
+	return &cpuWeight{m: m, rows: t.Rows, cols: t.Cols}, nil
+}
+
+// MatMul multiplies each weight by the n rows of x. Weights with the same
+// vec_dot type (Q, K and V; gate and up) share one conversion of x.
+func (c *CPU) MatMul(x []float32, n int, ws []Weight, ys [][]float32) {
+	if len(ws) == 1 {
+		cw := ws[0].(*cpuWeight)
+		matmul.MatMul(ys[0][:n*cw.rows], cw.m, x[:n*cw.cols], n, c.pool)
+		return
+	}
+	var vt quant.Type
+	for j, w := range ws {
+		cw := w.(*cpuWeight)
+		if t, _ := matmul.VecDotType(cw.m.Type); j == 0 || t != vt {
+			c.act.Quantize(x[:n*cw.cols], n, cw.cols, cw.m.Type, c.pool)
+			vt = t
+		}
+		matmul.MatMulQ(ys[j][:n*cw.rows], cw.m, &c.act, c.pool)
+	}
+}
+
+// parallel calls fn(lo, hi) on contiguous parts of [0, n) from up to
+// c.threads goroutines. Which goroutine runs a part never changes a result:
+// parts are disjoint and each element's computation is self-contained.
+func (c *CPU) parallel(n int, fn func(lo, hi int)) {
+	t := min(c.threads, n)
+	if t <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range t {
+		lo, hi := i*n/t, (i+1)*n/t
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// RMSNorm follows ggml_compute_forward_rms_norm_f32 then ggml_mul: the
+// squares are float32 products summed in float64 in index order, mean =
+// float32(sum/dim), scale = 1/sqrtf(mean + eps) in float32 (a float64 square
+// root rounded to float32 is the correctly rounded sqrtf), y = (x·scale)·w.
+func (c *CPU) RMSNorm(y, x, w []float32, n int, eps float32) {
+	dim := len(w)
+	c.parallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi, yi := x[i*dim:(i+1)*dim], y[i*dim:(i+1)*dim]
+			var sum float64
+			for _, v := range xi {
+				sum += float64(v * v)
+			}
+			mean := float32(sum / float64(dim))
+			scale := 1 / float32(math.Sqrt(float64(mean+eps)))
+			for j, v := range xi {
+				yi[j] = float32(v*scale) * w[j]
+			}
+		}
+	})
+}
+
+// AddRow adds b to each of the n rows of x.
+func (c *CPU) AddRow(x, b []float32, n int) {
+	dim := len(b)
+	for i := range n {
+		xi := x[i*dim : (i+1)*dim]
+		for j, v := range b {
+			xi[j] += v
+		}
+	}
+}
+
+// Add sets x += y.
+func (c *CPU) Add(x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range y {
+		x[i] += v
+	}
+}
+
+// SwiGLU sets g = silu(g)·u with silu(z) = z/(1+expf(−z)) as ggml_silu_f32.
+func (c *CPU) SwiGLU(g, u []float32) {
+	u = u[:len(g)]
+	c.parallel(len(g), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			z := g[i]
+			s := z / (1 + float32(math.Exp(float64(-z))))
+			g[i] = s * u[i]
+		}
+	})
+}
+
+// maxRopeDim bounds Rope.Dim so the per-row cos/sin cache fits on the stack;
+// the engine rejects models with wider heads.
+const maxRopeDim = 1024
+
+// Rope follows ggml's rope_f32 (ggml-cpu ops.cpp) with ext_factor 0 and
+// attn_factor 1: θ starts at the position (as float32) and is multiplied by
+// theta_scale = powf(base, −2/n_rot) after each pair, in float32, exactly as
+// ggml_rope_cache_init iterates; each pair's angle is freq_scale·θ/factor.
+func (c *CPU) Rope(q, k []float32, pos []int32, qHeads, kHeads int, r *Rope) {
+	hd, dim := r.HeadDim, r.Dim
+	thetaScale := float32(math.Pow(float64(r.Base), float64(float32(-2)/float32(dim))))
+	qw, kw := qHeads*hd, kHeads*hd
+	c.parallel(len(pos), func(lo, hi int) {
+		var cache [maxRopeDim]float32 // cos, sin per pair
+		for i := lo; i < hi; i++ {
+			theta := float32(pos[i])
+			for i0 := 0; i0 < dim; i0 += 2 {
+				t := theta
+				if r.FreqFactors != nil {
+					t /= r.FreqFactors[i0/2]
+				}
+				t *= r.FreqScale
+				cache[i0] = float32(math.Cos(float64(t)))
+				cache[i0+1] = float32(math.Sin(float64(t)))
+				theta *= thetaScale
+			}
+			for h := range qHeads {
+				rotate(q[i*qw+h*hd:][:hd], cache[:dim], r.Style)
+			}
+			for h := range kHeads {
+				rotate(k[i*kw+h*hd:][:hd], cache[:dim], r.Style)
+			}
+		}
+	})
+}
+
+// rotate applies one row's cos/sin cache to a head: NORM pairs (2i, 2i+1),
+// NEOX pairs (i, i+dim/2). Elements past dim are left as they are.
+func rotate(x, cache []float32, style model.RopeStyle) {
+	dim := len(cache)
+	for i0 := 0; i0 < dim; i0 += 2 {
+		cos, sin := cache[i0], cache[i0+1]
+		a, b := i0, i0+1
+		if style == model.RopeNeox {
+			a, b = i0/2, i0/2+dim/2
+		}
+		x0, x1 := x[a], x[b]
+		x[a] = float32(x0*cos) - float32(x1*sin)
+		x[b] = float32(x0*sin) + float32(x1*cos)
+	}
+}
+
+// Attention computes causal softmax attention per (sequence, head), the way
+// ggml's soft_max_ext and mul_mat do it with an F32 KV cache: scores
+// s_j = (q·k_j)·scale for j ≤ i, p_j = expf(s_j − max)·(1/Σ) with Σ
+// accumulated in float64, out = Σ_j p_j·v_j in ascending j. Units of work
+// are (sequence, head) pairs handed out dynamically; each unit is computed
+// by one goroutine in a fixed order.
+func (c *CPU) Attention(out, q, k, v []float32, spans []Span, a *AttnShape) {
+	hd, group := a.HeadDim, a.Heads/a.KVHeads
+	qw, kw := a.Heads*hd, a.KVHeads*hd
+	maxLen := 0
+	for _, s := range spans {
+		maxLen = max(maxLen, s.Len)
+	}
+	units := len(spans) * a.Heads
+	var next atomic.Int64
+	work := func(worker int) {
+		scores := c.scores(worker, maxLen)
+		for {
+			u := int(next.Add(1) - 1)
+			if u >= units {
+				return
+			}
+			s, h := spans[u/a.Heads], u%a.Heads
+			kh := h / group
+			for i := range s.Len {
+				qi := q[(s.Start+i)*qw+h*hd:][:hd]
+				sc := scores[:i+1]
+				m := float32(math.Inf(-1))
+				for j := range sc {
+					x := dot(qi, k[(s.Start+j)*kw+kh*hd:][:hd]) * a.Scale
+					sc[j] = x
+					m = max(m, x)
+				}
+				var sum float64
+				for j, x := range sc {
+					e := float32(math.Exp(float64(x - m)))
+					sc[j] = e
+					sum += float64(e)
+				}
+				inv := float32(1 / sum)
+				o := out[(s.Start+i)*qw+h*hd:][:hd]
+				clear(o)
+				for j, e := range sc {
+					axpy(o, v[(s.Start+j)*kw+kh*hd:][:hd], e*inv)
+				}
+			}
+		}
+	}
+	t := min(c.threads, units)
+	var wg sync.WaitGroup
+	for w := 1; w < t; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(w)
+		}()
+	}
+	work(0)
+	wg.Wait()
+}
+
+// scores returns worker's scratch of at least n floats.
+func (c *CPU) scores(worker, n int) []float32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.scratch[worker]) < n {
+		c.scratch[worker] = make([]float32, n)
+	}
+	return c.scratch[worker]
+}
+
+// dot returns Σ a[i]·b[i] with four interleaved float32 partial sums
+// (i mod 4) added as (s0+s1)+(s2+s3), then the tail.
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += float32(a[i] * b[i])
+		s1 += float32(a[i+1] * b[i+1])
+		s2 += float32(a[i+2] * b[i+2])
+		s3 += float32(a[i+3] * b[i+3])
+	}
+	s := (s0 + s1) + (s2 + s3)
+	for ; i < len(a); i++ {
+		s += float32(a[i] * b[i])
+	}
+	return s
+}
+
+// axpy sets y += alpha·x.
+func axpy(y, x []float32, alpha float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		y[i] += float32(alpha * v)
+	}
+}

@@ -1,0 +1,470 @@
+// Package engine runs llama and qwen2 models (package model) in teacher-forced
+// mode: given token sequences, it returns next-token log-probabilities at the
+// positions asked for, all positions of a sequence in one prefill pass and
+// several sequences batched so the heavy work is matrix × matrix.
+//
+// The forward pass (forward.go) is written once against a small Backend
+// interface; the pure-Go CPU backend (cpu.go, matrix products in package
+// matmul) lives here, and a Metal backend lives in package metalbridge,
+// which this package never imports. Weights stay quantized and memory-mapped.
+// Layer streaming (Options.Streaming) pushes all sequences through one layer
+// at a time, prefetching the next layer and releasing the previous one, so a
+// model larger than memory can still be scored.
+//
+// Determinism: on the CPU backend every output is bitwise identical for any
+// thread count, any grouping of requests into batches and with or without
+// streaming: each row is computed alone in a fixed order (tests check it).
+// Log-softmax is computed in float64.
+//
+// Left out: sampling and incremental decoding (verification only needs
+// prefill), KV caches across calls, F16 KV (llama.cpp's default; the
+// references use F32 KV, and so do we), YaRN.
+//
+// Security stance: token ids, positions and lengths from callers are checked
+// (ErrBadInput) before any buffer is sized by them; the model was validated
+// by packages gguf and model. A model whose weights yield NaN or infinite
+// logits gets an error, never a number.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/model"
+)
+
+// ErrBadInput marks an invalid request: an empty or too long sequence, a
+// token id outside the vocabulary, a position outside its sequence.
+var ErrBadInput = errors.New("engine: invalid input")
+
+// Streaming selects layer streaming.
+type Streaming int
+
+const (
+	// StreamAuto streams when the model file is larger than the memory budget.
+	StreamAuto Streaming = iota
+	// StreamOff keeps the whole model mapped and walks each batch through all layers.
+	StreamOff
+	// StreamOn always streams.
+	StreamOn
+)
+
+// String returns "auto", "off" or "on".
+func (s Streaming) String() string {
+	switch s {
+	case StreamOff:
+		return "off"
+	case StreamOn:
+		return "on"
+	}
+	return "auto"
+}
+
+// ParseStreaming parses "auto", "on" or "off".
+func ParseStreaming(s string) (Streaming, error) {
+	switch s {
+	case "auto", "":
+		return StreamAuto, nil
+	case "on":
+		return StreamOn, nil
+	case "off":
+		return StreamOff, nil
+	}
+	return 0, fmt.Errorf("engine: streaming %q: want auto, on or off", s)
+}
+
+// DefaultMaxBatchTokens is the default number of token rows per forward
+// batch: enough for matrix products to be compute-bound, small enough that
+// the activations of qwen2.5-0.5B stay under 20 MB.
+const DefaultMaxBatchTokens = 512
+
+// Options configures a Session. The zero value is usable.
+type Options struct {
+	// Threads for the CPU backend; ≤ 0 means one per CPU.
+	Threads int
+	// Streaming mode; StreamAuto compares the file size with MemoryBudget.
+	Streaming Streaming
+	// MemoryBudget in bytes for StreamAuto; 0 means 3/4 of physical memory
+	// (if that is unknown, auto never streams).
+	MemoryBudget int64
+	// MaxBatchTokens bounds the rows of one forward batch (a longer single
+	// sequence still runs, alone); ≤ 0 means DefaultMaxBatchTokens.
+	MaxBatchTokens int
+	// Backend to run on; nil means a new CPU backend with Threads threads,
+	// which the Session closes. A Backend passed in stays the caller's.
+	Backend Backend
+}
+
+// Session scores token sequences with one model. Its methods are safe for
+// concurrent use but run one at a time.
+type Session struct {
+	mu        sync.Mutex
+	m         *model.Model
+	cfg       model.Config
+	be        Backend
+	ownsBE    bool
+	w         *weights
+	st        state
+	rope      Rope
+	attn      AttnShape
+	streaming bool
+	maxBatch  int
+	threads   int
+}
+
+// Load prepares a session over f, which must stay open until Close.
+func Load(f *gguf.File, opt Options) (*Session, error) {
+	m, err := model.New(f)
+	if err != nil {
+		return nil, err
+	}
+	c := m.Config
+	if c.RopeDim > maxRopeDim {
+		return nil, fmt.Errorf("engine: %s: rope dimension %d > %d: %w", f.Path, c.RopeDim, maxRopeDim, model.ErrUnsupported)
+	}
+	s := &Session{m: m, cfg: c, be: opt.Backend, maxBatch: opt.MaxBatchTokens, threads: opt.Threads}
+	if s.threads <= 0 {
+		s.threads = runtime.NumCPU()
+	}
+	if s.maxBatch <= 0 {
+		s.maxBatch = DefaultMaxBatchTokens
+	}
+	if s.be == nil {
+		s.be, s.ownsBE = NewCPU(s.threads), true
+	}
+	s.rope = Rope{Style: c.RopeStyle, Dim: c.RopeDim, HeadDim: c.HeadDim, Base: c.RopeBase, FreqScale: c.RopeFreqScale}
+	if m.RopeFreqs != nil {
+		if s.rope.FreqFactors, err = m.RopeFreqs.Float32s(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	s.attn = AttnShape{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Scale: float32(1 / math.Sqrt(float64(c.HeadDim)))}
+	if s.w, err = newWeights(m, s.be); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("engine: %s: %w", f.Path, err)
+	}
+	switch opt.Streaming {
+	case StreamOn:
+		s.streaming = true
+	case StreamAuto:
+		budget := opt.MemoryBudget
+		if budget <= 0 {
+			budget = physicalMemory() / 4 * 3
+		}
+		s.streaming = budget > 0 && f.Size() > budget
+	}
+	return s, nil
+}
+
+// Close releases the backend if the session created it. The gguf.File stays
+// the caller's.
+func (s *Session) Close() error {
+	if s.ownsBE && s.be != nil {
+		err := s.be.Close()
+		s.be = nil
+		return err
+	}
+	return nil
+}
+
+// Config returns the model's hyper-parameters.
+func (s *Session) Config() model.Config { return s.cfg }
+
+// Model returns the model the session runs.
+func (s *Session) Model() *model.Model { return s.m }
+
+// Streaming reports whether the session streams layers.
+func (s *Session) Streaming() bool { return s.streaming }
+
+// Backend returns the backend's name.
+func (s *Session) Backend() string { return s.be.Name() }
+
+// Request is one sequence to score.
+type Request struct {
+	// Tokens fed to the model, tokens[0] at position 0.
+	Tokens []int32
+	// Positions i whose next-token distribution (after feeding
+	// Tokens[0..i]) is wanted; any order, repeats allowed.
+	Positions []int
+	// IDs, if not nil, has one list per position: the token ids whose
+	// log-probabilities are wanted there (Dist.IDLogProbs), e.g. a
+	// reference's top-k ids, so a candidate is scored on the same buckets.
+	IDs [][]int32
+	// Full asks for the whole log-softmax at every position (Dist.Full).
+	Full bool
+}
+
+// Dist is the next-token distribution at one scored position.
+type Dist struct {
+	// TopIDs are the topK most likely ids, by log-prob descending (ties:
+	// smaller id first), and TopLogProbs their log-probabilities.
+	TopIDs      []int32
+	TopLogProbs []float32
+	// TailLogProb is the log of the probability of every other id; -Inf if
+	// there is none (topK = vocabulary) or it underflows float64.
+	TailLogProb float32
+	// IDLogProbs are the log-probs of Request.IDs at this position, and
+	// IDTailLogProb the log of the mass of all ids not in that list (each
+	// id counted once). Both only when Request.IDs is set.
+	IDLogProbs    []float32
+	IDTailLogProb float32
+	// Full is the log-softmax over the whole vocabulary (Request.Full).
+	Full []float32
+}
+
+// Score returns, for each request and each of its positions (in the
+// request's order), the next-token distribution with the topK most likely
+// ids (0 ≤ topK ≤ vocabulary size).
+func (s *Session) Score(reqs []Request, topK int) ([][]Dist, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.validate(reqs, topK); err != nil {
+		return nil, err
+	}
+	out := make([][]Dist, len(reqs))
+	for r := range reqs {
+		out[r] = make([]Dist, len(reqs[r].Positions))
+	}
+	sink := func(sr scoredRow, logits []float32) error {
+		req := &reqs[sr.req]
+		var ids []int32
+		if req.IDs != nil {
+			ids = req.IDs[sr.idx]
+		}
+		d, err := logSoftmax(logits, topK, ids, req.IDs != nil, req.Full)
+		if err != nil {
+			return fmt.Errorf("engine: request %d position %d: %w", sr.req, req.Positions[sr.idx], err)
+		}
+		out[sr.req][sr.idx] = d
+		return nil
+	}
+	if err := s.run(s.plan(reqs), sink); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Logits returns the raw logits at every position of one sequence,
+// [len(tokens)][vocab] row-major, row i after feeding tokens[0..i] (the
+// layout of llama.cpp's logits with every position requested).
+func (s *Session) Logits(tokens []int32) ([]float32, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pos := make([]int, len(tokens))
+	for i := range pos {
+		pos[i] = i
+	}
+	reqs := []Request{{Tokens: tokens, Positions: pos}}
+	if err := s.validate(reqs, 0); err != nil {
+		return nil, err
+	}
+	V := s.cfg.Vocab
+	out := make([]float32, len(tokens)*V)
+	sink := func(sr scoredRow, logits []float32) error {
+		if err := checkFinite(logits); err != nil {
+			return fmt.Errorf("engine: position %d: %w", sr.idx, err)
+		}
+		copy(out[sr.idx*V:(sr.idx+1)*V], logits)
+		return nil
+	}
+	if err := s.run(s.plan(reqs), sink); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// validate checks every request against the model before anything is sized
+// by them.
+func (s *Session) validate(reqs []Request, topK int) error {
+	V := s.cfg.Vocab
+	if len(reqs) == 0 {
+		return fmt.Errorf("%w: no requests", ErrBadInput)
+	}
+	if topK < 0 || topK > V {
+		return fmt.Errorf("%w: topK %d outside [0, %d]", ErrBadInput, topK, V)
+	}
+	for r, req := range reqs {
+		n := len(req.Tokens)
+		switch {
+		case n == 0:
+			return fmt.Errorf("%w: request %d: no tokens", ErrBadInput, r)
+		case n > s.cfg.ContextLength:
+			return fmt.Errorf("%w: request %d: %d tokens exceed the context length %d", ErrBadInput, r, n, s.cfg.ContextLength)
+		case len(req.Positions) == 0:
+			return fmt.Errorf("%w: request %d: no positions to score", ErrBadInput, r)
+		case req.IDs != nil && len(req.IDs) != len(req.Positions):
+			return fmt.Errorf("%w: request %d: %d id lists for %d positions", ErrBadInput, r, len(req.IDs), len(req.Positions))
+		}
+		for i, t := range req.Tokens {
+			if t < 0 || int(t) >= V {
+				return fmt.Errorf("%w: request %d: token %d at index %d outside the vocabulary [0, %d)", ErrBadInput, r, t, i, V)
+			}
+		}
+		for _, p := range req.Positions {
+			if p < 0 || p >= n {
+				return fmt.Errorf("%w: request %d: position %d outside the sequence [0, %d)", ErrBadInput, r, p, n)
+			}
+		}
+		for i, ids := range req.IDs {
+			for _, t := range ids {
+				if t < 0 || int(t) >= V {
+					return fmt.Errorf("%w: request %d: id %d for position %d outside the vocabulary [0, %d)", ErrBadInput, r, t, req.Positions[i], V)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// plan groups consecutive requests into batches of at most maxBatch rows (a
+// longer request forms a batch of its own).
+func (s *Session) plan(reqs []Request) []*batch {
+	var plan []*batch
+	var b *batch
+	for r, req := range reqs {
+		n := len(req.Tokens)
+		if b == nil || b.rows+n > s.maxBatch {
+			b = &batch{}
+			plan = append(plan, b)
+		}
+		start := b.rows
+		b.reqs = append(b.reqs, r)
+		b.spans = append(b.spans, Span{Start: start, Len: n})
+		b.tokens = append(b.tokens, req.Tokens...)
+		for i := range n {
+			b.pos = append(b.pos, int32(i))
+		}
+		for idx, p := range req.Positions {
+			b.scored = append(b.scored, scoredRow{row: start + p, req: r, idx: idx})
+		}
+		b.rows += n
+	}
+	return plan
+}
+
+// run pushes every batch of the plan through the model and hands the logits
+// of the scored rows to sink.
+func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) error {
+	E, rows := s.cfg.Embed, 0
+	for _, b := range plan {
+		rows = max(rows, b.rows)
+	}
+	s.st.grow(&s.cfg, s.be, rows)
+	if s.streaming {
+		return s.runStreaming(plan, sink)
+	}
+	for _, b := range plan {
+		x := s.st.x[:b.rows*E]
+		if err := s.embed(b, x); err != nil {
+			return err
+		}
+		for l := range s.cfg.Layers {
+			s.layer(l, b, x)
+		}
+		if err := s.output(b, x, sink); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runStreaming pushes all batches through one layer at a time, keeping the
+// residual stream of every batch. While layer l computes, layer l+1 is read
+// ahead (WillNeed); after it, layer l's pages are dropped (DontNeed), so the
+// resident weights are about two layers. The arithmetic is exactly run's.
+// madvise failures are ignored: they are hints and change no result.
+func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) error) error {
+	E, f := s.cfg.Embed, s.m.File
+	total := 0
+	for _, b := range plan {
+		total += b.rows
+	}
+	xs := s.be.Alloc(total * E)
+	xOf := make([][]float32, len(plan))
+	off := 0
+	for i, b := range plan {
+		xOf[i] = xs[off : off+b.rows*E]
+		off += b.rows * E
+		if err := s.embed(b, xOf[i]); err != nil {
+			return err
+		}
+	}
+	if err := s.be.Sync(); err != nil {
+		return fmt.Errorf("engine: %s backend: %w", s.be.Name(), err)
+	}
+	f.DontNeed(s.m.TokenEmbd.Info)
+	advise := func(ts []*model.Tensor, willNeed bool) {
+		for _, t := range ts {
+			if willNeed {
+				f.WillNeed(t.Info)
+			} else {
+				f.DontNeed(t.Info)
+			}
+		}
+	}
+	head := []*model.Tensor{s.m.OutputNorm, s.m.Output}
+	advise(s.w.layers[0].tensors, true)
+	for l := range s.cfg.Layers {
+		if l+1 < s.cfg.Layers {
+			advise(s.w.layers[l+1].tensors, true)
+		} else {
+			advise(head, true)
+		}
+		for i, b := range plan {
+			s.layer(l, b, xOf[i])
+		}
+		if err := s.be.Sync(); err != nil {
+			return fmt.Errorf("engine: %s backend: %w", s.be.Name(), err)
+		}
+		advise(s.w.layers[l].tensors, false)
+	}
+	for i, b := range plan {
+		if err := s.output(b, xOf[i], sink); err != nil {
+			return err
+		}
+	}
+	advise(head, false)
+	return nil
+}
+
+// eachRow calls fn(i) for i in [0, n) from up to s.threads goroutines and
+// returns the error of the smallest failing i.
+func (s *Session) eachRow(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			errs[i] = fn(i)
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(s.threads, n) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+	return firstNonNil(errs)
+}
+
+func firstNonNil(errs []error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,238 @@
+package engine
+
+// The forward pass of llama and qwen2, read top to bottom: weights (views of
+// the memory-mapped model, prepared once), state (buffers allocated once per
+// batch capacity) and the three stages a batch goes through — embed, the
+// layers, and the output head at the scored rows only. The math is
+// /work/shared/notes/gguf-inference.md §2.4 (llama.cpp build_llama /
+// build_qwen2); each block below names it.
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/proof-of-training/pot/verifier/model"
+	"github.com/proof-of-training/pot/verifier/quant"
+)
+
+// ffnChunk is how many rows go through the feed-forward block at a time. It
+// bounds the two [rows][FFN] buffers (qwen2.5-0.5B: 2·256·4864·4 B = 10 MB)
+// while keeping each matrix product large enough to be compute-bound. Rows
+// are independent, so the chunking never changes a result.
+const ffnChunk = 256
+
+// outChunk is how many scored rows go through the output projection at a
+// time; it bounds the [rows][Vocab] logits buffer (151936·32·4 B = 19 MB).
+const outChunk = 32
+
+// layerWeights are one block's weights.
+type layerWeights struct {
+	attnNorm   []float32 // (E)
+	bq, bk, bv []float32 // (QDim), (KVDim), (KVDim); nil without biases
+	qkv        [3]Weight // Wq (QDim×E), Wk, Wv (KVDim×E)
+	wo         [1]Weight // (E×QDim)
+	ffnNorm    []float32 // (E)
+	gateUp     [2]Weight // Wgate, Wup (F×E)
+	down       [1]Weight // (E×F)
+	tensors    []*model.Tensor
+}
+
+// weights are the session's read-only views of the model.
+type weights struct {
+	tokenEmbd  *model.Tensor // (Vocab×E), rows dequantized per token
+	embRowSize int           // bytes per token_embd row
+	outputNorm []float32     // (E)
+	output     [1]Weight     // (Vocab×E); token_embd when tied
+	layers     []layerWeights
+}
+
+// newWeights wraps every matrix for the backend and converts the small F32
+// vectors (norms, biases) into backend buffers.
+func newWeights(m *model.Model, be Backend) (*weights, error) {
+	rowSize, err := quant.RowSize(m.TokenEmbd.Type, int64(m.Embed))
+	if err != nil {
+		return nil, err
+	}
+	w := &weights{tokenEmbd: m.TokenEmbd, embRowSize: int(rowSize)}
+	vec := func(t *model.Tensor) []float32 {
+		if t == nil || err != nil {
+			return nil
+		}
+		var f []float32
+		if f, err = t.Float32s(); err != nil {
+			return nil
+		}
+		b := be.Alloc(len(f))
+		copy(b, f)
+		return b
+	}
+	mat := func(t *model.Tensor) Weight {
+		if err != nil {
+			return nil
+		}
+		var wt Weight
+		wt, err = be.NewWeight(t)
+		return wt
+	}
+	w.outputNorm = vec(m.OutputNorm)
+	w.output[0] = mat(m.Output)
+	w.layers = make([]layerWeights, len(m.Layers))
+	for i := range m.Layers {
+		l, lw := &m.Layers[i], &w.layers[i]
+		lw.attnNorm, lw.ffnNorm = vec(l.AttnNorm), vec(l.FFNNorm)
+		lw.bq, lw.bk, lw.bv = vec(l.Bq), vec(l.Bk), vec(l.Bv)
+		lw.qkv = [3]Weight{mat(l.Wq), mat(l.Wk), mat(l.Wv)}
+		lw.wo[0] = mat(l.Wo)
+		lw.gateUp = [2]Weight{mat(l.Wgate), mat(l.Wup)}
+		lw.down[0] = mat(l.Wdown)
+		lw.tensors = l.Tensors()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// state holds the activations of one batch. Buffers are sized for cap rows
+// once (grow) and re-sliced per batch; nothing in the passes below allocates.
+type state struct {
+	cap    int
+	x      []float32    // (cap, E) residual stream (normal mode; streaming keeps one per batch)
+	h      []float32    // (cap, E) normed input of a sub-block
+	q      []float32    // (cap, QDim)
+	k, v   []float32    // (cap, KVDim)
+	att    []float32    // (cap, QDim) attention output
+	proj   []float32    // (cap, E) Wo·att, Wdown·ffn
+	gate   []float32    // (ffnChunk, F)
+	up     []float32    // (ffnChunk, F)
+	outH   []float32    // (outChunk, E) final hidden state of scored rows
+	logits []float32    // (outChunk, Vocab)
+	ys3    [3][]float32 // views handed to MatMul
+	ys2    [2][]float32
+	ys1    [1][]float32
+}
+
+// grow makes the state hold at least rows rows.
+func (st *state) grow(c *model.Config, be Backend, rows int) {
+	if rows <= st.cap {
+		return
+	}
+	E, Q, KV, F := c.Embed, c.QDim(), c.KVDim(), c.FFN
+	st.cap = rows
+	st.x = be.Alloc(rows * E)
+	st.h = be.Alloc(rows * E)
+	st.q = be.Alloc(rows * Q)
+	st.k = be.Alloc(rows * KV)
+	st.v = be.Alloc(rows * KV)
+	st.att = be.Alloc(rows * Q)
+	st.proj = be.Alloc(rows * E)
+	if st.gate == nil {
+		st.gate = be.Alloc(ffnChunk * F)
+		st.up = be.Alloc(ffnChunk * F)
+		st.outH = be.Alloc(outChunk * E)
+		st.logits = be.Alloc(outChunk * c.Vocab)
+	}
+}
+
+// batch is a group of sequences pushed through the model together: their
+// tokens are the rows of every matrix product.
+type batch struct {
+	reqs   []int   // index of each sequence in the caller's request list
+	spans  []Span  // rows of each sequence
+	tokens []int32 // (rows) token ids
+	pos    []int32 // (rows) position of each row within its sequence
+	rows   int
+	scored []scoredRow // rows whose next-token distribution is wanted
+}
+
+// scoredRow names one output: row of the batch, and where the result goes.
+type scoredRow struct {
+	row, req, idx int
+}
+
+// embed writes the token embeddings of b into x: x_i = token_embd[tok_i].
+func (s *Session) embed(b *batch, x []float32) error {
+	E, w := s.cfg.Embed, s.w
+	for i, tok := range b.tokens {
+		row := w.tokenEmbd.Data[int(tok)*w.embRowSize:][:w.embRowSize]
+		if err := quant.Dequantize(w.tokenEmbd.Type, row, x[i*E:(i+1)*E]); err != nil {
+			return fmt.Errorf("engine: token_embd row %d: %w", tok, err)
+		}
+	}
+	return nil
+}
+
+// layer pushes the n rows of x (batch b) through block l.
+func (s *Session) layer(l int, b *batch, x []float32) {
+	c, lw, st, be := &s.cfg, &s.w.layers[l], &s.st, s.be
+	n := b.rows
+	E, Q, KV, F := c.Embed, c.QDim(), c.KVDim(), c.FFN
+	h, q, k, v, att, proj := st.h[:n*E], st.q[:n*Q], st.k[:n*KV], st.v[:n*KV], st.att[:n*Q], st.proj[:n*E]
+
+	// Attention. h = rmsnorm(x)·attn_norm; q,k,v = W·h (+b); rope(q,k).
+	be.RMSNorm(h, x, lw.attnNorm, n, c.RMSEps)
+	st.ys3 = [3][]float32{q, k, v}
+	be.MatMul(h, n, lw.qkv[:], st.ys3[:])
+	if lw.bq != nil {
+		be.AddRow(q, lw.bq, n)
+		be.AddRow(k, lw.bk, n)
+		be.AddRow(v, lw.bv, n)
+	}
+	be.Rope(q, k, b.pos, c.Heads, c.KVHeads, &s.rope)
+
+	// Causal softmax(q·kᵀ/√d)·v per sequence and head (GQA); x += Wo·att.
+	be.Attention(att, q, k, v, b.spans, &s.attn)
+	st.ys1 = [1][]float32{proj}
+	be.MatMul(att, n, lw.wo[:], st.ys1[:])
+	be.Add(x, proj)
+
+	// Feed-forward, ffnChunk rows at a time. h = rmsnorm(x)·ffn_norm;
+	// x += Wdown·(silu(Wgate·h) ⊙ Wup·h).
+	be.RMSNorm(h, x, lw.ffnNorm, n, c.RMSEps)
+	for r0 := 0; r0 < n; r0 += ffnChunk {
+		m := min(ffnChunk, n-r0)
+		gate, up := st.gate[:m*F], st.up[:m*F]
+		st.ys2 = [2][]float32{gate, up}
+		be.MatMul(h[r0*E:], m, lw.gateUp[:], st.ys2[:])
+		be.SwiGLU(gate, up)
+		st.ys1 = [1][]float32{proj[r0*E : (r0+m)*E]}
+		be.MatMul(gate, m, lw.down[:], st.ys1[:])
+	}
+	be.Add(x, proj)
+}
+
+// output computes the logits at b's scored rows, outChunk at a time:
+// logits = W_out · (rmsnorm(x_row)·output_norm), and hands each row to sink
+// (possibly from several goroutines at once, never twice for a row).
+func (s *Session) output(b *batch, x []float32, sink func(sr scoredRow, logits []float32) error) error {
+	c, st, be := &s.cfg, &s.st, s.be
+	E, V := c.Embed, c.Vocab
+	for r0 := 0; r0 < len(b.scored); r0 += outChunk {
+		rows := b.scored[r0:min(r0+outChunk, len(b.scored))]
+		m := len(rows)
+		for i, sr := range rows {
+			copy(st.outH[i*E:(i+1)*E], x[sr.row*E:(sr.row+1)*E])
+		}
+		be.RMSNorm(st.outH[:m*E], st.outH[:m*E], s.w.outputNorm, m, c.RMSEps)
+		st.ys1 = [1][]float32{st.logits[:m*V]}
+		be.MatMul(st.outH, m, s.w.output[:], st.ys1[:])
+		if err := be.Sync(); err != nil {
+			return fmt.Errorf("engine: %s backend: %w", be.Name(), err)
+		}
+		if err := s.eachRow(m, func(i int) error { return sink(rows[i], st.logits[i*V:(i+1)*V]) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFinite returns an error if a logit is NaN or ±Inf (a broken model
+// file can produce them; the verifier must not turn them into numbers).
+func checkFinite(logits []float32) error {
+	for i, v := range logits {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("engine: logit of token %d is %v", i, v)
+		}
+	}
+	return nil
+}

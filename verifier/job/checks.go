@@ -1,0 +1,231 @@
+package job
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/identity"
+)
+
+// computeKeys are the hyper-parameters the forward pass reads (suffixes of
+// "<arch>."): a difference changes the computation, so it is structural.
+// Other non-cosmetic keys (context_length, file_type, …) are reported only.
+var computeKeys = []string{
+	".embedding_length", ".block_count", ".feed_forward_length", ".attention.head_count",
+	".attention.head_count_kv", ".attention.layer_norm_rms_epsilon", ".rope.freq_base",
+	".rope.dimension_count", ".rope.scaling.type", ".rope.scaling.factor", ".vocab_size",
+	".attention.key_length", ".attention.value_length", ".rope.freq_scale",
+}
+
+// structural is the outcome of the identity layers (hashes and metadata).
+type structural struct {
+	checks []cert.Check
+	// verdict is Identical or Different when these layers decide, "" when
+	// the run must go on.
+	verdict cert.Verdict
+	reason  string
+}
+
+func (s *structural) add(name string, r cert.CheckResult, detail string) {
+	s.checks = append(s.checks, cert.Check{Name: name, Result: r, Detail: detail})
+}
+
+func (s *structural) fail(name, detail string) {
+	s.add(name, cert.Fail, detail)
+	if s.verdict == "" {
+		s.verdict, s.reason = cert.Different, detail
+	}
+}
+
+// compareIdentity runs the hash and metadata layers on two identities
+// computed with per-tensor digests.
+func compareIdentity(cand, ref *identity.Identity) structural {
+	var s structural
+	if cand.FileSHA256 == ref.FileSHA256 {
+		s.add("file-hash", cert.Pass, "the files are byte-identical (sha256 "+ref.FileSHA256+")")
+	} else {
+		s.add("file-hash", cert.Differs, "the files differ")
+	}
+
+	if cand.Architecture != ref.Architecture {
+		s.fail("architecture", fmt.Sprintf("architecture %q, the reference is %q", cand.Architecture, ref.Architecture))
+	} else {
+		s.add("architecture", cert.Pass, cand.Architecture)
+	}
+
+	// Tensor names and shapes.
+	refT := tensorsByName(ref)
+	candT := tensorsByName(cand)
+	var missing, extra, reshaped []string
+	for n, rt := range refT {
+		ct, ok := candT[n]
+		switch {
+		case !ok:
+			missing = append(missing, n)
+		case !slices.Equal(ct.Dims, rt.Dims):
+			reshaped = append(reshaped, fmt.Sprintf("%s %v (reference %v)", n, ct.Dims, rt.Dims))
+		}
+	}
+	for n := range candT {
+		if _, ok := refT[n]; !ok {
+			extra = append(extra, n)
+		}
+	}
+	switch {
+	case len(missing)+len(extra)+len(reshaped) > 0:
+		sort.Strings(missing)
+		sort.Strings(extra)
+		sort.Strings(reshaped)
+		s.fail("shapes", fmt.Sprintf("tensors differ: missing %s; extra %s; reshaped %s",
+			list(missing), list(extra), list(reshaped)))
+	default:
+		s.add("shapes", cert.Pass, fmt.Sprintf("%d tensors with the reference's names and shapes", len(refT)))
+	}
+
+	if cand.TokenizerSHA256 != ref.TokenizerSHA256 {
+		s.fail("tokenizer", "the tokenizer differs from the reference's ("+diffKeys(cand, ref, "tokenizer.ggml.")+")")
+	} else {
+		s.add("tokenizer", cert.Pass, "tokenizer sha256 "+ref.TokenizerSHA256)
+	}
+	if cand.ChatTemplateSHA256 != ref.ChatTemplateSHA256 {
+		s.fail("chat-template", fmt.Sprintf("the chat template differs from the reference's (%s, reference %s)",
+			orAbsent(cand.ChatTemplateSHA256), orAbsent(ref.ChatTemplateSHA256)))
+	} else {
+		s.add("chat-template", cert.Pass, "chat template "+orAbsent(ref.ChatTemplateSHA256))
+	}
+
+	// Hyper-parameters and other metadata.
+	var hyper, other, cosmetic []string
+	for _, k := range changedKeys(cand, ref) {
+		switch {
+		case strings.HasPrefix(k, "tokenizer."):
+		case identity.Cosmetic(k):
+			cosmetic = append(cosmetic, k)
+		case isComputeKey(k, ref.Architecture):
+			hyper = append(hyper, k)
+		default:
+			other = append(other, k)
+		}
+	}
+	if len(hyper) > 0 {
+		s.fail("hyper-parameters", "hyper-parameters differ: "+list(hyper))
+	} else {
+		s.add("hyper-parameters", cert.Pass, "the hyper-parameters match")
+	}
+	if len(other) > 0 {
+		s.add("metadata", cert.Differs, "other metadata differs (no effect on the computation): "+list(other))
+	}
+	if len(cosmetic) > 0 {
+		s.add("cosmetic-metadata", cert.Differs, "cosmetic metadata differs: "+list(cosmetic))
+	}
+
+	// Tensor data, and the real per-tensor types.
+	var changed []string
+	for n, rt := range refT {
+		if ct, ok := candT[n]; ok && (ct.SHA256 != rt.SHA256 || ct.Type != rt.Type) {
+			changed = append(changed, n)
+		}
+	}
+	sort.Strings(changed)
+	s.add("quant-types", cert.Pass, "candidate "+histogram(cand)+"; reference "+histogram(ref))
+	if len(changed) == 0 && len(missing)+len(extra) == 0 {
+		s.add("tensor-hash", cert.Pass, fmt.Sprintf("all %d tensors are byte-identical to the reference's", len(refT)))
+		if s.verdict == "" {
+			s.verdict = cert.Identical
+			s.reason = "the tensor data is byte-identical to the reference's"
+			if len(cosmetic)+len(other) > 0 {
+				s.reason += "; metadata differs only in " + list(append(cosmetic, other...))
+			}
+		}
+	} else {
+		s.add("tensor-hash", cert.Differs, fmt.Sprintf("%d of %d tensors differ, e.g. %s", len(changed), len(refT), list(changed)))
+	}
+	return s
+}
+
+func tensorsByName(id *identity.Identity) map[string]identity.Tensor {
+	m := make(map[string]identity.Tensor, len(id.Tensors))
+	for _, t := range id.Tensors {
+		m[t.Name] = t
+	}
+	return m
+}
+
+// changedKeys lists the metadata keys present in one identity only or with
+// different values, sorted.
+func changedKeys(a, b *identity.Identity) []string {
+	am := map[string]string{}
+	for _, k := range a.Keys {
+		am[k.Key] = k.SHA256
+	}
+	bm := map[string]string{}
+	for _, k := range b.Keys {
+		bm[k.Key] = k.SHA256
+	}
+	var out []string
+	for k, v := range am {
+		if bm[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range bm {
+		if _, ok := am[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func diffKeys(a, b *identity.Identity, prefix string) string {
+	var ks []string
+	for _, k := range changedKeys(a, b) {
+		if strings.HasPrefix(k, prefix) {
+			ks = append(ks, k)
+		}
+	}
+	return list(ks)
+}
+
+func isComputeKey(k, arch string) bool {
+	if k == "general.architecture" {
+		return true
+	}
+	for _, s := range computeKeys {
+		if k == arch+s {
+			return true
+		}
+	}
+	return false
+}
+
+func histogram(id *identity.Identity) string {
+	var parts []string
+	for _, t := range slices.Sorted(maps.Keys(id.Quant)) {
+		parts = append(parts, fmt.Sprintf("%s×%d", t, id.Quant[t].Tensors))
+	}
+	return strings.Join(parts, " ")
+}
+
+func orAbsent(d string) string {
+	if d == "" {
+		return "absent"
+	}
+	return "sha256 " + d
+}
+
+// list joins names for a message, eliding after a few.
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	const show = 5
+	if len(names) > show {
+		return strings.Join(names[:show], ", ") + fmt.Sprintf(" and %d more", len(names)-show)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,39 @@
+package job
+
+import (
+	"crypto/rand"
+	"io"
+	"path/filepath"
+	"runtime"
+
+	"github.com/proof-of-training/pot/verifier/cert"
+)
+
+// Version is the verifier's version, recorded in certificates.
+const Version = "0.1.0"
+
+// Statement returns the certificate statement of a finished run (its
+// transcript reference is filled in by cert.Seal / cert.WriteFiles).
+func (res *Result) Statement() *cert.Statement {
+	seedCommit := cert.Seed{Commitment: res.Commitment, Revealed: res.Seed}
+	return &cert.Statement{
+		Type:          cert.StatementType,
+		PredicateType: cert.PredicateType,
+		Subject: []cert.Subject{{Name: filepath.Base(res.CandidatePath),
+			Digest: cert.Digest{SHA256: res.Candidate.FileSHA256}}},
+		Predicate: cert.Predicate{
+			Verifier:   cert.VerifierInfo{Name: "pot", Version: Version + " " + EngineVersion, Backend: res.Backend, Host: runtime.GOOS + "/" + runtime.GOARCH},
+			Reference:  res.Reference,
+			Checks:     res.Checks,
+			Params:     res.Params,
+			Seed:       seedCommit,
+			Derivation: res.Derivation,
+			Result: cert.Result{Verdict: res.Verdict, Reason: res.Reason, N: res.N, Mean: res.Mean,
+				Lower: res.Lower, Upper: res.Upper},
+			StartedAt:  res.Started,
+			FinishedAt: res.Finish,
+		},
+	}
+}
+
+func randReader() io.Reader { return rand.Reader }

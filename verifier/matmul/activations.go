@@ -1,0 +1,222 @@
+package matmul
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/proof-of-training/pot/verifier/quant"
+)
+
+// lanes is the number of activation vectors in one interleaved group: one
+// per 32-bit lane of a 256-bit register.
+const lanes = 8
+
+// Activations is a batch of n activation vectors of cols elements, converted
+// to a vec_dot_type (see VecDotType) and stored interleaved for the kernels.
+// Build it once with Quantize and multiply it by every matrix that takes the
+// same input (Q, K and V; gate and up). The zero value is empty and ready for
+// Quantize; buffers are reused across calls. An Activations must not be
+// quantized while a MatMulQ is reading it.
+type Activations struct {
+	vt            quant.Type
+	n, cols, nblk int
+	groups        int // ceil(n/lanes); lanes past n hold zeros
+	// Integer vec_dot types (Q8_0, Q8_1: blocks of 32; Q8_K: 256):
+	q  []int8    // [groups][cols/4][lanes][4]: codes of 4 consecutive elements per lane
+	d  []float32 // [groups][nblk][lanes]: block scale as used in the dot (f16 already widened)
+	s  []float32 // Q8_1 only, [groups][nblk][lanes]: f16 s = d·Σq, widened
+	bs []uint32  // Q8_K only, [groups][nblk][8][lanes]: int16 pairs (bsum_2p, bsum_2p+1)
+	// Float vec_dot types (F32, F16, BF16: values already rounded to the type):
+	f []float32 // [groups][cols][lanes]
+}
+
+// Type returns the vec_dot_type the batch is stored as.
+func (a *Activations) Type() quant.Type { return a.vt }
+
+// Len returns the number of vectors and their length.
+func (a *Activations) Len() (n, cols int) { return a.n, a.cols }
+
+// Quantize converts x, n row-major vectors of cols elements, to the
+// vec_dot_type of weight type t, bit-exactly as ggml-cpu does on x86 (see the
+// package doc). It panics if t is not a supported weight type, n < 1,
+// len(x) != n·cols, or cols is not a whole number of t's blocks (programmer
+// errors). p may be nil (single-threaded).
+func (a *Activations) Quantize(x []float32, n, cols int, t quant.Type, p *Pool) {
+	if p == nil {
+		a.quantize(x, n, cols, t, serial)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a.quantize(x, n, cols, t, p.runLocked)
+}
+
+func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runner) {
+	k, ok := weightKinds[t]
+	if !ok {
+		panic(fmt.Sprintf("matmul: Quantize for unsupported type %s", t))
+	}
+	if n < 1 || cols < 1 || len(x) != n*cols || cols%t.BlockSize() != 0 || cols%k.sb != 0 {
+		panic(fmt.Sprintf("matmul: Quantize(len %d, n %d, cols %d, %s): bad lengths", len(x), n, cols, t))
+	}
+	a.vt, a.n, a.cols = k.act, n, cols
+	a.groups = (n + lanes - 1) / lanes
+	a.nblk = cols / k.sb
+	g := a.groups
+	switch k.act {
+	case quant.F32, quant.F16, quant.BF16:
+		a.f = grow(a.f, g*cols*lanes)
+	default:
+		a.q = grow(a.q, g*cols*lanes)
+		a.d = grow(a.d, g*a.nblk*lanes)
+		if k.act == quant.Q8_1 {
+			a.s = grow(a.s, g*a.nblk*lanes)
+		}
+		if k.act == quant.Q8_K {
+			a.bs = grow(a.bs, g*a.nblk*8*lanes)
+		}
+	}
+	run(g, func(_ *worker, gi int) {
+		for l := range lanes {
+			v := gi*lanes + l
+			var xv []float32
+			if v < n {
+				xv = x[v*cols : (v+1)*cols]
+			}
+			a.quantizeLane(gi, l, xv)
+		}
+	})
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// quantizeLane converts one vector (nil: a padding lane, all zero) into lane
+// l of group g.
+func (a *Activations) quantizeLane(g, l int, x []float32) {
+	cols := a.cols
+	switch a.vt {
+	case quant.F32, quant.F16, quant.BF16:
+		f := a.f[g*cols*lanes : (g+1)*cols*lanes]
+		for e := range cols {
+			var v float32
+			if x != nil {
+				v = x[e]
+				switch a.vt {
+				case quant.F16:
+					v = quant.F16ToF32(quant.F32ToF16(v))
+				case quant.BF16:
+					v = quant.BF16ToF32(quant.F32ToBF16(v))
+				}
+			}
+			f[e*lanes+l] = v
+		}
+		return
+	}
+	q := a.q[g*cols*lanes : (g+1)*cols*lanes]
+	var buf [256]int8
+	sb := cols / a.nblk
+	for b := range a.nblk {
+		codes := buf[:sb]
+		var d, s float32
+		if x != nil {
+			xb := x[b*sb : (b+1)*sb]
+			if a.vt == quant.Q8_K {
+				d = quantQ8KBlock(xb, codes)
+			} else {
+				d, s = quantQ8_0x86Block(xb, codes)
+			}
+		} else {
+			clear(codes)
+		}
+		for e, c := range codes {
+			el := b*sb + e
+			q[(el/4)*4*lanes+l*4+el%4] = c
+		}
+		di := (g*a.nblk+b)*lanes + l
+		a.d[di] = d
+		if a.vt == quant.Q8_1 {
+			a.s[di] = s
+		}
+		if a.vt == quant.Q8_K {
+			bs := a.bs[(g*a.nblk+b)*8*lanes:]
+			for p := range 8 {
+				var s0, s1 int32
+				for j := range 16 {
+					s0 += int32(codes[32*p+j])
+					s1 += int32(codes[32*p+16+j])
+				}
+				bs[p*lanes+l] = pair2(s0, s1)
+			}
+		}
+	}
+}
+
+// quantQ8_0x86Block quantizes 32 values as ggml-cpu's AVX2 quantize_row_q8_0
+// (and quantize_row_q8_1): amax = max|x|, stored d = f16(amax/127),
+// q = round-half-even(x·(127/amax)). It returns d widened back to float32 and
+// Q8_1's s = f16(d·Σq) widened (computed from the unrounded d, as ggml does).
+// Codes are clamped to ±127 so NaN/Inf input cannot produce -128.
+func quantQ8_0x86Block(x []float32, q []int8) (d, s float32) {
+	var amax float32
+	for _, v := range x {
+		amax = max(amax, float32(math.Abs(float64(v))))
+	}
+	dd := amax / 127
+	var id float32
+	if amax != 0 {
+		id = 127 / amax
+	}
+	var sum int32
+	for j, v := range x {
+		r := math.RoundToEven(float64(v * id))
+		switch {
+		case r != r: // NaN
+			r = 0
+		case r < -127:
+			r = -127
+		case r > 127:
+			r = 127
+		}
+		q[j] = int8(r)
+		sum += int32(q[j])
+	}
+	d = quant.F16ToF32(quant.F32ToF16(dd))
+	s = quant.F16ToF32(quant.F32ToF16(dd * float32(sum)))
+	return d, s
+}
+
+// quantQ8KBlock quantizes 256 values as quantize_row_q8_K_ref: max is the
+// first value of largest magnitude, iscale = −127/max, q = min(127,
+// nearest_int(iscale·x)) (round half to even), d = 1/iscale; all zero if
+// max = 0.
+func quantQ8KBlock(x []float32, q []int8) (d float32) {
+	var amax, mx float32
+	for _, v := range x {
+		if av := float32(math.Abs(float64(v))); av > amax {
+			amax, mx = av, v
+		}
+	}
+	if amax == 0 {
+		clear(q)
+		return 0
+	}
+	iscale := -127 / mx
+	for j, v := range x {
+		r := math.RoundToEven(float64(iscale * v))
+		switch {
+		case r != r: // NaN
+			r = 0
+		case r < -127:
+			r = -127
+		case r > 127:
+			r = 127
+		}
+		q[j] = int8(r)
+	}
+	return 1 / iscale
+}

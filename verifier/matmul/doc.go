@@ -1,0 +1,54 @@
+// Package matmul holds the CPU compute kernels of PoT's inference engine:
+// products of quantized weight matrices (ggml blocks, typically views into a
+// memory-mapped GGUF file, never dequantized whole) with batches of float32
+// activation vectors.
+//
+// # Numerics
+//
+// The kernels reproduce what llama.cpp's CPU backend computes (ggml-cpu,
+// commit c392e50, the one that made ../shared/testdata): before a product the
+// activations are converted to the weight type's vec_dot_type (type_traits_cpu
+// in ggml-cpu.c):
+//
+//	Q4_0, Q5_0, Q8_0 -> Q8_0 (x86 quantize_row_q8_0: d = amax/127 as f16,
+//	                    q = round-half-even(x·127/amax))
+//	Q4_1, Q5_1       -> Q8_1 (as Q8_0, plus s = f16(d·Σq))
+//	Q2_K … Q6_K      -> Q8_K (quantize_row_q8_K_ref: d = 1/iscale as f32,
+//	                    q = min(127, nearest_int(-127/max·x)), bsums per 16)
+//	F16 -> F16, BF16 -> BF16, F32 -> F32
+//
+// and the dot products are integer block sums scaled by the block scales, as
+// in ggml_vec_dot_q8_0_q8_0, ggml_vec_dot_q4_K_q8_K etc. (ggml-cpu-quants.c).
+// The integer part is exact, so its evaluation order is free. The float part
+// has one fixed order, documented on each kernel (see kernel_generic.go), that
+// every implementation (pure Go, AVX2) follows operation by operation without
+// fused multiply-adds, so results are bitwise identical across code paths,
+// GOARCHes, thread counts, and batch compositions: output y[i][r] depends only
+// on weight row r and activation vector i. llama.cpp sums the float parts in
+// a different (SIMD-lane) order, so we agree with it to float32 rounding
+// (≈1e-7 relative per product), not bit for bit.
+//
+// # Layout and speed
+//
+// The heavy case is prefill: a matrix times a batch of 64–512 vectors.
+// Quantized activations are stored interleaved, eight vectors per "group",
+// so that one SIMD lane holds one vector: a micro-kernel broadcasts four
+// weight codes and multiplies them into eight vectors at once (vpmaddubsw),
+// and the per-vector float work is amortized over whole blocks. Weight rows
+// are first unpacked, a few rows at a time, into signed 8-bit codes plus
+// per-group integer scales ("panels"), which lets one integer kernel serve
+// every quantized type. See matmul.go for tiling and threading.
+//
+// # Left out
+//
+// IQ*/TQ* types, Q8_1/Q8_K as weight types, AVX-512/VNNI and NEON kernels
+// (arm64 runs the pure-Go code), and any repacking of weights at load time.
+//
+// # Security
+//
+// Weight bytes come from untrusted files; NewMatrix checks that their length
+// matches the shape exactly, and no code value can index outside a buffer
+// (codes are masked before use). Lengths passed to MatMul come from the
+// engine, not from files: a wrong one is a programmer error and panics.
+// NaN or Inf activations give unspecified (but deterministic) results.
+package matmul

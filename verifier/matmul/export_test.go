@@ -1,0 +1,14 @@
+package matmul
+
+// useGeneric switches every kernel to its pure-Go twin (on) or back to the
+// build's default dispatch, and returns a function restoring the previous
+// state. Tests and benchmarks only; not safe while kernels run.
+func useGeneric(on bool) (restore func()) {
+	i8, f := tileI8, tileF32
+	if on {
+		tileI8, tileF32 = tileI8Generic, tileF32Generic
+	} else {
+		tileI8, tileF32 = defaultTileI8, defaultTileF32
+	}
+	return func() { tileI8, tileF32 = i8, f }
+}

@@ -1,0 +1,15 @@
+//go:build noasm || !amd64
+
+package matmul
+
+// Without assembly every kernel is its pure-Go twin.
+
+var (
+	defaultTileI8  = tileI8Generic
+	defaultTileF32 = tileF32Generic
+	tileI8         = defaultTileI8
+	tileF32        = defaultTileF32
+)
+
+// HasAsm reports whether SIMD kernels are in use (false in this build).
+func HasAsm() bool { return false }

@@ -1,0 +1,142 @@
+package matmul
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"github.com/proof-of-training/pot/verifier/quant"
+)
+
+// TestTileLayout pins the i8Tile field offsets that kernel_amd64.s hard-codes.
+func TestTileLayout(t *testing.T) {
+	var x i8Tile
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"q", unsafe.Offsetof(x.q), 0}, {"sc", unsafe.Offsetof(x.sc), 48},
+		{"mins", unsafe.Offsetof(x.mins), 96}, {"ab", unsafe.Offsetof(x.ab), 144},
+		{"y", unsafe.Offsetof(x.y), 192}, {"d", unsafe.Offsetof(x.d), 240},
+		{"s", unsafe.Offsetof(x.s), 288}, {"bs", unsafe.Offsetof(x.bs), 336},
+		{"out", unsafe.Offsetof(x.out), 384}, {"nsb", unsafe.Offsetof(x.nsb), 392},
+		{"gpb", unsafe.Offsetof(x.gpb), 400}, {"spm", unsafe.Offsetof(x.spm), 416},
+		{"epi", unsafe.Offsetof(x.epi), 424}, {"cpg", unsafe.Offsetof(x.cpg), 432},
+	} {
+		if c.got != c.want {
+			t.Errorf("offset of i8Tile.%s = %d, asm assumes %d", c.name, c.got, c.want)
+		}
+	}
+	var f fTile
+	if o := unsafe.Offsetof(f.x); o != 48 {
+		t.Errorf("offset of fTile.x = %d, asm assumes 48", o)
+	}
+	if o := unsafe.Offsetof(f.out); o != 96 {
+		t.Errorf("offset of fTile.out = %d, asm assumes 96", o)
+	}
+}
+
+// TestAsmLikeGeneric: the dispatched kernels give bitwise the generic
+// result, for every type, several lengths, odd row and vector counts, extreme
+// codes (all-max weights and activations), and NaN/Inf activations.
+func TestAsmLikeGeneric(t *testing.T) {
+	if !HasAsm() {
+		t.Skip("no assembly kernels in this build")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, typ := range allTypes {
+		for _, cols := range []int{32, 96, 256, 768} {
+			if cols%typ.BlockSize() != 0 {
+				continue
+			}
+			for _, shape := range [][2]int{{1, 1}, {3, 9}, {5, 17}, {2, 33}} {
+				rows, n := shape[0], shape[1]
+				name := fmt.Sprintf("%s/%d/%dx%d", typ, cols, rows, n)
+				t.Run(name, func(t *testing.T) {
+					w := randomMatrix(t, rng, typ, rows, cols)
+					x := randomX(rng, n*cols)
+					if n > 3 {
+						x[cols+1] = float32(math.Inf(1))
+						x[2*cols+3] = float32(math.NaN())
+					}
+					compareAsmGeneric(t, w, x, n)
+				})
+			}
+		}
+	}
+	// extreme codes: every weight byte 0x80 or 0xff (Q8_0: −128 / −1; nibbles 8/15),
+	// activations at ±max so that every |y| = 127
+	for _, typ := range allTypes {
+		if typ == quant.F32 || typ == quant.F16 || typ == quant.BF16 {
+			continue
+		}
+		for _, fill := range []byte{0x80, 0xff, 0x7f} {
+			t.Run(fmt.Sprintf("extreme/%s/%#x", typ, fill), func(t *testing.T) {
+				cols := 256
+				w := randomMatrix(t, rng, typ, 2, cols)
+				data := append([]byte(nil), w.Data...)
+				// keep the f16 scales (set by randomMatrix) sane: overwrite code bytes only
+				for i := range data {
+					if !isScaleByte(typ, i%typ.TypeSize()) {
+						data[i] = fill
+					}
+				}
+				w, err := NewMatrix(typ, 2, cols, data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x := make([]float32, 3*cols)
+				for i := range x {
+					x[i] = float32(1 - 2*(i%2))
+				}
+				compareAsmGeneric(t, w, x, 3)
+			})
+		}
+	}
+}
+
+// isScaleByte reports whether byte i of a block of typ is part of an f16
+// scale or min (not a code), so that tests can set codes freely.
+func isScaleByte(typ quant.Type, i int) bool {
+	switch typ {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
+		return i < 2
+	case quant.Q4_1, quant.Q5_1, quant.Q4_K, quant.Q5_K:
+		return i < 4
+	case quant.Q6_K:
+		return i >= 208
+	case quant.Q2_K:
+		return i >= 80
+	case quant.Q3_K:
+		return i >= 108
+	}
+	return false
+}
+
+func compareAsmGeneric(t *testing.T, w Matrix, x []float32, n int) {
+	t.Helper()
+	const canary = 0x7fc0dead
+	// guard canaries around y
+	buf := make([]float32, n*w.Rows+16)
+	for i := range buf {
+		buf[i] = math.Float32frombits(canary)
+	}
+	y := buf[8 : 8+n*w.Rows]
+	MatMul(y, w, x, n, nil)
+	for i := range 8 {
+		if math.Float32bits(buf[i]) != canary || math.Float32bits(buf[len(buf)-1-i]) != canary {
+			t.Fatal("canary overwritten")
+		}
+	}
+	restore := useGeneric(true)
+	want := make([]float32, n*w.Rows)
+	MatMul(want, w, x, n, nil)
+	restore()
+	for i := range want {
+		if math.Float32bits(y[i]) != math.Float32bits(want[i]) && !(y[i] != y[i] && want[i] != want[i]) {
+			t.Fatalf("y[%d] = %v (asm), %v (generic)", i, y[i], want[i])
+		}
+	}
+}

@@ -1,0 +1,201 @@
+package matmul
+
+import (
+	"fmt"
+)
+
+// Tiling. A work item is a chunk of chunkRows weight rows; its worker unpacks
+// them into its panel once, then sweeps the activation groups in blocks that
+// fit the L2 cache, and within a block runs the 2-row × 2-group micro-kernel
+// (2 rows × 16 vectors) over the whole row length.
+const (
+	chunkRows = 16
+	// actBlockBytes bounds the activation bytes one sweep touches, so that
+	// they stay in L2 (512 KiB per core on Zen 3, 1–2 MiB on recent Intel)
+	// next to the panel while every row pair of the chunk reads them.
+	actBlockBytes = 192 << 10
+)
+
+// MatMul computes y = x·wᵀ for a batch: y[i·w.Rows + r] = dot(row r of w, x_i)
+// for i < n, where x_i = x[i·w.Cols : (i+1)·w.Cols], after converting x to
+// w's vec_dot_type exactly as llama.cpp's CPU backend (package doc). It
+// panics if n < 1, len(x) != n·w.Cols or len(y) != n·w.Rows (programmer
+// errors). p may be nil (single-threaded, allocates scratch).
+func MatMul(y []float32, w Matrix, x []float32, n int, p *Pool) {
+	if p == nil {
+		var a Activations
+		a.Quantize(x, n, w.Cols, w.Type, nil)
+		MatMulQ(y, w, &a, nil)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.act.quantize(x, n, w.Cols, w.Type, p.runLocked)
+	matMulQ(y, w, &p.act, p.runLocked)
+}
+
+// MatMulQ is MatMul with activations already converted by Quantize, so that
+// one conversion serves several matrices with the same input. The
+// activations' type must be VecDotType(w.Type) and their length w.Cols; it
+// panics otherwise, or if len(y) != n·w.Rows.
+func MatMulQ(y []float32, w Matrix, a *Activations, p *Pool) {
+	if p == nil {
+		matMulQ(y, w, a, serial)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	matMulQ(y, w, a, p.runLocked)
+}
+
+type runner func(n int, fn func(w *worker, i int))
+
+func serial(n int, fn func(w *worker, i int)) {
+	var w worker
+	for i := range n {
+		fn(&w, i)
+	}
+}
+
+func matMulQ(y []float32, w Matrix, a *Activations, run runner) {
+	k, ok := weightKinds[w.Type]
+	if !ok || w.rowBytes == 0 {
+		panic(fmt.Sprintf("matmul: MatMulQ with an invalid %s matrix (use NewMatrix)", w.Type))
+	}
+	if a.vt != k.act || a.cols != w.Cols || a.n < 1 {
+		panic(fmt.Sprintf("matmul: MatMulQ(%s %d×%d) with %s activations of length %d", w.Type, w.Rows, w.Cols, a.vt, a.cols))
+	}
+	if len(y) != a.n*w.Rows {
+		panic(fmt.Sprintf("matmul: MatMulQ: len(y) = %d, want %d·%d", len(y), a.n, w.Rows))
+	}
+	cols := w.Cols
+	gBlock := max(2, actBlockBytes/(cols*lanes)) &^ 1 // group pairs per sweep
+	if k.epi == epiFloat {
+		gBlock = max(2, actBlockBytes/(cols*lanes*4)) &^ 1
+	}
+	items := (w.Rows + chunkRows - 1) / chunkRows
+	run(items, func(wk *worker, item int) {
+		r0 := item * chunkRows
+		nr := min(chunkRows, w.Rows-r0)
+		pan := &wk.pan
+		pan.unpack(w, k, r0, nr)
+		for g0 := 0; g0 < a.groups; g0 += gBlock {
+			g1 := min(g0+gBlock, a.groups)
+			for r := 0; r < nr; r += 2 {
+				rb := min(r+1, nr-1) // an odd last row is computed twice
+				for g := g0; g < g1; g += 2 {
+					gb := min(g+1, g1-1) // an odd last group likewise
+					out := &wk.out
+					if k.epi == epiFloat {
+						pan.floatTile(&wk.ft, a, r, rb, g, gb, out)
+						tileF32(&wk.ft)
+					} else {
+						pan.intTile(&wk.it, a, k, r, rb, g, gb, out)
+						tileI8(&wk.it)
+					}
+					scatter(y, w.Rows, a.n, r0+r, r0+rb, g, gb, out)
+				}
+			}
+		}
+	})
+}
+
+// scatter writes a 2×2-group output tile into y ([n][rows]).
+func scatter(y []float32, rows, n, ra, rb, ga, gb int, out *[2][2 * lanes]float32) {
+	for gi, g := range [2]int{ga, gb} {
+		for l := range lanes {
+			v := g*lanes + l
+			if v >= n {
+				break
+			}
+			y[v*rows+ra] = out[0][gi*lanes+l]
+			y[v*rows+rb] = out[1][gi*lanes+l]
+		}
+	}
+}
+
+// panel holds up to chunkRows unpacked weight rows (see unpack.go).
+type panel struct {
+	cols, nsb, ngs int
+	q              []int8    // [chunkRows][cols]
+	sc             []uint32  // [chunkRows][ngs]
+	mins           []uint32  // [chunkRows][nsb·8]
+	ab             []float32 // [chunkRows][nsb·2]
+	f              []float32 // [chunkRows][cols], float kinds
+}
+
+func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {
+	cols := w.Cols
+	p.cols = cols
+	if k.epi == epiFloat {
+		p.f = grow(p.f, chunkRows*cols)
+		for i := range nr {
+			k.unpackF(w.Row(r0+i), p.f[i*cols:(i+1)*cols])
+		}
+		return
+	}
+	p.nsb, p.ngs = cols/k.sb, cols/k.gs
+	p.q = grow(p.q, chunkRows*cols)
+	p.sc = grow(p.sc, chunkRows*p.ngs)
+	p.mins = grow(p.mins, chunkRows*p.nsb*8)
+	p.ab = grow(p.ab, chunkRows*p.nsb*2)
+	for i := range nr {
+		k.unpack(w.Row(r0+i), p.q[i*cols:(i+1)*cols], p.sc[i*p.ngs:(i+1)*p.ngs],
+			p.mins[i*p.nsb*8:(i+1)*p.nsb*8], p.ab[i*p.nsb*2:(i+1)*p.nsb*2])
+	}
+}
+
+// i8Tile is one call of the integer micro-kernel: rows ra, rb of the panel
+// times activation groups ga, gb. All slices are exact.
+type i8Tile struct {
+	q    [2][]int8    // [cols] codes per row
+	sc   [2][]uint32  // [cols/gs] group scales per row
+	mins [2][]uint32  // [nsb·8] per row (epiMins)
+	ab   [2][]float32 // [nsb·2] per row
+	y    [2][]int8    // [cols·lanes] codes per group
+	d    [2][]float32 // [nsb·lanes] per group
+	s    [2][]float32 // [nsb·lanes] per group (epiLegacy)
+	bs   [2][]uint32  // [nsb·8·lanes] per group (epiMins)
+	out  *[2][2 * lanes]float32
+	nsb  int // superblocks per row
+	gpb  int // scale groups per superblock
+	gs   int // elements per scale group
+	spm  int // 4-element steps per int16 partial sum
+	epi  int
+	cpg  int // int16 partial sums per group: gs/(4·spm)
+}
+
+func (p *panel) intTile(t *i8Tile, a *Activations, k weightKind, ra, rb, ga, gb int, out *[2][2 * lanes]float32) {
+	cols, nsb, ngs := p.cols, p.nsb, p.ngs
+	*t = i8Tile{out: out, nsb: nsb, gpb: k.sb / k.gs, gs: k.gs, spm: k.spm, epi: k.epi, cpg: k.gs / (4 * k.spm)}
+	for i, r := range [2]int{ra, rb} {
+		t.q[i] = p.q[r*cols : (r+1)*cols]
+		t.sc[i] = p.sc[r*ngs : (r+1)*ngs]
+		t.mins[i] = p.mins[r*nsb*8 : (r+1)*nsb*8]
+		t.ab[i] = p.ab[r*nsb*2 : (r+1)*nsb*2]
+	}
+	for i, g := range [2]int{ga, gb} {
+		t.y[i] = a.q[g*cols*lanes : (g+1)*cols*lanes]
+		t.d[i] = a.d[g*nsb*lanes : (g+1)*nsb*lanes]
+		if k.epi == epiLegacy {
+			t.s[i] = a.s[g*nsb*lanes : (g+1)*nsb*lanes]
+		}
+		if k.epi == epiMins {
+			t.bs[i] = a.bs[g*nsb*8*lanes : (g+1)*nsb*8*lanes]
+		}
+	}
+}
+
+// fTile is one call of the float micro-kernel.
+type fTile struct {
+	w   [2][]float32 // [cols] per row
+	x   [2][]float32 // [cols·lanes] per group
+	out *[2][2 * lanes]float32
+}
+
+func (p *panel) floatTile(t *fTile, a *Activations, ra, rb, ga, gb int, out *[2][2 * lanes]float32) {
+	cols := p.cols
+	t.out = out
+	t.w[0], t.w[1] = p.f[ra*cols:(ra+1)*cols], p.f[rb*cols:(rb+1)*cols]
+	t.x[0], t.x[1] = a.f[ga*cols*lanes:(ga+1)*cols*lanes], a.f[gb*cols*lanes:(gb+1)*cols*lanes]
+}

@@ -1,0 +1,112 @@
+package matmul
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Pool is a fixed set of worker goroutines that share the work of one
+// operation (MatMul, Quantize) at a time. Work is cut into items (row chunks,
+// activation groups) handed out in order from an atomic counter; which worker
+// computes an item never changes its result, so outputs are bitwise identical
+// for any thread count. A nil *Pool runs everything on the calling goroutine.
+// Concurrent calls on one Pool are serialized.
+type Pool struct {
+	mu      sync.Mutex // one operation at a time
+	workers []*worker  // workers[0] runs on the calling goroutine
+	start   []chan *job
+	done    chan struct{}
+	act     Activations // scratch for MatMul, guarded by mu
+}
+
+// worker holds one goroutine's scratch buffers, grown on demand and reused.
+type worker struct {
+	pan panel
+	it  i8Tile
+	ft  fTile
+	out [2][2 * lanes]float32
+}
+
+type job struct {
+	n    int
+	next atomic.Int64
+	fn   func(w *worker, item int)
+	wg   sync.WaitGroup
+}
+
+// NewPool starts threads-1 goroutines (the caller is the first worker). It
+// panics if threads < 1. Close stops them.
+func NewPool(threads int) *Pool {
+	if threads < 1 {
+		panic(fmt.Sprintf("matmul: NewPool(%d)", threads))
+	}
+	p := &Pool{done: make(chan struct{})}
+	for i := range threads {
+		p.workers = append(p.workers, new(worker))
+		if i == 0 {
+			continue
+		}
+		c := make(chan *job)
+		p.start = append(p.start, c)
+		go p.loop(p.workers[i], c)
+	}
+	return p
+}
+
+// Threads returns the number of workers (1 for a nil Pool).
+func (p *Pool) Threads() int {
+	if p == nil {
+		return 1
+	}
+	return len(p.workers)
+}
+
+// Close stops the worker goroutines. The Pool must not be used afterwards.
+func (p *Pool) Close() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+	default:
+		close(p.done)
+	}
+}
+
+func (p *Pool) loop(w *worker, c chan *job) {
+	for {
+		select {
+		case j := <-c:
+			j.work(w)
+			j.wg.Done()
+		case <-p.done:
+			return
+		}
+	}
+}
+
+func (j *job) work(w *worker) {
+	for {
+		i := int(j.next.Add(1) - 1)
+		if i >= j.n {
+			return
+		}
+		j.fn(w, i)
+	}
+}
+
+// runLocked calls fn(w, i) for every i in [0, n) on the pool's workers and
+// waits. The caller holds p.mu.
+func (p *Pool) runLocked(n int, fn func(w *worker, i int)) {
+	j := &job{n: n, fn: fn}
+	helpers := min(len(p.start), n-1)
+	j.wg.Add(helpers)
+	for _, c := range p.start[:max(helpers, 0)] {
+		c <- j
+	}
+	j.work(p.workers[0])
+	j.wg.Wait()
+}

@@ -1,0 +1,49 @@
+// Package quant implements the ggml tensor element types that GGUF files
+// store: their block layouts, dequantization, and quantizers that reproduce
+// llama.cpp's own bit for bit, so that PoT can prove a file is a faithful
+// requantization of a reference.
+//
+// # API
+//
+//	Dequantize(t, src, dst)  // blocks of type t -> float32
+//	Quantize(t, src, dst)    // float32 -> blocks of type t
+//	Supported(t)             // both directions available
+//	F16ToF32, F32ToF16, BF16ToF32, F32ToBF16   // scalar conversions
+//	QuantizeQ8_0, QuantizeQ8_0X86, QuantizeQ8_1, QuantizeQ8_K // activations
+//
+// Dequantize and Quantize take whole rows: len(dst) (resp. len(src)) must be a
+// whole number of blocks and the byte side must be exactly RowSize bytes.
+//
+// # What is reproduced
+//
+// Block layouts follow ggml/src/ggml-common.h. The algorithms are those of
+// ggml/src/ggml-quants.c in llama.cpp (commit c392e50, Feb 2025, the one that
+// made ../shared/testdata): dequantize_row_* and quantize_row_*_ref. Quantize
+// is what `llama-quantize --pure` writes without an importance matrix
+// (quantize_q4_K etc. fall back to quantize_row_*_ref when imatrix is NULL).
+// It covers F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q4_K, Q5_K,
+// Q6_K and Q8_K. Q2_K and Q3_K are dequantize-only.
+//
+// Bit-exactness needs the C code's float32 rounding after every operation.
+// llama-quantize's ggml-base library is compiled for plain x86-64 (no FMA), so
+// every product is rounded before it is added. Go never fuses on amd64, but on
+// arm64 the compiler may fuse x*y+z into one FMA; the spec forbids that only
+// across an explicit conversion. Every product that C rounds before an add is
+// therefore written float32(x*y) here, which makes the results identical on
+// every GOARCH.
+//
+// # Left out
+//
+// Importance-matrix quantization (quantize_row_*_impl), the IQ*/TQ* types,
+// MXFP4, Q2_K/Q3_K quantizers, and SIMD kernels (dot products live in
+// verifier/matmul).
+//
+// # Security
+//
+// Inputs are lengths and bytes, often from untrusted files. Every entry point
+// checks lengths once and returns an error; no data value can cause a panic or
+// an out-of-range access (quantized codes are masked before use). NaN or Inf
+// inputs to a quantizer give unspecified but deterministic codes. The
+// activation quantizers (QuantizeQ8_*) take lengths from the caller, not from
+// files, and panic on a wrong length as a programmer error.
+package quant

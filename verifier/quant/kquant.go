@@ -1,0 +1,497 @@
+package quant
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Row kernels for the K-quants (super-blocks of QK_K = 256 elements).
+// Reference: llama.cpp ggml/src/ggml-quants.c (nearest_int,
+// make_qx_quants, make_qkx2_quants, quantize_row_q{4,5,6}_K_ref,
+// dequantize_row_q{2,3,4,5,6}_K, quantize_row_q8_K_ref); layouts in
+// ggml/src/ggml-common.h.
+//
+// Every float32(a*b) below marks a product that the C code rounds before it
+// is added; see the package doc on FMA.
+
+// groupMaxEps is GROUP_MAX_EPS: a group whose largest |x| is below it is
+// treated as all zero.
+const groupMaxEps = 1e-15
+
+// nearestInt is ggml's nearest_int: adding 1.5·2^23 pushes the fraction
+// out of the float32 mantissa, so the addition itself rounds to nearest,
+// ties to even. Valid for |f| < 2^22, which every caller guarantees for
+// finite inputs. The float32(f) conversion keeps a product passed as f from
+// being fused into the addition.
+func nearestInt(f float32) int32 {
+	v := float32(f) + 12582912
+	return int32(math.Float32bits(v)&0x007fffff) - 0x00400000
+}
+
+func clamp(v, lo, hi int32) int32 { return max(lo, min(hi, v)) }
+
+func sqrt32(f float32) float32 { return float32(math.Sqrt(float64(f))) } // correctly rounded, as sqrtf
+
+// makeQKX2 is make_qkx2_quants with use_mad = false: it fits x ≈ scale·L −
+// theMin with L in [0, nmax] by weighted least squares, trying nstep+1
+// candidate scales. L and Laux must have len(x) elements.
+func makeQKX2(nmax int32, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int) (scale, theMin float32) {
+	n := len(x)
+	lo, hi := x[0], x[0]
+	sumW := weights[0]
+	sumX := float32(sumW * x[0])
+	for i := 1; i < n; i++ {
+		lo = min32(lo, x[i])
+		hi = max32(hi, x[i])
+		w := weights[i]
+		sumW += w
+		sumX += float32(w * x[i])
+	}
+	if lo > 0 {
+		lo = 0
+	}
+	if hi == lo {
+		clear(L[:n])
+		return 0, -lo
+	}
+	fnmax := float32(nmax)
+	iscale := fnmax / (hi - lo)
+	scale = 1 / iscale
+	var bestErr float32
+	for i := range n {
+		L[i] = uint8(clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax))
+		diff := float32(scale*float32(L[i])) + lo - x[i]
+		diff = diff * diff
+		bestErr += float32(weights[i] * diff)
+	}
+	for is := 0; is <= nstep; is++ {
+		iscale = (rmin + float32(rdelta*float32(is)) + fnmax) / (hi - lo)
+		var sumL, sumL2, sumXL float32
+		for i := range n {
+			l := clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax)
+			Laux[i] = uint8(l)
+			w, fl := weights[i], float32(l)
+			sumL += float32(w * fl)
+			sumL2 += float32(w * fl * fl)
+			sumXL += float32(w * fl * x[i])
+		}
+		D := float32(sumW*sumL2) - float32(sumL*sumL)
+		if D > 0 {
+			thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
+			thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
+			if thisMin > 0 {
+				thisMin = 0
+				thisScale = sumXL / sumL2
+			}
+			var curErr float32
+			for i := range n {
+				diff := float32(thisScale*float32(Laux[i])) + thisMin - x[i]
+				diff = diff * diff
+				curErr += float32(weights[i] * diff)
+			}
+			if curErr < bestErr {
+				copy(L[:n], Laux[:n])
+				bestErr = curErr
+				scale = thisScale
+				lo = thisMin
+			}
+		}
+	}
+	return scale, -lo
+}
+
+// min32 and max32 are the C comparisons `if (x < min) min = x` and
+// `if (x > max) max = x` (Go's builtin min/max treat NaN and ±0 differently).
+func min32(a, b float32) float32 {
+	if b < a {
+		return b
+	}
+	return a
+}
+
+func max32(a, b float32) float32 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+// makeQX is make_qx_quants with rmse_type = 1 and no importance weights
+// (weights x²): it fits x ≈ scale·(L−nmax) with L−nmax in [−nmax, nmax−1],
+// trying 19 candidate scales. L must have len(x) elements.
+func makeQX(nmax int32, x []float32, L []int8) float32 {
+	amax, max := absMaxSigned(x)
+	if amax < groupMaxEps {
+		clear(L[:len(x)])
+		return 0
+	}
+	fnmax := float32(nmax)
+	// sums computes Σw·x·l and Σw·l² for the codes of iscale, storing the
+	// codes in L when store is set.
+	sums := func(iscale float32, store bool) (sumlx, suml2 float32) {
+		for i, v := range x {
+			l := clamp(nearestInt(iscale*v), -nmax, nmax-1)
+			if store {
+				L[i] = int8(l + nmax)
+			}
+			w, fl := float32(v*v), float32(l)
+			sumlx += float32(w * v * fl)
+			suml2 += float32(w * fl * fl)
+		}
+		return sumlx, suml2
+	}
+	sumlx, suml2 := sums(-fnmax/max, true)
+	var scale float32
+	if suml2 != 0 {
+		scale = sumlx / suml2
+	}
+	best := scale * sumlx
+	for is := int32(-9); is <= 9; is++ {
+		if is == 0 {
+			continue
+		}
+		iscale := -(fnmax + float32(0.1*float32(is))) / max
+		sumlx, suml2 = sums(iscale, false)
+		if suml2 > 0 && float32(sumlx*sumlx) > float32(best*suml2) {
+			sums(iscale, true)
+			scale = sumlx / suml2
+			best = scale * sumlx
+		}
+	}
+	return scale
+}
+
+// scaleMinK4 unpacks the 6-bit scale and min of sub-block j (0…7) from the
+// 12-byte scales field of Q4_K/Q5_K (get_scale_min_k4).
+func scaleMinK4(j int, q []byte) (sc, m uint8) {
+	if j < 4 {
+		return q[j] & 63, q[j+4] & 63
+	}
+	return q[j+4]&0xf | (q[j-4]>>6)<<4, q[j+4]>>4 | (q[j]>>6)<<4
+}
+
+// Q2_K: u8 scales[16] (low nibble scale, high nibble min); u8 qs[64];
+// f16 d; f16 dmin. 16 sub-blocks of 16 with 2-bit codes.
+
+func dequantQ2_K(src []byte, dst []float32) {
+	for ; len(dst) >= QK_K; src, dst = src[84:], dst[QK_K:] {
+		scales, qs := src[0:16], src[16:80]
+		d, dmin := f16At(src[80:]), f16At(src[82:])
+		y, is := dst, 0
+		for n := 0; n < QK_K; n += 128 {
+			q := qs[n/4 : n/4+32]
+			for shift := uint(0); shift < 8; shift += 2 {
+				for half := 0; half < 32; half += 16 {
+					sc := scales[is]
+					is++
+					dl, ml := float32(d*float32(sc&0xf)), float32(dmin*float32(sc>>4))
+					for l := range 16 {
+						y[l] = float32(dl*float32(q[half+l]>>shift&3)) - ml
+					}
+					y = y[16:]
+				}
+			}
+		}
+	}
+}
+
+// Q3_K: u8 hmask[32]; u8 qs[64]; u8 scales[12] (16 six-bit scales); f16 d.
+// 16 sub-blocks of 16 with 3-bit codes: 2 low bits in qs, the high bit in
+// hmask (set means +0, clear means −4).
+
+func q3kScale(s []byte, j int) int32 {
+	var lo uint8
+	if j < 8 {
+		lo = s[j] & 0xf
+	} else {
+		lo = s[j-8] >> 4
+	}
+	hi := s[8+j%4] >> (2 * (j / 4)) & 3
+	return int32(lo|hi<<4) - 32
+}
+
+func dequantQ3_K(src []byte, dst []float32) {
+	for ; len(dst) >= QK_K; src, dst = src[110:], dst[QK_K:] {
+		hm, qs, scales := src[0:32], src[32:96], src[96:108]
+		d := f16At(src[108:])
+		y, is := dst, 0
+		m := uint8(1)
+		for n := 0; n < QK_K; n += 128 {
+			q := qs[n/4 : n/4+32]
+			for shift := uint(0); shift < 8; shift += 2 {
+				for half := 0; half < 32; half += 16 {
+					dl := float32(d * float32(q3kScale(scales, is)))
+					is++
+					for l := range 16 {
+						v := int32(q[half+l] >> shift & 3)
+						if hm[half+l]&m == 0 {
+							v -= 4
+						}
+						y[l] = dl * float32(v)
+					}
+					y = y[16:]
+				}
+				m <<= 1
+			}
+		}
+	}
+}
+
+// Q4_K: f16 d; f16 dmin; u8 scales[12]; u8 qs[128]. 8 sub-blocks of 32 with
+// 6-bit scale and min; y = d·sc·q − dmin·m.
+
+func dequantQ4_K(src []byte, dst []float32) {
+	for ; len(dst) >= QK_K; src, dst = src[144:], dst[QK_K:] {
+		d, dmin := f16At(src), f16At(src[2:])
+		scales, qs := src[4:16], src[16:144]
+		for c := range 4 { // 64-element chunks: low nibbles, then high nibbles
+			sc1, m1 := scaleMinK4(2*c, scales)
+			sc2, m2 := scaleMinK4(2*c+1, scales)
+			d1, dm1 := float32(d*float32(sc1)), float32(dmin*float32(m1))
+			d2, dm2 := float32(d*float32(sc2)), float32(dmin*float32(m2))
+			q, y := qs[32*c:32*c+32], dst[64*c:64*c+64]
+			for l, b := range q {
+				y[l] = float32(d1*float32(b&0xf)) - dm1
+				y[l+32] = float32(d2*float32(b>>4)) - dm2
+			}
+		}
+	}
+}
+
+// quantKScales is the shared middle of quantize_row_q4_K_ref and
+// quantize_row_q5_K_ref: quantize the 8 sub-block scales and mins to 6 bits
+// against their maxima, pack them into sc[12], write d and dmin, and
+// requantize x to L in [0, nmax] with the rounded scales.
+func quantKScales(x []float32, scales, mins *[8]float32, nmax int32, L *[QK_K]uint8, dst []byte) {
+	var maxScale, maxMin float32
+	for j := range 8 {
+		maxScale = max32(maxScale, scales[j])
+		maxMin = max32(maxMin, mins[j])
+	}
+	var invScale, invMin float32
+	if maxScale > 0 {
+		invScale = 63 / maxScale
+	}
+	if maxMin > 0 {
+		invMin = 63 / maxMin
+	}
+	sc := dst[4:16]
+	for j := range 8 {
+		ls := min(63, uint8(nearestInt(invScale*scales[j])))
+		lm := min(63, uint8(nearestInt(invMin*mins[j])))
+		if j < 4 {
+			sc[j] = ls
+			sc[j+4] = lm
+		} else {
+			sc[j+4] = ls&0xf | (lm&0xf)<<4
+			sc[j-4] |= (ls >> 4) << 6
+			sc[j] |= (lm >> 4) << 6
+		}
+	}
+	putF16(dst, maxScale/63)
+	putF16(dst[2:], maxMin/63)
+	d, dmin := f16At(dst), f16At(dst[2:])
+	for j := range 8 {
+		s, m := scaleMinK4(j, sc)
+		dj := float32(d * float32(s))
+		if dj == 0 {
+			continue
+		}
+		dm := float32(dmin * float32(m))
+		for i, v := range x[32*j : 32*j+32] {
+			L[32*j+i] = uint8(clamp(nearestInt((v+dm)/dj), 0, nmax))
+		}
+	}
+}
+
+// kSubBlockFits runs make_qkx2_quants on the 8 sub-blocks of 32 with the
+// weights av_x + |x| (av_x the RMS of the sub-block), as the Q4_K and Q5_K
+// reference quantizers do.
+func kSubBlockFits(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8) (scales, mins [8]float32) {
+	var weights [32]float32
+	var laux [32]uint8
+	for j := range 8 {
+		xs := x[32*j : 32*j+32]
+		var sumX2 float32
+		for _, v := range xs {
+			sumX2 += float32(v * v)
+		}
+		avX := sqrt32(sumX2 / 32)
+		for l, v := range xs {
+			weights[l] = avX + abs32(v)
+		}
+		scales[j], mins[j] = makeQKX2(nmax, xs, weights[:], L[32*j:32*j+32], laux[:], rmin, rdelta, nstep)
+	}
+	return scales, mins
+}
+
+// quantQ4_K is quantize_row_q4_K_ref.
+func quantQ4_K(src []float32, dst []byte) {
+	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[144:] {
+		x := src[:QK_K]
+		var L [QK_K]uint8
+		scales, mins := kSubBlockFits(x, 15, -1, 0.1, 20, &L)
+		clear(dst[:144])
+		quantKScales(x, &scales, &mins, 15, &L, dst)
+		qs := dst[16:144]
+		for c := range 4 {
+			for l := range 32 {
+				qs[32*c+l] = L[64*c+l] | L[64*c+l+32]<<4
+			}
+		}
+	}
+}
+
+// Q5_K: f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]. As Q4_K with
+// a fifth bit per element in qh: bit 2c of qh[l] for element 64c+l, bit 2c+1
+// for element 64c+32+l.
+
+func dequantQ5_K(src []byte, dst []float32) {
+	for ; len(dst) >= QK_K; src, dst = src[176:], dst[QK_K:] {
+		d, dmin := f16At(src), f16At(src[2:])
+		scales, qh, qs := src[4:16], src[16:48], src[48:176]
+		for c := range 4 {
+			sc1, m1 := scaleMinK4(2*c, scales)
+			sc2, m2 := scaleMinK4(2*c+1, scales)
+			d1, dm1 := float32(d*float32(sc1)), float32(dmin*float32(m1))
+			d2, dm2 := float32(d*float32(sc2)), float32(dmin*float32(m2))
+			q, y := qs[32*c:32*c+32], dst[64*c:64*c+64]
+			for l, b := range q {
+				h := qh[l] >> (2 * c)
+				y[l] = float32(d1*float32(b&0xf|(h&1)<<4)) - dm1
+				y[l+32] = float32(d2*float32(b>>4|(h>>1&1)<<4)) - dm2
+			}
+		}
+	}
+}
+
+// quantQ5_K is quantize_row_q5_K_ref.
+func quantQ5_K(src []float32, dst []byte) {
+	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[176:] {
+		x := src[:QK_K]
+		var L [QK_K]uint8
+		scales, mins := kSubBlockFits(x, 31, -0.5, 0.1, 15, &L)
+		clear(dst[:176])
+		quantKScales(x, &scales, &mins, 31, &L, dst)
+		qh, qs := dst[16:48], dst[48:176]
+		for c := range 4 {
+			for l := range 32 {
+				l1, l2 := L[64*c+l], L[64*c+l+32]
+				qh[l] |= (l1>>4&1)<<(2*c) | (l2>>4&1)<<(2*c+1)
+				qs[32*c+l] = l1&0xf | (l2&0xf)<<4
+			}
+		}
+	}
+}
+
+// Q6_K: u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d. 16 sub-blocks of 16,
+// 6-bit codes (4 low bits in ql, 2 high bits in qh), y = d·scale·(q−32).
+
+func dequantQ6_K(src []byte, dst []float32) {
+	for ; len(dst) >= QK_K; src, dst = src[210:], dst[QK_K:] {
+		d := f16At(src[208:])
+		for h := range 2 { // two halves of 128
+			ql, qh := src[64*h:64*h+64], src[128+32*h:128+32*h+32]
+			sc := src[192+8*h : 192+8*h+8]
+			y := dst[128*h : 128*h+128]
+			for l := range 32 {
+				is := l / 16
+				q1 := int32(ql[l]&0xf|(qh[l]&3)<<4) - 32
+				q2 := int32(ql[l+32]&0xf|(qh[l]>>2&3)<<4) - 32
+				q3 := int32(ql[l]>>4|(qh[l]>>4&3)<<4) - 32
+				q4 := int32(ql[l+32]>>4|(qh[l]>>6&3)<<4) - 32
+				y[l] = d * float32(int8(sc[is])) * float32(q1)
+				y[l+32] = d * float32(int8(sc[is+2])) * float32(q2)
+				y[l+64] = d * float32(int8(sc[is+4])) * float32(q3)
+				y[l+96] = d * float32(int8(sc[is+6])) * float32(q4)
+			}
+		}
+	}
+}
+
+// quantQ6_K is quantize_row_q6_K_ref.
+func quantQ6_K(src []float32, dst []byte) {
+	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[210:] {
+		x := src[:QK_K]
+		clear(dst[:210])
+		var L [QK_K]int8
+		var scales [16]float32
+		var maxScale, maxAbsScale float32
+		for ib := range 16 {
+			s := makeQX(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16])
+			scales[ib] = s
+			if a := abs32(s); a > maxAbsScale {
+				maxAbsScale, maxScale = a, s
+			}
+		}
+		if maxAbsScale < groupMaxEps {
+			continue // an all-zero block, d = 0
+		}
+		iscale := -128 / maxScale
+		putF16(dst[208:], 1/iscale)
+		sc := dst[192:208]
+		for ib := range 16 {
+			sc[ib] = uint8(int8(min(127, nearestInt(iscale*scales[ib]))))
+		}
+		d := f16At(dst[208:])
+		for j := range 16 {
+			dj := float32(d * float32(int8(sc[j])))
+			if dj == 0 {
+				continue
+			}
+			for i, v := range x[16*j : 16*j+16] {
+				L[16*j+i] = int8(clamp(nearestInt(v/dj), -32, 31) + 32)
+			}
+		}
+		ql, qh := dst[0:128], dst[128:192]
+		for h := range 2 {
+			for l := range 32 {
+				b := 128*h + l
+				q1, q2, q3, q4 := uint8(L[b]), uint8(L[b+32]), uint8(L[b+64]), uint8(L[b+96])
+				ql[64*h+l] = q1&0xf | q3<<4
+				ql[64*h+l+32] = q2&0xf | q4<<4
+				qh[32*h+l] = q1>>4&3 | (q2>>4&3)<<2 | (q3>>4&3)<<4 | (q4>>4&3)<<6
+			}
+		}
+	}
+}
+
+// Q8_K: f32 d; i8 qs[256]; i16 bsums[16] (sums of 16 consecutive codes).
+// Used for activations only; y = d·q.
+
+func dequantQ8_K(src []byte, dst []float32) {
+	for ; len(dst) >= QK_K; src, dst = src[292:], dst[QK_K:] {
+		d := math.Float32frombits(binary.LittleEndian.Uint32(src))
+		for j, q := range src[4:260] {
+			dst[j] = d * float32(int8(q))
+		}
+	}
+}
+
+// quantQ8_K is quantize_row_q8_K_ref (also ggml-cpu's quantize_row_q8_K on
+// x86 and ARM): iscale = −127/max with max the signed value of largest
+// magnitude, q = min(127, nearest_int(iscale·x)), d = 1/iscale. For an
+// all-zero block the reference leaves bsums unwritten; here they are 0.
+func quantQ8_K(src []float32, dst []byte) {
+	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[292:] {
+		x := src[:QK_K]
+		amax, max := absMaxSigned(x)
+		if amax == 0 {
+			clear(dst[:292])
+			continue
+		}
+		iscale := -127 / max
+		qs := dst[4:260]
+		for j, v := range x {
+			qs[j] = uint8(int8(min(127, nearestInt(iscale*v))))
+		}
+		for j := range 16 {
+			var sum int32
+			for _, q := range qs[16*j : 16*j+16] {
+				sum += int32(int8(q))
+			}
+			binary.LittleEndian.PutUint16(dst[260+2*j:], uint16(int16(sum)))
+		}
+		binary.LittleEndian.PutUint32(dst, math.Float32bits(1/iscale))
+	}
+}

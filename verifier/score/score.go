@@ -1,0 +1,143 @@
+// Package score turns a candidate's next-token distributions into the
+// bounded per-challenge scores that the sequential test (package stats)
+// consumes.
+//
+// Three steps, each a pure function:
+//
+//  1. Distance at one position: the total-variation distance between the
+//     reference's distribution and the candidate's on the same buckets (the
+//     reference's top-k token ids plus one bucket for all other ids). The
+//     candidate is always scored on the reference's ids.
+//  2. Distance of a challenge: the largest distance over its K scored
+//     positions. A fine-tune moves a few contexts a lot and most a little,
+//     so the maximum carries more of the signal than the mean (measured:
+//     see the verifier's power tests).
+//  3. Score: 1 if the challenge's distance exceeds the noise floor's
+//     threshold, else 0. The floor is what a faithful version of the
+//     reference (the same weights requantized to the candidate's types, or
+//     run on another backend) shows on calibration challenges disjoint from
+//     the test ones; the threshold is the largest calibration distance.
+//     For a faithful candidate the test distances and the m calibration
+//     distances are exchangeable, so P(score = 1) ≤ 1/(m+1) whatever their
+//     distribution: the mean score of a faithful candidate is near 0 and
+//     that of an altered one near 1, which a bounded-mean test separates
+//     in tens of challenges. A raw mean distance would not: it is ~1e-3
+//     for faithful and altered models alike.
+//
+// Identical weights on the same engine and backend give bit-identical
+// distributions, so that floor is exactly zero; Epsilon keeps last-ulp
+// differences between machines (libm, FMA) from counting as evidence.
+package score
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Epsilon is the smallest distance that counts as a difference. A float32
+// log-probability that moved by one ulp changes the total-variation
+// distance by about 1e-7; Epsilon sits two orders above that and several
+// below what a 1% weight change causes (~1e-3 on the synth models).
+const Epsilon = 1e-5
+
+// Buckets is a distribution over a reference's top-k ids and the tail:
+// LogProbs[j] is the log-probability of id j of the reference's list and
+// TailLogProb that of every other id.
+type Buckets struct {
+	LogProbs    []float32
+	TailLogProb float32
+}
+
+// TV returns the total-variation distance between p and q, which must have
+// the same number of buckets. It is in [0, 1]; NaN inputs give an error.
+func TV(p, q Buckets) (float64, error) {
+	if len(p.LogProbs) != len(q.LogProbs) {
+		return 0, fmt.Errorf("score: %d buckets against %d", len(p.LogProbs), len(q.LogProbs))
+	}
+	var sum float64
+	for j := range p.LogProbs {
+		a, b := float64(p.LogProbs[j]), float64(q.LogProbs[j])
+		if math.IsNaN(a) || math.IsNaN(b) {
+			return 0, errors.New("score: NaN log-probability")
+		}
+		sum += math.Abs(math.Exp(a) - math.Exp(b))
+	}
+	sum += math.Abs(tail(p) - tail(q))
+	d := sum / 2
+	return min(max(d, 0), 1), nil
+}
+
+// tail returns the probability outside the listed buckets (0 for a tail
+// of -Inf, which is what a full-vocabulary list has).
+func tail(b Buckets) float64 {
+	t := math.Exp(float64(b.TailLogProb))
+	if math.IsNaN(t) {
+		t = 0
+	}
+	return t
+}
+
+// Challenge returns the distance of one challenge: the largest of its
+// per-position distances (0 for none).
+func Challenge(perPosition []float64) float64 {
+	var d float64
+	for _, x := range perPosition {
+		d = max(d, x)
+	}
+	return d
+}
+
+// Floor is a calibrated noise floor: the distances that a faithful version
+// of the reference shows on calibration challenges.
+type Floor struct {
+	// Samples are the calibration distances, sorted ascending.
+	Samples []float64 `json:"samples"`
+	// Source says what was measured, e.g. "requantized to Q4_K_M by the
+	// verifier" or "fingerprint profile Q8_0"; "zero" for an exact floor.
+	Source string `json:"source"`
+}
+
+// ZeroFloor is the floor of a candidate that must reproduce the reference
+// exactly (same weights, types, engine and backend).
+func ZeroFloor() Floor { return Floor{Source: "zero"} }
+
+// NewFloor returns the floor with the given calibration distances.
+func NewFloor(samples []float64, source string) (Floor, error) {
+	s := slices.Clone(samples)
+	for _, x := range s {
+		if math.IsNaN(x) || x < 0 || x > 1 {
+			return Floor{}, fmt.Errorf("score: calibration distance %v outside [0, 1]", x)
+		}
+	}
+	slices.Sort(s)
+	return Floor{Samples: s, Source: source}, nil
+}
+
+// Threshold is the largest calibration distance, or Epsilon if larger.
+func (f Floor) Threshold() float64 {
+	t := Epsilon
+	if n := len(f.Samples); n > 0 {
+		t = max(t, f.Samples[n-1])
+	}
+	return t
+}
+
+// FaithfulRate bounds the mean score of a faithful candidate: 1/(m+1) for
+// m calibration samples (exchangeability), 0 for the zero floor.
+func (f Floor) FaithfulRate() float64 {
+	if len(f.Samples) == 0 {
+		return 0
+	}
+	return 1 / float64(len(f.Samples)+1)
+}
+
+// Score returns 1 if the challenge distance d exceeds the floor's
+// threshold, else 0.
+func (f Floor) Score(d float64) float64 {
+	if d > f.Threshold() {
+		return 1
+	}
+	return 0
+}

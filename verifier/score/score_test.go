@@ -1,0 +1,93 @@
+package score
+
+import (
+	"math"
+	"testing"
+)
+
+func lp(ps ...float64) []float32 {
+	out := make([]float32, len(ps))
+	for i, p := range ps {
+		out[i] = float32(math.Log(p))
+	}
+	return out
+}
+
+func TestTV(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p, q Buckets
+		want float64
+	}{
+		{"identical", Buckets{lp(0.5, 0.3), float32(math.Log(0.2))}, Buckets{lp(0.5, 0.3), float32(math.Log(0.2))}, 0},
+		{"swap", Buckets{lp(0.9, 0.1), float32(math.Inf(-1))}, Buckets{lp(0.1, 0.9), float32(math.Inf(-1))}, 0.8},
+		{"mass to tail", Buckets{lp(0.6, 0.4), float32(math.Inf(-1))}, Buckets{lp(0.3, 0.2), float32(math.Log(0.5))}, 0.5},
+	} {
+		got, err := TV(tc.p, tc.q)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("%s: TV = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if _, err := TV(Buckets{LogProbs: lp(1)}, Buckets{LogProbs: lp(0.5, 0.5)}); err == nil {
+		t.Error("mismatched bucket counts: no error")
+	}
+	if _, err := TV(Buckets{LogProbs: []float32{float32(math.NaN())}}, Buckets{LogProbs: lp(1)}); err == nil {
+		t.Error("NaN: no error")
+	}
+}
+
+func TestFloor(t *testing.T) {
+	z := ZeroFloor()
+	if z.Score(0) != 0 || z.Score(Epsilon/2) != 0 || z.Score(1e-4) != 1 {
+		t.Error("zero floor must pass last-ulp noise and flag real differences")
+	}
+	f, err := NewFloor([]float64{0.03, 0.01, 0.02}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Threshold() != 0.03 || f.Score(0.03) != 0 || f.Score(0.031) != 1 {
+		t.Errorf("threshold %v: want the largest sample, strict", f.Threshold())
+	}
+	if got := f.FaithfulRate(); got != 0.25 {
+		t.Errorf("FaithfulRate = %v, want 1/(3+1)", got)
+	}
+	if _, err := NewFloor([]float64{math.NaN()}, ""); err == nil {
+		t.Error("NaN calibration distance accepted")
+	}
+}
+
+// TestExchangeability checks the claim behind the floor: for a faithful
+// candidate (test distances from the calibration distribution) the mean
+// score is about 1/(m+1), whatever that distribution is.
+func TestExchangeability(t *testing.T) {
+	const m, trials = 31, 20000
+	seed := uint64(12345)
+	next := func() float64 { // xorshift, a fixed stream independent of math/rand versions
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return float64(seed>>11) / (1 << 53)
+	}
+	ones := 0
+	for i := 0; i < trials; i++ {
+		cal := make([]float64, m)
+		for j := range cal {
+			cal[j] = next() * next() // a skewed distribution
+		}
+		f, _ := NewFloor(cal, "")
+		ones += int(f.Score(next() * next()))
+	}
+	rate := float64(ones) / trials
+	if want := 1.0 / (m + 1); math.Abs(rate-want) > 4*math.Sqrt(want*(1-want)/trials) {
+		t.Errorf("faithful score rate %.4f, want %.4f", rate, want)
+	}
+}
+
+func TestChallenge(t *testing.T) {
+	if Challenge(nil) != 0 || Challenge([]float64{0.1, 0.4, 0.2}) != 0.4 {
+		t.Error("challenge distance is the maximum over positions")
+	}
+}

@@ -1,0 +1,233 @@
+// Package variant writes modified copies of a model file: the pairs that
+// PoT's verdicts are tested and demonstrated on. Each edit stands for
+// something that happens to model files in the wild: a renamed upload, an
+// edited chat template or tokenizer, a requantization, a fine-tune (noise
+// on one tensor, a rescaled norm), a different model of the same shape.
+//
+// Edits are deterministic (noise comes from a seeded generator) and write
+// atomically through the GGUF writer; the source file is never modified.
+package variant
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/quant"
+	"github.com/proof-of-training/pot/verifier/synth"
+)
+
+// Edit changes a model's metadata and tensors before it is written.
+type Edit func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error)
+
+// Write writes src with edits applied to dst.
+func Write(src, dst string, edits ...Edit) error {
+	f, err := gguf.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	kv := slices.Clone(f.KV)
+	ts := f.WriterTensors()
+	for _, e := range edits {
+		if kv, err = e(kv, ts, f); err != nil {
+			return fmt.Errorf("variant of %s: %w", src, err)
+		}
+	}
+	return gguf.WriteFile(dst, 0o644, kv, ts, f.Alignment)
+}
+
+// SetString sets (or adds) a string metadata key: Rename is
+// SetString("general.name", …), a new chat template
+// SetString("tokenizer.chat_template", …).
+func SetString(key, value string) Edit {
+	return func(kv []gguf.KV, _ []gguf.WriterTensor, _ *gguf.File) ([]gguf.KV, error) {
+		v := gguf.Value{Type: gguf.TypeString, V: value}
+		for i := range kv {
+			if kv[i].Key == key {
+				kv[i].Value = v
+				return kv, nil
+			}
+		}
+		return append(kv, gguf.KV{Key: key, Value: v}), nil
+	}
+}
+
+// ScaleTokenScores multiplies the SentencePiece token scores (or, for a
+// BPE vocabulary without scores, swaps two merges): a tokenizer edit.
+func ScaleTokenScores(factor float32) Edit {
+	return func(kv []gguf.KV, _ []gguf.WriterTensor, _ *gguf.File) ([]gguf.KV, error) {
+		for i := range kv {
+			a, ok := kv[i].Value.V.(gguf.Array)
+			switch {
+			case !ok:
+			case kv[i].Key == "tokenizer.ggml.scores":
+				s := slices.Clone(a.Elems.([]float32))
+				for j := range s {
+					s[j] *= factor
+				}
+				kv[i].Value.V = gguf.Array{Elem: a.Elem, Elems: s}
+				return kv, nil
+			case kv[i].Key == "tokenizer.ggml.merges":
+				m := slices.Clone(a.Elems.([]string))
+				if len(m) < 2 {
+					return nil, fmt.Errorf("fewer than 2 merges")
+				}
+				m[0], m[1] = m[1], m[0]
+				kv[i].Value.V = gguf.Array{Elem: a.Elem, Elems: m}
+				return kv, nil
+			}
+		}
+		return nil, fmt.Errorf("no token scores or merges")
+	}
+}
+
+// Requantize converts every tensor to the types llama-quantize gives file
+// type ft, and says so in general.file_type.
+func Requantize(ft synth.FileType) Edit {
+	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
+		kv, err := Retype(synth.ProfileTypes(f, ft))(kv, ts, f)
+		if err != nil {
+			return nil, err
+		}
+		return setFileType(kv, ft), nil
+	}
+}
+
+// Retype converts the named tensors to the given types (dequantized and
+// quantized again with PoT's quantizers, which reproduce llama.cpp's);
+// tensors not named keep theirs.
+func Retype(types map[string]quant.Type) Edit {
+	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
+		for i := range ts {
+			to, ok := types[ts[i].Name]
+			if !ok || to == ts[i].Type {
+				continue
+			}
+			t := &f.Tensors[i]
+			ts[i].Type = to
+			ts[i].Data = func(w io.Writer) error {
+				return mapRows(w, f, t, to, func([]float32) {})
+			}
+		}
+		return kv, nil
+	}
+}
+
+func setFileType(kv []gguf.KV, ft synth.FileType) []gguf.KV {
+	for i := range kv {
+		if kv[i].Key == "general.file_type" {
+			kv[i].Value = gguf.Value{Type: gguf.TypeUint32, V: synth.FileTypeID(ft)}
+		}
+	}
+	return kv
+}
+
+// Noise adds Gaussian noise of standard deviation rel × the tensor's RMS to
+// tensor name, keeping its type: a stand-in for a small fine-tune.
+func Noise(name string, rel float64, seed uint64) Edit {
+	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
+		i, t, err := find(f, name)
+		if err != nil {
+			return nil, err
+		}
+		rms, err := tensorRMS(f, t)
+		if err != nil {
+			return nil, err
+		}
+		r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+		ts[i].Data = func(w io.Writer) error {
+			return mapRows(w, f, t, t.Type, func(row []float32) {
+				for j := range row {
+					row[j] += float32(rel * rms * r.NormFloat64())
+				}
+			})
+		}
+		return kv, nil
+	}
+}
+
+// Scale multiplies tensor name by factor, keeping its type.
+func Scale(name string, factor float32) Edit {
+	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
+		i, t, err := find(f, name)
+		if err != nil {
+			return nil, err
+		}
+		ts[i].Data = func(w io.Writer) error {
+			return mapRows(w, f, t, t.Type, func(row []float32) {
+				for j := range row {
+					row[j] *= factor
+				}
+			})
+		}
+		return kv, nil
+	}
+}
+
+func find(f *gguf.File, name string) (int, *gguf.TensorInfo, error) {
+	for i := range f.Tensors {
+		if f.Tensors[i].Name == name {
+			return i, &f.Tensors[i], nil
+		}
+	}
+	return 0, nil, fmt.Errorf("no tensor %q", name)
+}
+
+// mapRows streams t, each row dequantized, edited by fn and quantized to
+// type to.
+func mapRows(w io.Writer, f *gguf.File, t *gguf.TensorInfo, to quant.Type, fn func([]float32)) error {
+	cols := int64(t.Dims[0])
+	in, err := quant.RowSize(t.Type, cols)
+	if err != nil {
+		return err
+	}
+	outSize, err := quant.RowSize(to, cols)
+	if err != nil {
+		return fmt.Errorf("tensor %s: %w", t.Name, err)
+	}
+	data := f.TensorData(t)
+	row := make([]float32, cols)
+	out := make([]byte, outSize)
+	for off := int64(0); off+in <= int64(len(data)); off += in {
+		if err := quant.Dequantize(t.Type, data[off:off+in], row); err != nil {
+			return fmt.Errorf("tensor %s: %w", t.Name, err)
+		}
+		fn(row)
+		if err := quant.Quantize(to, row, out); err != nil {
+			return fmt.Errorf("tensor %s: %w", t.Name, err)
+		}
+		if _, err := w.Write(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tensorRMS(f *gguf.File, t *gguf.TensorInfo) (float64, error) {
+	cols := int64(t.Dims[0])
+	in, err := quant.RowSize(t.Type, cols)
+	if err != nil {
+		return 0, err
+	}
+	data := f.TensorData(t)
+	row := make([]float32, cols)
+	var sum float64
+	var n int64
+	for off := int64(0); off+in <= int64(len(data)); off += in {
+		if err := quant.Dequantize(t.Type, data[off:off+in], row); err != nil {
+			return 0, err
+		}
+		for _, x := range row {
+			sum += float64(x) * float64(x)
+		}
+		n += cols
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("tensor %s is empty", t.Name)
+	}
+	return math.Sqrt(sum / float64(n)), nil
+}
