@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -40,10 +41,14 @@ type benchRun struct {
 	Mode        string  `json:"mode"` // streaming mode asked for
 	Streaming   bool    `json:"streaming"`
 	LoadSeconds float64 `json:"load_seconds"`
-	Seconds     float64 `json:"seconds"` // best Score call of Reps, after one warm-up
+	Seconds     float64 `json:"seconds"`     // wall time of the best Score call of Reps, after one warm-up
+	CPUSeconds  float64 `json:"cpu_seconds"` // process CPU time (user+system) during that call
 	TokensPerS  float64 `json:"tokens_per_s"`
 	GFLOPPerS   float64 `json:"gflop_per_s"`
-	PeakRSS     int64   `json:"peak_rss_bytes"` // getrusage ru_maxrss of the process
+	// GFLOPPerCPUS is GFLOP per CPU-second: throughput per core busy, a
+	// figure that stays meaningful on a machine shared with other work.
+	GFLOPPerCPUS float64 `json:"gflop_per_cpu_s"`
+	PeakRSS      int64   `json:"peak_rss_bytes"` // getrusage ru_maxrss of the process
 }
 
 // benchReport is what `pot bench --json` prints.
@@ -74,6 +79,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&p.Seed, "seed", 1, "seed of the random token ids")
 	mode := fs.String("streaming", "both", "both (each in a child process), auto, on or off")
 	asJSON := fs.Bool("json", false, "print JSON")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the timed calls to this file (single mode only)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -95,7 +101,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		if m, err = engine.ParseStreaming(*mode); err != nil {
 			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		rep, err = benchOne(pos[0], p, m)
+		rep, err = benchOne(pos[0], p, m, *profile)
 	}
 	if err != nil {
 		return err
@@ -141,7 +147,7 @@ func benchChildren(path string, p benchParams, stderr io.Writer) (*benchReport, 
 }
 
 // benchOne measures one mode in this process.
-func benchOne(path string, p benchParams, mode engine.Streaming) (*benchReport, error) {
+func benchOne(path string, p benchParams, mode engine.Streaming, profile string) (*benchReport, error) {
 	t0 := time.Now()
 	f, err := gguf.Open(path)
 	if err != nil {
@@ -162,21 +168,34 @@ func benchOne(path string, p benchParams, mode engine.Streaming) (*benchReport, 
 	if _, err := s.Score(reqs, p.TopK); err != nil { // warm-up: page in the weights
 		return nil, err
 	}
-	best := time.Duration(1<<63 - 1)
+	if profile != "" {
+		pf, err := os.Create(profile)
+		if err != nil {
+			return nil, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	best, bestCPU := time.Duration(1<<63-1), time.Duration(0)
 	for range p.Reps {
-		t := time.Now()
+		t, c := time.Now(), cpuTime()
 		if _, err := s.Score(reqs, p.TopK); err != nil {
 			return nil, err
 		}
-		best = min(best, time.Since(t))
+		if d := time.Since(t); d < best {
+			best, bestCPU = d, cpuTime()-c
+		}
 	}
 	gflop := forwardFLOPs(c, p) / 1e9
 	sec := best.Seconds()
 	return &benchReport{
 		Model: filepath.Base(path), FileBytes: f.Size(), Arch: string(c.Arch), Backend: s.Backend(), Params: p, GFLOP: gflop,
 		Runs: []benchRun{{
-			Mode: mode.String(), Streaming: s.Streaming(), LoadSeconds: load.Seconds(), Seconds: sec,
-			TokensPerS: float64(p.Batch*p.Seq) / sec, GFLOPPerS: gflop / sec, PeakRSS: peakRSS(),
+			Mode: mode.String(), Streaming: s.Streaming(), LoadSeconds: load.Seconds(), Seconds: sec, CPUSeconds: bestCPU.Seconds(),
+			TokensPerS: float64(p.Batch*p.Seq) / sec, GFLOPPerS: gflop / sec, GFLOPPerCPUS: gflop / bestCPU.Seconds(), PeakRSS: peakRSS(),
 		}},
 	}, nil
 }
@@ -218,10 +237,10 @@ func printBench(w io.Writer, r *benchReport) {
 	fmt.Fprintf(w, "%d sequences × %d tokens, %d scored each (top-%d), best of %d, %.2f GFLOP per call\n",
 		p.Batch, p.Seq, p.Scored, p.TopK, p.Reps, r.GFLOP)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tstreaming\tload s\tcall s\tprefill tok/s\tGFLOP/s\tpeak RSS MiB\tRSS/file\t")
+	fmt.Fprintln(tw, "mode\tstreaming\tload s\tcall s\tCPU s\tprefill tok/s\tGFLOP/s\tGFLOP/CPU-s\tpeak RSS MiB\tRSS/file\t")
 	for _, x := range r.Runs {
-		fmt.Fprintf(tw, "%s\t%v\t%.3f\t%.3f\t%.1f\t%.2f\t%.1f\t%.2f\t\n", x.Mode, x.Streaming, x.LoadSeconds, x.Seconds,
-			x.TokensPerS, x.GFLOPPerS, float64(x.PeakRSS)/(1<<20), float64(x.PeakRSS)/float64(r.FileBytes))
+		fmt.Fprintf(tw, "%s\t%v\t%.3f\t%.3f\t%.3f\t%.1f\t%.2f\t%.2f\t%.1f\t%.2f\t\n", x.Mode, x.Streaming, x.LoadSeconds, x.Seconds, x.CPUSeconds,
+			x.TokensPerS, x.GFLOPPerS, x.GFLOPPerCPUS, float64(x.PeakRSS)/(1<<20), float64(x.PeakRSS)/float64(r.FileBytes))
 	}
 	tw.Flush()
 }

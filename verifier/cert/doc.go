@@ -3,7 +3,8 @@
 // with Ed25519, plus the transcript of the behavioural test stored beside it
 // and bound to the statement by its SHA-256 digest and a Merkle root.
 //
-// Formats (all documented on the types and in format.go):
+// Formats (each documented on its types: statement.go, envelope.go, key.go,
+// transcript.go, merkle.go):
 //
 //   - Statement: in-toto Statement v1
 //     (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md)
@@ -35,6 +36,13 @@
 // re-encode what they decoded and reject input that differs, so two different
 // byte strings never verify as the same certificate, unknown or duplicate or
 // case-folded keys are refused, and NaN or Inf (not JSON) cannot appear.
+//
+// Verification (Verify) re-checks what can be recomputed: the signature, the
+// schema, the transcript's digest and Merkle root, the decision (replaying
+// verifier/stats over the recorded scores), the seed against its commitment
+// and, through a caller-supplied Rederive hook, each challenge digest, and
+// with the model file its SHA-256. Checks are taken as signed; a check with
+// result "fail" must come with the verdict DIFFERENT.
 //
 // Left out: key rotation, revocation and transparency logs; certificates
 // signed by several keys are read (any trusted signature suffices) but not

@@ -64,10 +64,11 @@ func TestKeyNeverOverwritten(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, KeyFile)
 			data := []byte(c.data)
-			if data == nil || len(data) == 0 {
-				k, _ := LoadOrCreateKey(dir)
+			if len(data) == 0 { // a good key, made readable by others
+				if _, err := LoadOrCreateKey(dir); err != nil {
+					t.Fatal(err)
+				}
 				data, _ = os.ReadFile(path)
-				_ = k
 			}
 			os.WriteFile(path, data, c.mode)
 			os.Chmod(path, c.mode)

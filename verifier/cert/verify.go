@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 
+	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/stats"
 )
 
@@ -39,6 +41,22 @@ func Open(envelope []byte, trusted []ed25519.PublicKey) (*Statement, string, err
 		return nil, "", err
 	}
 	return st, keyID, nil
+}
+
+// Inspect returns the statement inside an envelope after checking the
+// envelope's form and the statement's schema, but NOT the signature: for
+// listing certificates and for showing a rejected one as unverified. Never
+// act on its result as if it were verified.
+func Inspect(envelope []byte) (*Statement, error) {
+	env, err := parseEnvelope(envelope)
+	if err != nil {
+		return nil, err
+	}
+	if env.PayloadType != PayloadType {
+		return nil, errorf(ErrEnvelope, "payloadType %q, want %q", clip(env.PayloadType), PayloadType)
+	}
+	payload, _ := base64.StdEncoding.Strict().DecodeString(env.Payload) // checked by parseEnvelope
+	return parseStatement(payload)
 }
 
 // parseStatement decodes a canonical statement and validates it; errors
@@ -141,33 +159,34 @@ func (p Params) StatsParams() stats.Params {
 
 // recompute replays the decision (Verify step 3).
 //
-// Without a behavioural test (no records) the verdict must be IDENTICAL
-// with no failed or differing check, or DIFFERENT with a failed one. With records, every
+// Without a behavioural test (no records) the verdict rests on the signed
+// checks: DIFFERENT needs a failed check; IDENTICAL or SAME (e.g. a faithful
+// requantization shown by the weights) need none; UNDECIDED needs a test.
+// Which differences still allow IDENTICAL or SAME is the verifier's call,
+// recorded in the checks. With records, every
 // record's bounds must match the replay, the replay must stop exactly at the
 // last record, and the verdict must be the replay's, except that a failed
 // check makes it DIFFERENT whatever the statistics say.
 func recompute(st *Statement, recs []Record) (stats.Result, error) {
 	p := &st.Predicate
 	res := p.Result
-	failed, differs := "", ""
+	failed := ""
 	for _, c := range p.Checks {
-		if c.Result == Fail && failed == "" {
+		if c.Result == Fail {
 			failed = c.Name
-		}
-		if c.Result == Differs && differs == "" {
-			differs = c.Name
+			break
 		}
 	}
 	if len(recs) == 0 {
 		switch {
-		case failed != "" && res.Verdict == Different, failed == "" && differs == "" && res.Verdict == Identical:
+		case failed != "" && res.Verdict == Different, failed == "" && (res.Verdict == Identical || res.Verdict == Same):
 			return stats.Result{}, nil
 		case failed != "":
 			return stats.Result{}, errorf(ErrRecompute, "verdict %s, but check %q failed: want DIFFERENT", res.Verdict, failed)
-		case res.Verdict == Identical:
-			return stats.Result{}, errorf(ErrRecompute, "verdict IDENTICAL, but check %q differs", differs)
+		case res.Verdict == Different:
+			return stats.Result{}, errorf(ErrRecompute, "verdict DIFFERENT without a behavioural test or a failed check")
 		default:
-			return stats.Result{}, errorf(ErrRecompute, "verdict %s without a behavioural test or a failed check", res.Verdict)
+			return stats.Result{}, errorf(ErrRecompute, "verdict %s without a behavioural test", res.Verdict)
 		}
 	}
 	if res.Verdict == Identical {
@@ -228,7 +247,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= stats.Tolerance }
 // checkChallenges is Verify step 4.
 func checkChallenges(st *Statement, recs []Record, rederive func(*Statement, []byte, int) ([32]byte, error)) (bool, error) {
 	seed := decodeHex(st.Predicate.Seed.Revealed)
-	c := commit(seed)
+	c := challenge.Commit(seed)
 	if !bytes.Equal(c[:], decodeHex(st.Predicate.Seed.Commitment)) {
 		return false, errorf(ErrChallenge, "revealed seed does not match the commitment %s", st.Predicate.Seed.Commitment)
 	}

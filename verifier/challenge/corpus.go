@@ -51,7 +51,7 @@ type template struct {
 type corpus struct {
 	templates []template
 	words     [slotNumber][]string // indexed by slot; slotNone unused
-	extra     []string             // nouns ‖ verbs ‖ adjectives, for the tail
+	extra     []string             // distinct nouns, verbs, adjectives, for the tail
 	digest    [32]byte
 }
 
@@ -113,7 +113,17 @@ func parseCorpus(fsys fs.FS, dir string) (*corpus, error) {
 			return nil, fmt.Errorf("challenge corpus %s: %w", f.name, err)
 		}
 	}
-	c.extra = append(append(append([]string(nil), c.words[slotNoun]...), c.words[slotVerb]...), c.words[slotAdj]...)
+	// The tail draws from the distinct nouns, verbs and adjectives, in file
+	// order (a word in two lists, like "dream", appears once).
+	seen := make(map[string]bool)
+	for _, sl := range []slot{slotNoun, slotVerb, slotAdj} {
+		for _, w := range c.words[sl] {
+			if !seen[w] {
+				seen[w] = true
+				c.extra = append(c.extra, w)
+			}
+		}
+	}
 	h.Sum(c.digest[:0])
 	return c, nil
 }

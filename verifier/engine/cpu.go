@@ -5,7 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
-	"sync/atomic"
+	"unsafe"
 
 	"github.com/proof-of-training/pot/verifier/matmul"
 	"github.com/proof-of-training/pot/verifier/model"
@@ -27,8 +27,7 @@ type CPU struct {
 	pool    *matmul.Pool
 	act     matmul.Activations // x converted once for weights sharing it
 
-	mu      sync.Mutex  // guards scratch growth
-	scratch [][]float32 // per-worker attention scores, grown on demand
+	attn attnBuf // attention scratch
 }
 
 // NewCPU returns a CPU backend using threads goroutines (≤ 0: one per CPU).
@@ -36,7 +35,7 @@ func NewCPU(threads int) *CPU {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	return &CPU{threads: threads, pool: matmul.NewPool(threads), scratch: make([][]float32, threads)}
+	return &CPU{threads: threads, pool: matmul.NewPool(threads)}
 }
 
 // Name returns "cpu".
@@ -158,13 +157,14 @@ func (c *CPU) Add(x, y []float32) {
 	}
 }
 
-// SwiGLU sets g = silu(g)·u with silu(z) = z/(1+expf(−z)) as ggml_silu_f32.
+// SwiGLU sets g = silu(g)·u with silu(z) = z/(1+expf(−z)) as ggml_silu_f32
+// (our expf, exp.go).
 func (c *CPU) SwiGLU(g, u []float32) {
 	u = u[:len(g)]
 	c.parallel(len(g), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			z := g[i]
-			s := z / (1 + float32(math.Exp(float64(-z))))
+			s := z / (1 + expf(-z))
 			g[i] = s * u[i]
 		}
 	})
@@ -222,100 +222,106 @@ func rotate(x, cache []float32, style model.RopeStyle) {
 	}
 }
 
-// Attention computes causal softmax attention per (sequence, head), the way
-// ggml's soft_max_ext and mul_mat do it with an F32 KV cache: scores
-// s_j = (q·k_j)·scale for j ≤ i, p_j = expf(s_j − max)·(1/Σ) with Σ
-// accumulated in float64, out = Σ_j p_j·v_j in ascending j. Units of work
-// are (sequence, head) pairs handed out dynamically; each unit is computed
-// by one goroutine in a fixed order.
+// attnBlock is how many query rows of one head go through attention at a
+// time: it bounds the [attnBlock][Len] score buffer (32 MB at a 32k context).
+const attnBlock = 256
+
+// Attention computes causal softmax attention per (sequence, head) as ggml
+// does with an F32 KV cache, with the two products done by package matmul
+// (F32 kernels) instead of scalar loops: S = Q·Kᵀ over all Len keys of the
+// sequence, then per query row i: s_j·scale for j ≤ i, p_j = expf(s_j − max)
+// · (1/Σ) with Σ accumulated in float64 in ascending j, p_j = 0 for j > i
+// (the causal mask, as ggml's −Inf mask gives), and out = P·V. Every product
+// has Len columns, so a row's result depends only on its own sequence, never
+// on the batch around it or the thread count.
 func (c *CPU) Attention(out, q, k, v []float32, spans []Span, a *AttnShape) {
 	hd, group := a.HeadDim, a.Heads/a.KVHeads
 	qw, kw := a.Heads*hd, a.KVHeads*hd
-	maxLen := 0
-	for _, s := range spans {
-		maxLen = max(maxLen, s.Len)
-	}
-	units := len(spans) * a.Heads
-	var next atomic.Int64
-	work := func(worker int) {
-		scores := c.scores(worker, maxLen)
-		for {
-			u := int(next.Add(1) - 1)
-			if u >= units {
-				return
+	for _, sp := range spans {
+		L := sp.Len
+		sc := c.attnScratch(L, hd)
+		for kh := range a.KVHeads {
+			// Contiguous K [L][hd] and transposed V [hd][L] of this KV head.
+			for j := range L {
+				copy(sc.k[j*hd:(j+1)*hd], k[(sp.Start+j)*kw+kh*hd:][:hd])
+				for d, x := range v[(sp.Start+j)*kw+kh*hd:][:hd] {
+					sc.vt[d*L+j] = x
+				}
 			}
-			s, h := spans[u/a.Heads], u%a.Heads
-			kh := h / group
-			for i := range s.Len {
-				qi := q[(s.Start+i)*qw+h*hd:][:hd]
-				sc := scores[:i+1]
-				m := float32(math.Inf(-1))
-				for j := range sc {
-					x := dot(qi, k[(s.Start+j)*kw+kh*hd:][:hd]) * a.Scale
-					sc[j] = x
-					m = max(m, x)
-				}
-				var sum float64
-				for j, x := range sc {
-					e := float32(math.Exp(float64(x - m)))
-					sc[j] = e
-					sum += float64(e)
-				}
-				inv := float32(1 / sum)
-				o := out[(s.Start+i)*qw+h*hd:][:hd]
-				clear(o)
-				for j, e := range sc {
-					axpy(o, v[(s.Start+j)*kw+kh*hd:][:hd], e*inv)
+			km := f32Matrix(L, hd, sc.k[:L*hd])
+			vm := f32Matrix(hd, L, sc.vt[:hd*L])
+			for h := kh * group; h < (kh+1)*group; h++ {
+				for i0 := 0; i0 < L; i0 += attnBlock {
+					nb := min(attnBlock, L-i0)
+					for i := range nb {
+						copy(sc.q[i*hd:(i+1)*hd], q[(sp.Start+i0+i)*qw+h*hd:][:hd])
+					}
+					s := sc.s[:nb*L]
+					matmul.MatMul(s, km, sc.q[:nb*hd], nb, c.pool)
+					c.parallel(nb, func(lo, hi int) {
+						for i := lo; i < hi; i++ {
+							causalSoftmax(s[i*L:(i+1)*L], i0+i, a.Scale)
+						}
+					})
+					matmul.MatMul(sc.o[:nb*hd], vm, s, nb, c.pool)
+					for i := range nb {
+						copy(out[(sp.Start+i0+i)*qw+h*hd:][:hd], sc.o[i*hd:(i+1)*hd])
+					}
 				}
 			}
 		}
 	}
-	t := min(c.threads, units)
-	var wg sync.WaitGroup
-	for w := 1; w < t; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(w)
-		}()
-	}
-	work(0)
-	wg.Wait()
 }
 
-// scores returns worker's scratch of at least n floats.
-func (c *CPU) scores(worker, n int) []float32 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.scratch[worker]) < n {
-		c.scratch[worker] = make([]float32, n)
+// causalSoftmax turns the scores of query i (row of Len keys) into
+// attention weights, zero past i.
+func causalSoftmax(row []float32, i int, scale float32) {
+	m := float32(math.Inf(-1))
+	for j := range row[:i+1] {
+		row[j] *= scale
+		m = max(m, row[j])
 	}
-	return c.scratch[worker]
+	var sum float64
+	for j, x := range row[:i+1] {
+		e := expf(x - m)
+		row[j] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	for j := range row[:i+1] {
+		row[j] *= inv
+	}
+	clear(row[i+1:])
 }
 
-// dot returns Σ a[i]·b[i] with four interleaved float32 partial sums
-// (i mod 4) added as (s0+s1)+(s2+s3), then the tail.
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += float32(a[i] * b[i])
-		s1 += float32(a[i+1] * b[i+1])
-		s2 += float32(a[i+2] * b[i+2])
-		s3 += float32(a[i+3] * b[i+3])
-	}
-	s := (s0 + s1) + (s2 + s3)
-	for ; i < len(a); i++ {
-		s += float32(a[i] * b[i])
-	}
-	return s
+// attnBuf is the attention scratch, grown on demand.
+type attnBuf struct {
+	k, vt, q, s, o []float32
 }
 
-// axpy sets y += alpha·x.
-func axpy(y, x []float32, alpha float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		y[i] += float32(alpha * v)
+// attnScratch returns scratch for sequences of length L with head width hd.
+func (c *CPU) attnScratch(L, hd int) *attnBuf {
+	b := &c.attn
+	grow := func(s []float32, n int) []float32 {
+		if len(s) < n {
+			return make([]float32, n)
+		}
+		return s
 	}
+	nb := min(attnBlock, L)
+	b.k, b.vt = grow(b.k, L*hd), grow(b.vt, L*hd)
+	b.q, b.o, b.s = grow(b.q, nb*hd), grow(b.o, nb*hd), grow(b.s, nb*L)
+	return b
+}
+
+// f32Matrix views float32 scratch as an F32 matmul.Matrix (GGUF's F32 is
+// little-endian float32, the in-memory layout on every Go port PoT builds
+// for: amd64, arm64).
+func f32Matrix(rows, cols int, x []float32) matmul.Matrix {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x))
+	m, err := matmul.NewMatrix(quant.F32, rows, cols, b)
+	if err != nil {
+		panic(err) // sizes are ours: a programmer error
+	}
+	return m
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"slices"
+	"sync"
 )
 
 // logSoftmax turns one row of logits into a Dist, in float64 with a fixed
@@ -15,9 +16,16 @@ func logSoftmax(logits []float32, topK int, ids []int32, wantIDs, full bool) (Di
 		return Dist{}, err
 	}
 	m := float64(slices.Max(logits))
+	ep := expPool.Get().(*[]float64)
+	defer expPool.Put(ep)
+	if len(*ep) < len(logits) {
+		*ep = make([]float64, len(logits))
+	}
+	e := (*ep)[:len(logits)] // e_j = exp(l_j − m), computed once
 	var z float64
-	for _, l := range logits {
-		z += math.Exp(float64(l) - m)
+	for j, l := range logits {
+		e[j] = math.Exp(float64(l) - m)
+		z += e[j]
 	}
 	lse := m + math.Log(z)
 	lp := func(j int32) float32 { return float32(float64(logits[j]) - lse) }
@@ -38,7 +46,7 @@ func logSoftmax(logits []float32, topK int, ids []int32, wantIDs, full bool) (Di
 		var tail float64
 		for j, l := range logits {
 			if l < lk || (l == lk && int32(j) > last) {
-				tail += math.Exp(float64(l) - m)
+				tail += e[j]
 			}
 		}
 		d.TailLogProb = logMass(tail)
@@ -52,9 +60,9 @@ func logSoftmax(logits []float32, topK int, ids []int32, wantIDs, full bool) (Di
 		slices.Sort(set)
 		set = slices.Compact(set)
 		var tail float64
-		for j, l := range logits {
+		for j := range logits {
 			if _, in := slices.BinarySearch(set, int32(j)); !in {
-				tail += math.Exp(float64(l) - m)
+				tail += e[j]
 			}
 		}
 		d.IDTailLogProb = logMass(tail)
@@ -67,6 +75,10 @@ func logSoftmax(logits []float32, topK int, ids []int32, wantIDs, full bool) (Di
 	}
 	return d, nil
 }
+
+// expPool recycles the per-row exp buffers of logSoftmax (rows are scored
+// concurrently, so each goroutine needs its own).
+var expPool = sync.Pool{New: func() any { return new([]float64) }}
 
 // topIDs returns the k ids with the largest logits, best first; ties go to
 // the smaller id. A size-k heap keeps the k best seen, its root the worst

@@ -365,7 +365,9 @@ func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) erro
 			return err
 		}
 		for l := range s.cfg.Layers {
-			s.layer(l, b, x)
+			if err := s.layer(l, b, x); err != nil {
+				return fmt.Errorf("engine: %s backend: %w", s.be.Name(), err)
+			}
 		}
 		if err := s.output(b, x, sink); err != nil {
 			return err
@@ -417,7 +419,9 @@ func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) er
 			advise(head, true)
 		}
 		for i, b := range plan {
-			s.layer(l, b, xOf[i])
+			if err := s.layer(l, b, xOf[i]); err != nil {
+				return fmt.Errorf("engine: %s backend: %w", s.be.Name(), err)
+			}
 		}
 		if err := s.be.Sync(); err != nil {
 			return fmt.Errorf("engine: %s backend: %w", s.be.Name(), err)

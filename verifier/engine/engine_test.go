@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -167,13 +168,14 @@ func TestQwen2Tiny(t *testing.T) {
 }
 
 // testReqs are sequences of different lengths cut from the greedy story,
-// scored at a few positions each, with reference ids on one of them.
+// scored at a few positions each (unsorted, repeated), with reference ids on
+// one of them.
 func testReqs(r *ref) []Request {
 	toks := r.Tokens
 	return []Request{
 		{Tokens: toks[:40], Positions: []int{0, 10, 39}},
 		{Tokens: toks[50:57], Positions: []int{6, 2}, IDs: [][]int32{{1, 2, 3, 300}, {7, 7}}},
-		{Tokens: toks[:1], Positions: []int{0}},
+		{Tokens: toks[:1], Positions: []int{0, 0}}, // alone: more scored rows than rows
 		{Tokens: toks[100:230], Positions: []int{129, 64, 0}, Full: true},
 		{Tokens: toks[3:20], Positions: []int{16}},
 	}
@@ -258,7 +260,7 @@ func TestDeterminism(t *testing.T) {
 				reqs = []Request{
 					{Tokens: r.Tokens, Positions: []int{0, 7, 15}, Full: true},
 					{Tokens: r.Tokens[3:9], Positions: []int{5, 1}, IDs: [][]int32{{1, 2}, {511}}},
-					{Tokens: r.Tokens[:1], Positions: []int{0}},
+					{Tokens: r.Tokens[:1], Positions: []int{0, 0}},
 				}
 			}
 			const k = 10
@@ -349,5 +351,28 @@ func TestTopKEdges(t *testing.T) {
 	}
 	if len(d[0][0].TopIDs) != 512 || !math.IsInf(float64(d[0][0].TailLogProb), -1) {
 		t.Errorf("topK 512: %d ids, tail %g", len(d[0][0].TopIDs), d[0][0].TailLogProb)
+	}
+}
+
+// TestStreamingChoice: auto streams exactly when the file exceeds the
+// memory budget; on and off override it.
+func TestStreamingChoice(t *testing.T) {
+	tests := []struct {
+		opt  Options
+		want bool
+	}{
+		{Options{MemoryBudget: 1000}, true}, // stories260K is 1.1 MB
+		{Options{MemoryBudget: 1 << 40}, false},
+		{Options{}, false}, // 3/4 of physical memory
+		{Options{Streaming: StreamOn, MemoryBudget: 1 << 40}, true},
+		{Options{Streaming: StreamOff, MemoryBudget: 1000}, false},
+	}
+	for _, tc := range tests {
+		if got := openSession(t, "stories260K.gguf", tc.opt).Streaming(); got != tc.want {
+			t.Errorf("%+v: streaming %v, want %v", tc.opt, got, tc.want)
+		}
+	}
+	if physicalMemory() <= 0 && (runtime.GOOS == "linux" || runtime.GOOS == "darwin") {
+		t.Error("physical memory unknown")
 	}
 }

@@ -16,14 +16,14 @@ import (
 )
 
 // ffnChunk is how many rows go through the feed-forward block at a time. It
-// bounds the two [rows][FFN] buffers (qwen2.5-0.5B: 2·256·4864·4 B = 10 MB)
+// bounds the two [rows][FFN] buffers (qwen2.5-0.5B: 2·128·4864·4 B = 5 MB)
 // while keeping each matrix product large enough to be compute-bound. Rows
 // are independent, so the chunking never changes a result.
-const ffnChunk = 256
+const ffnChunk = 128
 
 // outChunk is how many scored rows go through the output projection at a
-// time; it bounds the [rows][Vocab] logits buffer (151936·32·4 B = 19 MB).
-const outChunk = 32
+// time; it bounds the [rows][Vocab] logits buffer (151936·8·4 B = 4.9 MB).
+const outChunk = 8
 
 // layerWeights are one block's weights.
 type layerWeights struct {
@@ -145,6 +145,10 @@ type batch struct {
 	scored []scoredRow // rows whose next-token distribution is wanted
 }
 
+// compact reports whether the last layer gathers the scored rows to the
+// front (always, unless repeated positions make them more than the rows).
+func (b *batch) compact() bool { return len(b.scored) <= b.rows }
+
 // scoredRow names one output: row of the batch, and where the result goes.
 type scoredRow struct {
 	row, req, idx int
@@ -162,8 +166,9 @@ func (s *Session) embed(b *batch, x []float32) error {
 	return nil
 }
 
-// layer pushes the n rows of x (batch b) through block l.
-func (s *Session) layer(l int, b *batch, x []float32) {
+// layer pushes the rows of x (batch b) through block l. After the last
+// layer, x holds the scored rows first, in b.scored order, if b.compact().
+func (s *Session) layer(l int, b *batch, x []float32) error {
 	c, lw, st, be := &s.cfg, &s.w.layers[l], &s.st, s.be
 	n := b.rows
 	E, Q, KV, F := c.Embed, c.QDim(), c.KVDim(), c.FFN
@@ -180,8 +185,26 @@ func (s *Session) layer(l int, b *batch, x []float32) {
 	}
 	be.Rope(q, k, b.pos, c.Heads, c.KVHeads, &s.rope)
 
-	// Causal softmax(q·kᵀ/√d)·v per sequence and head (GQA); x += Wo·att.
+	// Causal softmax(q·kᵀ/√d)·v per sequence and head (GQA).
 	be.Attention(att, q, k, v, b.spans, &s.attn)
+
+	// In the last layer only the scored rows matter from here on (llama.cpp's
+	// inp_out_ids): gather them to the front of att and x; rows are
+	// independent, so this changes no result.
+	if l == c.Layers-1 && b.compact() {
+		if err := be.Sync(); err != nil {
+			return err
+		}
+		n = len(b.scored)
+		for i, sr := range b.scored {
+			copy(st.q[i*Q:(i+1)*Q], att[sr.row*Q:(sr.row+1)*Q])
+			copy(proj[i*E:(i+1)*E], x[sr.row*E:(sr.row+1)*E]) // proj is free until Wo
+		}
+		copy(x, proj[:n*E])
+		x, att, h, proj = x[:n*E], st.q[:n*Q], h[:n*E], proj[:n*E]
+	}
+
+	// x += Wo·att.
 	st.ys1 = [1][]float32{proj}
 	be.MatMul(att, n, lw.wo[:], st.ys1[:])
 	be.Add(x, proj)
@@ -199,6 +222,7 @@ func (s *Session) layer(l int, b *batch, x []float32) {
 		be.MatMul(gate, m, lw.down[:], st.ys1[:])
 	}
 	be.Add(x, proj)
+	return nil
 }
 
 // output computes the logits at b's scored rows, outChunk at a time:
@@ -207,11 +231,18 @@ func (s *Session) layer(l int, b *batch, x []float32) {
 func (s *Session) output(b *batch, x []float32, sink func(sr scoredRow, logits []float32) error) error {
 	c, st, be := &s.cfg, &s.st, s.be
 	E, V := c.Embed, c.Vocab
+	if err := be.Sync(); err != nil { // x is read on the host below
+		return fmt.Errorf("engine: %s backend: %w", be.Name(), err)
+	}
 	for r0 := 0; r0 < len(b.scored); r0 += outChunk {
 		rows := b.scored[r0:min(r0+outChunk, len(b.scored))]
 		m := len(rows)
 		for i, sr := range rows {
-			copy(st.outH[i*E:(i+1)*E], x[sr.row*E:(sr.row+1)*E])
+			row := sr.row
+			if b.compact() {
+				row = r0 + i
+			}
+			copy(st.outH[i*E:(i+1)*E], x[row*E:(row+1)*E])
 		}
 		be.RMSNorm(st.outH[:m*E], st.outH[:m*E], s.w.outputNorm, m, c.RMSEps)
 		st.ys1 = [1][]float32{st.logits[:m*V]}

@@ -58,6 +58,9 @@ const (
 
 // File is a parsed GGUF file. Exported fields are read-only after Open or
 // Parse; the slices inside them are shared with the File's lookup index.
+// Metadata (keys, strings, arrays) is copied out of the file and stays valid
+// after Close; tensor data (TensorData, Bytes) is the mapping itself and
+// does not. All methods but Close may be called concurrently.
 type File struct {
 	Path       string // as given to Open; empty for Parse
 	Version    uint32 // 2 or 3

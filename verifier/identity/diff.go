@@ -61,7 +61,29 @@ func Diff(a, b *Identity) []Difference {
 		ds = append(ds, Difference{Kind: KindArchitecture, A: orAbsent(a.Architecture), B: orAbsent(b.Architecture)})
 	}
 	ds = append(ds, diffKeys(a, b)...)
+	ds = append(ds, digestDiffs(a, b, ds)...)
 	ds = append(ds, diffTensors(a, b)...)
+	return ds
+}
+
+// digestDiffs reports a metadata digest that differs while no key of its
+// kind does (identities whose Keys lists were dropped, e.g. trimmed
+// fingerprints), so a difference is never lost.
+func digestDiffs(a, b *Identity, found []Difference) []Difference {
+	has := map[Kind]bool{}
+	for _, d := range found {
+		has[d.Kind] = true
+	}
+	var ds []Difference
+	add := func(k Kind, x, y string, covered bool) {
+		if x != y && !covered {
+			ds = append(ds, Difference{Kind: k, A: orAbsent(x), B: orAbsent(y)})
+		}
+	}
+	add(KindTokenizer, a.TokenizerSHA256, b.TokenizerSHA256, has[KindTokenizer])
+	add(KindChatTemplate, a.ChatTemplateSHA256, b.ChatTemplateSHA256, has[KindChatTemplate])
+	add(KindMetadata, a.MetadataSHA256, b.MetadataSHA256, has[KindTokenizer] || has[KindChatTemplate] || has[KindMetadata] || len(ds) > 0)
+	add(KindCosmetic, a.CosmeticSHA256, b.CosmeticSHA256, has[KindCosmetic])
 	return ds
 }
 

@@ -116,6 +116,12 @@ func TestTensorDiffs(t *testing.T) {
 	other := *base
 	other.Scheme = "pot-identity/0"
 	check("scheme", Diff(base, &other), KindScheme)
+
+	// Identities without per-key digests still report metadata changes.
+	tmpl := model(t, []gguf.KV{str(ChatTemplateKey, "x"), str("general.name", "n")}, []string{"a", "bb"}, 0)
+	noKeys, tmplNoKeys := *base, *tmpl
+	noKeys.Keys, tmplNoKeys.Keys = nil, nil
+	check("no keys", Diff(&noKeys, &tmplNoKeys), KindFile, KindChatTemplate, KindCosmetic)
 }
 
 // TestCanonicalEncoding recomputes the tokenizer digest from the documented

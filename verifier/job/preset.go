@@ -28,7 +28,7 @@ type Preset struct {
 // 1/(Calibration+1)), δ far below an altered model's (near 1). Each reaches
 // SAME within NMax on a faithful candidate (TestPresetsReachSame).
 var presets = map[string]Preset{
-	"quick": {Name: "quick", Stats: stats.Params{Alpha: 0.05, Gamma: 0.2, Delta: 0.5, NMin: 10, NMax: 100},
+	"quick": {Name: "quick", Stats: stats.Params{Alpha: 0.05, Gamma: 0.2, Delta: 0.5, NMin: 10, NMax: 150},
 		K: 8, TopK: 16, Calibration: 32, Batch: 8},
 	"standard": {Name: "standard", Stats: stats.Params{Alpha: 0.01, Gamma: 0.2, Delta: 0.5, NMin: 20, NMax: 300},
 		K: 16, TopK: 32, Calibration: 64, Batch: 8},

@@ -49,20 +49,6 @@ type modelReference struct {
 	maxLen  int
 }
 
-// textDigest is the digest of a text challenge: what re-derivation from the
-// seed can recompute without the model.
-func textDigest(i uint64, text string) [32]byte {
-	h := sha256.New()
-	h.Write([]byte("pot/challenge/text/v1\x00"))
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], i)
-	h.Write(b[:])
-	h.Write([]byte(text))
-	var d [32]byte
-	h.Sum(d[:0])
-	return d
-}
-
 // Derivation records how challenge digests are re-derived.
 type Derivation struct {
 	Kind string `json:"kind"` // "text" or "pool"
@@ -91,7 +77,7 @@ func Rederive(d Derivation, seed []byte, i uint64) ([32]byte, error) {
 		if err != nil {
 			return [32]byte{}, err
 		}
-		return textDigest(i, src.Challenge(i).Text), nil
+		return challenge.Digest(src.Challenge(i)), nil
 	case "pool":
 		if d.PoolSize <= 0 {
 			return [32]byte{}, fmt.Errorf("job: pool derivation with pool size %d", d.PoolSize)
@@ -110,15 +96,15 @@ func (r *modelReference) probes(from uint64, n int) ([]probe, error) {
 	reqs := make([]engine.Request, n)
 	for j := range ps {
 		i := from + uint64(j)
-		text := r.src.Challenge(i).Text
-		toks := r.tok.Encode(text, true, false)
+		c := r.src.Challenge(i)
+		toks := r.tok.Encode(c.Text, true, false)
 		if len(toks) > r.maxLen {
 			toks = toks[:r.maxLen]
 		}
 		if len(toks) < 2 {
 			return nil, fmt.Errorf("job: challenge %d tokenizes to %d tokens", i, len(toks))
 		}
-		ps[j] = probe{digest: textDigest(i, text), tokens: toks, pos: r.src.Positions(i, len(toks), r.k)}
+		ps[j] = probe{digest: challenge.Digest(c), tokens: toks, pos: r.src.Positions(i, len(toks), r.k)}
 		reqs[j] = engine.Request{Tokens: toks, Positions: ps[j].pos}
 	}
 	dists, err := r.sess.Score(reqs, r.topK)

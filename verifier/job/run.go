@@ -79,7 +79,14 @@ type Config struct {
 	TempDir string
 	// Progress, if set, receives events; it must not block for long.
 	Progress func(Event)
+	// Pause, if set, is asked after each committed challenge; when it says
+	// true the run stops with ErrPaused, and running it again with the same
+	// Checkpoint continues where it stopped.
+	Pause func() bool
 }
+
+// ErrPaused is returned by a run that Config.Pause stopped.
+var ErrPaused = errors.New("job: paused")
 
 // Event reports progress.
 type Event struct {
@@ -226,7 +233,7 @@ func (r *runner) run() (*Result, error) {
 	}
 
 	// 5. The behavioural test.
-	return r.behaviour(refID)
+	return r.behaviour()
 }
 
 // chooseSeed takes the checkpoint's seed when resuming, else the
@@ -305,8 +312,8 @@ func (r *runner) session(f *gguf.File) (*engine.Session, error) {
 	return s, nil
 }
 
-func (r *runner) behaviour(refID *identity.Identity) (*Result, error) {
-	cfg, res, p := &r.cfg, r.res, r.cfg.Preset
+func (r *runner) behaviour() (*Result, error) {
+	res, p := r.res, r.cfg.Preset
 	seed, _ := hex.DecodeString(res.Seed)
 	src, err := challenge.NewSource(seed, challenge.Config{})
 	if err != nil {
@@ -334,9 +341,8 @@ func (r *runner) behaviour(refID *identity.Identity) (*Result, error) {
 		ref = mr
 		floorFn = func() (score.Floor, error) { return r.calibrate(mr, candTypes) }
 	} else {
-		if r.fp.K != p.K && p.K > r.fp.K {
-			return nil, fmt.Errorf("job: the fingerprint has %d positions per challenge, the %s mode needs %d", r.fp.K, p.Name, p.K)
-		}
+		// The fingerprint fixes what is scored per challenge.
+		res.Params.K, res.Params.TopK = r.fp.K, r.fp.TopK
 		ref = &poolReference{src: src, fp: r.fp}
 		floorFn = func() (score.Floor, error) { return fingerprintFloor(r.fp, candTypes) }
 	}
@@ -393,6 +399,9 @@ func (r *runner) loop(ref reference, candSess *engine.Session, ck *checkpoint) (
 				Mean: rec.Mean, Lower: rec.Lower, Upper: rec.Upper})
 			if verdict, reason = stats.Decide(ck.seq, p.Stats); verdict != stats.Continue {
 				break
+			}
+			if r.cfg.Pause != nil && r.cfg.Pause() {
+				return nil, ErrPaused
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package matmul
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -22,9 +23,10 @@ type Activations struct {
 	n, cols, nblk int
 	groups        int // ceil(n/lanes); lanes past n hold zeros
 	// Integer vec_dot types (Q8_0, Q8_1: blocks of 32; Q8_K: 256):
-	q  []int8    // [groups][cols/4][lanes][4]: codes of 4 consecutive elements per lane
+	q  []byte    // [groups][cols/4][lanes][4]: int8 codes of 4 consecutive elements per lane
 	d  []float32 // [groups][nblk][lanes]: block scale as used in the dot (f16 already widened)
 	s  []float32 // Q8_1 only, [groups][nblk][lanes]: f16 s = d·Σq, widened
+	sy []int32   // Q8_0 only, [groups][nblk][lanes]: Σq of the block
 	bs []uint32  // Q8_K only, [groups][nblk][8][lanes]: int16 pairs (bsum_2p, bsum_2p+1)
 	// Float vec_dot types (F32, F16, BF16: values already rounded to the type):
 	f []float32 // [groups][cols][lanes]
@@ -72,11 +74,18 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 		if k.act == quant.Q8_1 {
 			a.s = grow(a.s, g*a.nblk*lanes)
 		}
+		if k.act == quant.Q8_0 {
+			a.sy = grow(a.sy, g*a.nblk*lanes)
+		}
 		if k.act == quant.Q8_K {
 			a.bs = grow(a.bs, g*a.nblk*8*lanes)
 		}
 	}
 	run(g, func(_ *worker, gi int) {
+		if k.epi == epiFloat {
+			a.interleaveFloat(gi, x)
+			return
+		}
 		for l := range lanes {
 			v := gi*lanes + l
 			var xv []float32
@@ -88,6 +97,39 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 	})
 }
 
+// interleaveFloat stores the vectors of group g as f[e][lane], rounded to
+// F16/BF16 if that is the vec_dot type; lanes past n are zero.
+func (a *Activations) interleaveFloat(g int, x []float32) {
+	cols := a.cols
+	f := a.f[g*cols*lanes : (g+1)*cols*lanes]
+	nl := min(lanes, a.n-g*lanes)
+	var rows [lanes][]float32
+	for l := range nl {
+		v := g*lanes + l
+		rows[l] = x[v*cols : (v+1)*cols]
+	}
+	if nl < lanes {
+		clear(f)
+	}
+	for l := range nl {
+		r := rows[l]
+		switch a.vt {
+		case quant.F32:
+			for e, v := range r {
+				f[e*lanes+l] = v
+			}
+		case quant.F16:
+			for e, v := range r {
+				f[e*lanes+l] = quant.F16ToF32(quant.F32ToF16(v))
+			}
+		case quant.BF16:
+			for e, v := range r {
+				f[e*lanes+l] = quant.BF16ToF32(quant.F32ToBF16(v))
+			}
+		}
+	}
+}
+
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)
@@ -96,59 +138,44 @@ func grow[T any](s []T, n int) []T {
 }
 
 // quantizeLane converts one vector (nil: a padding lane, all zero) into lane
-// l of group g.
+// l of group g, for the integer vec_dot types.
 func (a *Activations) quantizeLane(g, l int, x []float32) {
 	cols := a.cols
-	switch a.vt {
-	case quant.F32, quant.F16, quant.BF16:
-		f := a.f[g*cols*lanes : (g+1)*cols*lanes]
-		for e := range cols {
-			var v float32
-			if x != nil {
-				v = x[e]
-				switch a.vt {
-				case quant.F16:
-					v = quant.F16ToF32(quant.F32ToF16(v))
-				case quant.BF16:
-					v = quant.BF16ToF32(quant.F32ToBF16(v))
-				}
-			}
-			f[e*lanes+l] = v
-		}
-		return
-	}
 	q := a.q[g*cols*lanes : (g+1)*cols*lanes]
-	var buf [256]int8
 	sb := cols / a.nblk
+	var codes [256]byte
 	for b := range a.nblk {
-		codes := buf[:sb]
+		c := codes[:sb]
 		var d, s float32
-		if x != nil {
-			xb := x[b*sb : (b+1)*sb]
-			if a.vt == quant.Q8_K {
-				d = quantQ8KBlock(xb, codes)
-			} else {
-				d, s = quantQ8_0x86Block(xb, codes)
-			}
-		} else {
-			clear(codes)
+		var sum int32
+		switch {
+		case x == nil:
+			clear(c)
+		case a.vt == quant.Q8_K:
+			d = quantQ8KBlock(x[b*sb:(b+1)*sb], c)
+		default:
+			d, s, sum = quantQ8_0x86Block(x[b*sb:(b+1)*sb], c)
 		}
-		for e, c := range codes {
-			el := b*sb + e
-			q[(el/4)*4*lanes+l*4+el%4] = c
+		// step k of the block (elements 4k..4k+3) goes to lane l of step b·sb/4+k
+		dst := q[b*sb*lanes+4*l:]
+		for k := range sb / 4 {
+			binary.LittleEndian.PutUint32(dst[k*4*lanes:], binary.LittleEndian.Uint32(c[4*k:]))
 		}
 		di := (g*a.nblk+b)*lanes + l
 		a.d[di] = d
 		if a.vt == quant.Q8_1 {
 			a.s[di] = s
 		}
+		if a.vt == quant.Q8_0 {
+			a.sy[di] = sum
+		}
 		if a.vt == quant.Q8_K {
 			bs := a.bs[(g*a.nblk+b)*8*lanes:]
 			for p := range 8 {
 				var s0, s1 int32
 				for j := range 16 {
-					s0 += int32(codes[32*p+j])
-					s1 += int32(codes[32*p+16+j])
+					s0 += int32(int8(c[32*p+j]))
+					s1 += int32(int8(c[32*p+16+j]))
 				}
 				bs[p*lanes+l] = pair2(s0, s1)
 			}
@@ -156,67 +183,82 @@ func (a *Activations) quantizeLane(g, l int, x []float32) {
 	}
 }
 
+// roundCode rounds v to the nearest integer, ties to even, clamped to ±127;
+// NaN gives −127 (as vmaxps does in the AVX2 twin). For |v| ≤ 127 adding
+// 1.5·2^23 makes the float32 addition round at the units place (ggml's
+// nearest_int).
+func roundCode(v float32) int8 {
+	switch {
+	case !(v >= -127): // also NaN
+		return -127
+	case v > 127:
+		return 127
+	}
+	return int8(int32(math.Float32bits(v+12582912)&0x7fffff) - 0x400000)
+}
+
+// absMaxGeneric returns max |x[i]|, ignoring NaNs (0 if there is none).
+func absMaxGeneric(x []float32) float32 {
+	var m float32
+	for _, v := range x {
+		if a := abs32(v); a > m {
+			m = a
+		}
+	}
+	return m
+}
+
+// quantScaleGeneric sets q[i] = roundCode(x[i]·scale) and returns Σq.
+func quantScaleGeneric(x []float32, scale float32, q []byte) int32 {
+	q = q[:len(x)]
+	var sum int32
+	for i, v := range x {
+		c := roundCode(v * scale)
+		q[i] = byte(c)
+		sum += int32(c)
+	}
+	return sum
+}
+
 // quantQ8_0x86Block quantizes 32 values as ggml-cpu's AVX2 quantize_row_q8_0
 // (and quantize_row_q8_1): amax = max|x|, stored d = f16(amax/127),
 // q = round-half-even(x·(127/amax)). It returns d widened back to float32 and
-// Q8_1's s = f16(d·Σq) widened (computed from the unrounded d, as ggml does).
-// Codes are clamped to ±127 so NaN/Inf input cannot produce -128.
-func quantQ8_0x86Block(x []float32, q []int8) (d, s float32) {
-	var amax float32
-	for _, v := range x {
-		amax = max(amax, float32(math.Abs(float64(v))))
-	}
+// Q8_1's s = f16(d·Σq) widened (computed from the unrounded d, as ggml does),
+// and Σq.
+func quantQ8_0x86Block(x []float32, q []byte) (d, s float32, sum int32) {
+	amax := absMax(x[:32])
 	dd := amax / 127
 	var id float32
 	if amax != 0 {
 		id = 127 / amax
 	}
-	var sum int32
-	for j, v := range x {
-		r := math.RoundToEven(float64(v * id))
-		switch {
-		case r != r: // NaN
-			r = 0
-		case r < -127:
-			r = -127
-		case r > 127:
-			r = 127
-		}
-		q[j] = int8(r)
-		sum += int32(q[j])
-	}
+	sum = quantScale(x[:32], id, q[:32])
 	d = quant.F16ToF32(quant.F32ToF16(dd))
 	s = quant.F16ToF32(quant.F32ToF16(dd * float32(sum)))
-	return d, s
+	return d, s, sum
 }
+
+func abs32(f float32) float32 { return math.Float32frombits(math.Float32bits(f) &^ (1 << 31)) }
 
 // quantQ8KBlock quantizes 256 values as quantize_row_q8_K_ref: max is the
 // first value of largest magnitude, iscale = −127/max, q = min(127,
 // nearest_int(iscale·x)) (round half to even), d = 1/iscale; all zero if
 // max = 0.
-func quantQ8KBlock(x []float32, q []int8) (d float32) {
-	var amax, mx float32
-	for _, v := range x {
-		if av := float32(math.Abs(float64(v))); av > amax {
-			amax, mx = av, v
-		}
-	}
+func quantQ8KBlock(x []float32, q []byte) (d float32) {
+	x = x[:256]
+	amax := absMax(x)
 	if amax == 0 {
 		clear(q)
 		return 0
 	}
-	iscale := -127 / mx
-	for j, v := range x {
-		r := math.RoundToEven(float64(iscale * v))
-		switch {
-		case r != r: // NaN
-			r = 0
-		case r < -127:
-			r = -127
-		case r > 127:
-			r = 127
+	var mx float32
+	for _, v := range x { // the first value of largest magnitude
+		if abs32(v) == amax {
+			mx = v
+			break
 		}
-		q[j] = int8(r)
 	}
+	iscale := -127 / mx
+	quantScale(x, iscale, q[:256])
 	return 1 / iscale
 }

@@ -71,10 +71,38 @@ func BenchmarkQuantize(b *testing.B) {
 		x := randomX(rng, n*cols)
 		b.Run(typ.String(), func(b *testing.B) {
 			var a Activations
+			c0 := cpuTime()
 			for range b.N {
 				a.Quantize(x, n, cols, typ, nil)
 			}
 			b.ReportMetric(float64(n*cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+			b.ReportMetric(float64(n*cols)*float64(b.N)/(cpuTime()-c0).Seconds()/1e9, "Gelem/cpu-s")
 		})
+	}
+}
+
+// BenchmarkMatMulF32Attention times the F32 products the engine's attention
+// makes per head: S = Q·Kᵀ (L keys × 64, n queries) and O = P·V (64 × L),
+// including the conversion of x (MatMul, not MatMulQ).
+func BenchmarkMatMulF32Attention(b *testing.B) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, sh := range [][2]int{{256, 64}, {64, 256}, {1024, 64}, {64, 1024}} {
+		rows, cols := sh[0], sh[1]
+		const n = 256
+		w := randomMatrix(b, rng, quant.F32, rows, cols)
+		x := randomX(rng, n*cols)
+		y := make([]float32, n*rows)
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%dx%d/n%d/t%d", rows, cols, n, threads), func(b *testing.B) {
+				p := NewPool(threads)
+				defer p.Close()
+				b.ResetTimer()
+				c0 := cpuTime()
+				for range b.N {
+					MatMul(y, w, x, n, p)
+				}
+				reportFlops(b, 2*float64(rows*cols*n)*float64(b.N), cpuTime()-c0)
+			})
+		}
 	}
 }

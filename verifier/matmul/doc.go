@@ -39,10 +39,30 @@
 // per-group integer scales ("panels"), which lets one integer kernel serve
 // every quantized type. See matmul.go for tiling and threading.
 //
+// # API
+//
+//	NewMatrix(t, rows, cols, data) (Matrix, error)   // validate a ggml weight matrix once
+//	MatMul(y, w, x, n, pool)                         // y[n][rows] = x[n][cols]·wᵀ
+//	(*Activations).Quantize(x, n, cols, t, pool)     // convert x once …
+//	MatMulQ(y, w, act, pool)                         // … and reuse it for Q, K, V / gate, up
+//	NewPool(threads), (*Pool).Close                  // worker goroutines; nil = serial
+//	Dot(a, b), Axpy(alpha, x, y)                     // attention helpers, fixed order
+//	VecDotType(t), HasAsm()
+//
+// # Code paths
+//
+// Each kernel has a pure-Go twin (…Generic, always compiled, the reference
+// and the arm64 path) and an AVX2 version (kernel_amd64.s, chosen once at
+// init from golang.org/x/sys/cpu); the build tag noasm forces the Go code.
+// The integer sums are exact and the float steps identical, so AVX2 and Go
+// results are bitwise equal (TestAsmLikeGeneric), for NaN/Inf inputs too.
+//
 // # Left out
 //
 // IQ*/TQ* types, Q8_1/Q8_K as weight types, AVX-512/VNNI and NEON kernels
-// (arm64 runs the pure-Go code), and any repacking of weights at load time.
+// (arm64 runs the pure-Go code, ~20× slower), any repacking of weights at
+// load time, and a kernel for tiny batches: vectors are processed 16 at a
+// time, so n = 1 costs as much as n = 16.
 //
 // # Security
 //
@@ -50,5 +70,7 @@
 // matches the shape exactly, and no code value can index outside a buffer
 // (codes are masked before use). Lengths passed to MatMul come from the
 // engine, not from files: a wrong one is a programmer error and panics.
-// NaN or Inf activations give unspecified (but deterministic) results.
+// NaN or Inf activations give unspecified (but deterministic, and identical
+// on every code path) results; here alone the activation codes may differ
+// from ggml's.
 package matmul

@@ -20,11 +20,19 @@
 #define T_BS0  336
 #define T_BS1  360
 #define T_OUT  384
-#define T_NSB  392
-#define T_GPB  400
-#define T_SPM  416
-#define T_EPI  424
-#define T_CPG  432
+#define T_NSB  408
+#define T_GPB  416
+#define T_SPM  432
+#define T_EPI  440
+#define T_CPG  448
+#define T_PAIRS 456
+#define T_YSTR 464
+#define T_DSTR 472
+#define T_BSTR 480
+#define T_SY0  488
+#define T_SY1  512
+#define T_OFF  536
+#define T_UNS  544
 
 // Registers of tileI8AVX2.
 #define tile R13  // *i8Tile
@@ -55,20 +63,40 @@
 	VPSIGNB    ws, ya, t \ // t = y with the sign of w (0 where w = 0)
 	VPMADDUBSW t, wa, t    // t[k] = |w|[2k]·t[2k] + |w|[2k+1]·t[2k+1] (no saturation: bounded)
 
+// Frame slots of tileI8AVX2.
+#define S_SAVEWQ  savewq-8(SP)    // streaming pointers spilled by the mins epilogue
+#define S_SAVEDWQ savedwq-16(SP)
+#define S_SAVEYQ  saveyq-24(SP)
+#define S_SAVEDYQ savedyq-32(SP)
+#define S_NPAIR   npair-40(SP)    // group pairs left
+#define S_OFFY    offy-48(SP)     // byte offset of the current pair in y
+#define S_OFFD    offd-56(SP)     // … in d and s
+#define S_OFFBS   offbs-64(SP)    // … in bs
+#define S_OUTP    outp-72(SP)     // this pair's out[2][16]
+
 // func tileI8AVX2(t *i8Tile)
-TEXT ·tileI8AVX2(SB), NOSPLIT, $32-8
+TEXT ·tileI8AVX2(SB), NOSPLIT, $72-8
 	MOVQ t+0(FP), tile
-	MOVQ T_Q0(tile), wq
 	MOVQ T_Q1(tile), dwq
-	SUBQ wq, dwq
-	MOVQ T_Y0(tile), yq
+	SUBQ T_Q0(tile), dwq
 	MOVQ T_Y1(tile), dyq
-	SUBQ yq, dyq
-	MOVQ T_SC0(tile), wsc
+	SUBQ T_Y0(tile), dyq
 	MOVQ T_SC1(tile), dwsc
-	SUBQ wsc, dwsc
-	// out = 0
-	MOVQ    T_OUT(tile), AX
+	SUBQ T_SC0(tile), dwsc
+	MOVQ T_PAIRS(tile), AX
+	MOVQ AX, S_NPAIR
+	MOVQ $0, S_OFFY
+	MOVQ $0, S_OFFD
+	MOVQ $0, S_OFFBS
+	MOVQ T_OUT(tile), AX
+	MOVQ AX, S_OUTP
+
+pair:
+	MOVQ    T_Q0(tile), wq
+	MOVQ    T_Y0(tile), yq
+	ADDQ    S_OFFY, yq
+	MOVQ    T_SC0(tile), wsc
+	MOVQ    S_OUTP, AX               // out = 0
 	VPXOR   Y0, Y0, Y0
 	VMOVDQU Y0, 0(AX)
 	VMOVDQU Y0, 32(AX)
@@ -78,7 +106,7 @@ TEXT ·tileI8AVX2(SB), NOSPLIT, $32-8
 
 superblock:
 	CMPQ  sblk, T_NSB(tile)
-	JGE   done
+	JGE   nextpair
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -115,6 +143,8 @@ step1:
 
 group16: // spm > 1: sum spm steps in int16 (Y4..Y7), then widen with the group scale.
 	MOVQ T_CPG(tile), CX           // int16 partial sums in this group
+	CMPQ T_UNS(tile), $0
+	JNE  chunku
 
 chunk16:
 	VPXOR Y4, Y4, Y4
@@ -150,78 +180,84 @@ step16:
 	ADDQ         $4, wsc
 	DECQ         BX
 	JNZ          group16
+	JMP          epilogue
 
-epilogue:
-	// acc[r][g] = acc + float32(S1[r][g])·(A_r·dy_g), in memory at out.
-	MOVQ         sblk, AX
-	SHLQ         $3, AX            // AX = 8b: byte offset of (A, B) in ab
-	MOVQ         sblk, DX
-	SHLQ         $5, DX            // DX = 32b: byte offset of d[b][0:8]
-	MOVQ         T_AB0(tile), CX
-	VBROADCASTSS (CX)(AX*1), Y8    // A0
-	MOVQ         T_AB1(tile), CX
-	VBROADCASTSS (CX)(AX*1), Y9    // A1
-	MOVQ         T_D0(tile), CX
-	VMOVUPS      (CX)(DX*1), Y10   // dy of group 0
-	MOVQ         T_D1(tile), CX
-	VMOVUPS      (CX)(DX*1), Y11   // dy of group 1
-	MOVQ         T_OUT(tile), CX
-	VMULPS       Y10, Y8, Y12      // A0·dy0
-	VCVTDQ2PS    Y0, Y13           // float32(S1[0][0])
-	VMULPS       Y12, Y13, Y13
-	VADDPS       0(CX), Y13, Y13   // acc + …
-	VMOVUPS      Y13, 0(CX)
-	VMULPS       Y11, Y8, Y12      // A0·dy1
-	VCVTDQ2PS    Y1, Y13
-	VMULPS       Y12, Y13, Y13
-	VADDPS       32(CX), Y13, Y13
-	VMOVUPS      Y13, 32(CX)
-	VMULPS       Y10, Y9, Y12      // A1·dy0
-	VCVTDQ2PS    Y2, Y13
-	VMULPS       Y12, Y13, Y13
-	VADDPS       64(CX), Y13, Y13
-	VMOVUPS      Y13, 64(CX)
-	VMULPS       Y11, Y9, Y12      // A1·dy1
-	VCVTDQ2PS    Y3, Y13
-	VMULPS       Y12, Y13, Y13
-	VADDPS       96(CX), Y13, Y13
-	VMOVUPS      Y13, 96(CX)
-	MOVQ         T_EPI(tile), BX
-	CMPQ         BX, $1
-	JEQ          mins
-	CMPQ         BX, $2
-	JEQ          legacy
-	INCQ         sblk
-	JMP          superblock
-
-mins:
-	// S2[r][g] = Σ_p (m_2p, m_2p+1)·(bsum_2p, bsum_2p+1); acc -= float32(S2)·(B_r·dy_g).
-	// SI, DI, R8, R9 are borrowed: save the streaming pointers.
-	MOVQ  wq, savewq-8(SP)
-	MOVQ  dwq, savedwq-16(SP)
-	MOVQ  yq, saveyq-24(SP)
-	MOVQ  dyq, savedyq-32(SP)
+chunku: // unsigned codes (0..63): vpmaddubsw takes them directly, no sign trick
 	VPXOR Y4, Y4, Y4
 	VPXOR Y5, Y5, Y5
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
+	MOVQ  T_SPM(tile), DX
+
+stepu:
+	VPBROADCASTD (wq), Y8          // w0[e:e+4] (unsigned)
+	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
+	VMOVDQU      (yq), Y12         // y[g0]
+	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
+	ADDQ         $4, wq
+	ADDQ         $32, yq
+	VPMADDUBSW   Y12, Y8, Y14      // w0·y0 pairs
+	VPADDW       Y14, Y4, Y4
+	VPMADDUBSW   Y13, Y8, Y15      // w0·y1
+	VPADDW       Y15, Y5, Y5
+	VPMADDUBSW   Y12, Y9, Y14      // w1·y0
+	VPADDW       Y14, Y6, Y6
+	VPMADDUBSW   Y13, Y9, Y15      // w1·y1
+	VPADDW       Y15, Y7, Y7
+	DECQ         DX
+	JNZ          stepu
+	VPBROADCASTD (wsc), Y14        // (sc0, sc0)
+	VPBROADCASTD (wsc)(dwsc*1), Y15 // (sc1, sc1)
+	VPMADDWD     Y14, Y4, Y4
+	VPADDD       Y4, Y0, Y0
+	VPMADDWD     Y14, Y5, Y5
+	VPADDD       Y5, Y1, Y1
+	VPMADDWD     Y15, Y6, Y6
+	VPADDD       Y6, Y2, Y2
+	VPMADDWD     Y15, Y7, Y7
+	VPADDD       Y7, Y3, Y3
+	DECQ         CX
+	JNZ          chunku
+	ADDQ         $4, wsc
+	DECQ         BX
+	JNZ          group16
+
+epilogue:
+	// Integer corrections first (S2 for mins and K offsets, off·Σy for Q4_0/Q5_0),
+	// then acc[r][g] = acc + float32(S1)·(A_r·dy_g) [− float32(S2)·(B_r·dy_g)] [+ B_r·s_g].
+	MOVQ T_EPI(tile), BX
+	CMPQ BX, $1
+	JEQ  sums2
+	CMPQ BX, $4
+	JEQ  sums2
+	CMPQ BX, $5
+	JEQ  offy0
+	JMP  fmain
+
+sums2:
+	// S2[r][g] = Σ_p (m_2p, m_2p+1)·(bsum_2p, bsum_2p+1) into Y4..Y7.
+	// SI, DI, R8, R9 are borrowed: save the streaming pointers.
+	MOVQ  wq, S_SAVEWQ
+	MOVQ  dwq, S_SAVEDWQ
+	MOVQ  yq, S_SAVEYQ
+	MOVQ  dyq, S_SAVEDYQ
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  sblk, AX
+	SHLQ  $5, AX                   // 32b
 	MOVQ  T_MIN0(tile), SI
-	MOVQ  T_MIN1(tile), DI
-	ADDQ  AX, SI
-	ADDQ  AX, SI
-	ADDQ  AX, SI
 	ADDQ  AX, SI                   // SI = mins0 + 32b
-	ADDQ  AX, DI
-	ADDQ  AX, DI
-	ADDQ  AX, DI
+	MOVQ  T_MIN1(tile), DI
 	ADDQ  AX, DI                   // DI = mins1 + 32b
 	MOVQ  T_BS0(tile), R8
 	MOVQ  T_BS1(tile), R9
-	MOVQ  DX, BX
-	SHLQ  $3, BX                   // BX = 256b
-	ADDQ  BX, R8                   // bs0 + 256b
-	ADDQ  BX, R9                   // bs1 + 256b
-	MOVQ  $8, BX
+	SHLQ  $3, AX                   // 256b
+	ADDQ  S_OFFBS, AX
+	ADDQ  AX, R8                   // bs0 + pair offset + 256b
+	ADDQ  AX, R9                   // bs1 + pair offset + 256b
+	MOVQ  $8, AX
 
 minpair:
 	VPBROADCASTD (SI), Y8          // (m_2p, m_2p+1) of row 0
@@ -240,13 +276,90 @@ minpair:
 	ADDQ         $4, DI
 	ADDQ         $32, R8
 	ADDQ         $32, R9
-	DECQ         BX
+	DECQ         AX
 	JNZ          minpair
+	MOVQ         S_SAVEWQ, wq
+	MOVQ         S_SAVEDWQ, dwq
+	MOVQ         S_SAVEYQ, yq
+	MOVQ         S_SAVEDYQ, dyq
+	CMPQ         BX, $4            // epiOffK: S1 −= S2 in int32
+	JNE          fmain
+	VPSUBD       Y4, Y0, Y0
+	VPSUBD       Y5, Y1, Y1
+	VPSUBD       Y6, Y2, Y2
+	VPSUBD       Y7, Y3, Y3
+	JMP          fmain
+
+offy0:
+	// S1[r][g] −= off·Σy_g (the block sums of the Q8_0 codes)
+	MOVQ         sblk, AX
+	SHLQ         $5, AX
+	ADDQ         S_OFFD, AX        // pair offset + 32b (sy has d's layout)
+	VPBROADCASTD T_OFF(tile), Y8   // off
+	MOVQ         T_SY0(tile), CX
+	VPMULLD      (CX)(AX*1), Y8, Y10 // off·Σy of group 0
+	MOVQ         T_SY1(tile), CX
+	VPMULLD      (CX)(AX*1), Y8, Y11 // of group 1
+	VPSUBD       Y10, Y0, Y0
+	VPSUBD       Y11, Y1, Y1
+	VPSUBD       Y10, Y2, Y2
+	VPSUBD       Y11, Y3, Y3
+
+fmain:
+	MOVQ         sblk, AX
+	SHLQ         $3, AX            // AX = 8b: byte offset of (A, B) in ab
+	MOVQ         sblk, DX
+	SHLQ         $5, DX
+	ADDQ         S_OFFD, DX        // DX = pair offset + 32b: d[b][0:8] of the pair
+	MOVQ         T_AB0(tile), CX
+	VBROADCASTSS (CX)(AX*1), Y8    // A0
+	MOVQ         T_AB1(tile), CX
+	VBROADCASTSS (CX)(AX*1), Y9    // A1
+	MOVQ         T_D0(tile), CX
+	VMOVUPS      (CX)(DX*1), Y10   // dy of group 0
+	MOVQ         T_D1(tile), CX
+	VMOVUPS      (CX)(DX*1), Y11   // dy of group 1
+	MOVQ         S_OUTP, CX
+
+#define FACC(a, dy, s, off) \
+	VMULPS    dy, a, Y12         \ // A·dy
+	VCVTDQ2PS s, Y13             \ // float32(S1)
+	VMULPS    Y12, Y13, Y13      \
+	VADDPS    off(CX), Y13, Y13  \ // acc + …
+	VMOVUPS   Y13, off(CX)
+
+	FACC(Y8, Y10, Y0, 0)
+	FACC(Y8, Y11, Y1, 32)
+	FACC(Y9, Y10, Y2, 64)
+	FACC(Y9, Y11, Y3, 96)
+	CMPQ         BX, $1
+	JEQ          fmins
+	CMPQ         BX, $2
+	JEQ          legacy
+	INCQ         sblk
+	JMP          superblock
+
+fmins:
+	// acc −= float32(S2)·(B_r·dy_g)
 	MOVQ         T_AB0(tile), BX
 	VBROADCASTSS 4(BX)(AX*1), Y8   // B0
 	MOVQ         T_AB1(tile), BX
 	VBROADCASTSS 4(BX)(AX*1), Y9   // B1
-	JMP          minsfloat
+
+#define FSUB(b, dy, s, off) \
+	VMULPS    dy, b, Y12         \ // B·dy
+	VCVTDQ2PS s, Y13             \
+	VMULPS    Y12, Y13, Y13      \
+	VMOVUPS   off(CX), Y14       \
+	VSUBPS    Y13, Y14, Y14      \ // acc − …
+	VMOVUPS   Y14, off(CX)
+
+	FSUB(Y8, Y10, Y4, 0)
+	FSUB(Y8, Y11, Y5, 32)
+	FSUB(Y9, Y10, Y6, 64)
+	FSUB(Y9, Y11, Y7, 96)
+	INCQ         sblk
+	JMP          superblock
 
 legacy:
 	// acc += B_r·s_g
@@ -273,43 +386,235 @@ legacy:
 	INCQ         sblk
 	JMP          superblock
 
-minsfloat:
-	// restore the clobbered row/group pointers, then acc -= float32(S2)·(B·dy)
-	MOVQ      T_D0(tile), BX
-	VMOVUPS   (BX)(DX*1), Y10      // dy0
-	MOVQ      T_D1(tile), BX
-	VMOVUPS   (BX)(DX*1), Y11      // dy1
-	VMULPS    Y10, Y8, Y12         // B0·dy0
-	VCVTDQ2PS Y4, Y13
-	VMULPS    Y12, Y13, Y13
-	VMOVUPS   0(CX), Y14
-	VSUBPS    Y13, Y14, Y14        // acc − …
-	VMOVUPS   Y14, 0(CX)
-	VMULPS    Y11, Y8, Y12         // B0·dy1
-	VCVTDQ2PS Y5, Y13
-	VMULPS    Y12, Y13, Y13
-	VMOVUPS   32(CX), Y14
-	VSUBPS    Y13, Y14, Y14
-	VMOVUPS   Y14, 32(CX)
-	VMULPS    Y10, Y9, Y12         // B1·dy0
-	VCVTDQ2PS Y6, Y13
-	VMULPS    Y12, Y13, Y13
-	VMOVUPS   64(CX), Y14
-	VSUBPS    Y13, Y14, Y14
-	VMOVUPS   Y14, 64(CX)
-	VMULPS    Y11, Y9, Y12         // B1·dy1
-	VCVTDQ2PS Y7, Y13
-	VMULPS    Y12, Y13, Y13
-	VMOVUPS   96(CX), Y14
-	VSUBPS    Y13, Y14, Y14
-	VMOVUPS   Y14, 96(CX)
-	MOVQ      savewq-8(SP), wq
-	MOVQ      savedwq-16(SP), dwq
-	MOVQ      saveyq-24(SP), yq
-	MOVQ      savedyq-32(SP), dyq
-	INCQ      sblk
-	JMP       superblock
-
-done:
+nextpair:
+	MOVQ T_YSTR(tile), AX
+	ADDQ AX, S_OFFY
+	MOVQ T_DSTR(tile), AX
+	ADDQ AX, S_OFFD
+	MOVQ T_BSTR(tile), AX
+	ADDQ AX, S_OFFBS
+	ADDQ $128, S_OUTP
+	DECQ S_NPAIR
+	JNZ  pair
 	VZEROUPPER
+	RET
+
+// Field offsets of fTile (checked by TestTileLayout).
+#define F_W0   0
+#define F_W0N  8
+#define F_W1   24
+#define F_X0   48
+#define F_X1   72
+#define F_OUT  96
+#define F_PAIRS 120
+#define F_XSTR 128
+
+// FMAC(w, x, acc): acc += w·x, the product rounded first (no FMA), as tileF32Generic.
+#define FMAC(w, x, tmp, acc) \
+	VMULPS w, x, tmp \
+	VADDPS tmp, acc, acc
+
+// func tileF32AVX2(t *fTile)
+TEXT ·tileF32AVX2(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), AX
+	MOVQ F_W1(AX), R8
+	SUBQ F_W0(AX), R8              // R8 = w1 − w0
+	MOVQ F_X1(AX), R9
+	SUBQ F_X0(AX), R9              // R9 = x1 − x0
+	MOVQ F_OUT(AX), DX             // out of this pair
+	MOVQ F_PAIRS(AX), R10          // pairs left
+	MOVQ F_X0(AX), R11             // x0 of this pair
+
+fnext:
+	MOVQ   F_W0(AX), SI            // w0
+	MOVQ   R11, DI                 // x0 (element e of 8 lanes at 32e)
+	MOVQ   F_W0N(AX), CX           // cols
+	VXORPS Y0, Y0, Y0              // r0 g0 even
+	VXORPS Y1, Y1, Y1              // r0 g0 odd
+	VXORPS Y2, Y2, Y2              // r0 g1 even
+	VXORPS Y3, Y3, Y3              // r0 g1 odd
+	VXORPS Y4, Y4, Y4              // r1 g0 even
+	VXORPS Y5, Y5, Y5              // r1 g0 odd
+	VXORPS Y6, Y6, Y6              // r1 g1 even
+	VXORPS Y7, Y7, Y7              // r1 g1 odd
+	SUBQ   $2, CX
+	JL     ftail
+
+fpair:
+	VMOVUPS      (DI), Y8          // x[g0][e]
+	VMOVUPS      32(DI), Y9        // x[g0][e+1]
+	VMOVUPS      (DI)(R9*1), Y10   // x[g1][e]
+	VMOVUPS      32(DI)(R9*1), Y11 // x[g1][e+1]
+	VBROADCASTSS (SI), Y12         // w0[e]
+	VBROADCASTSS 4(SI), Y13        // w0[e+1]
+	FMAC(Y12, Y8, Y14, Y0)
+	FMAC(Y13, Y9, Y15, Y1)
+	FMAC(Y12, Y10, Y14, Y2)
+	FMAC(Y13, Y11, Y15, Y3)
+	VBROADCASTSS (SI)(R8*1), Y12   // w1[e]
+	VBROADCASTSS 4(SI)(R8*1), Y13  // w1[e+1]
+	FMAC(Y12, Y8, Y14, Y4)
+	FMAC(Y13, Y9, Y15, Y5)
+	FMAC(Y12, Y10, Y14, Y6)
+	FMAC(Y13, Y11, Y15, Y7)
+	ADDQ         $8, SI
+	ADDQ         $64, DI
+	SUBQ         $2, CX
+	JGE          fpair
+
+ftail:
+	CMPQ         CX, $-1           // one element left (odd cols): it goes to even
+	JNE          fsum
+	VMOVUPS      (DI), Y8
+	VMOVUPS      (DI)(R9*1), Y10
+	VBROADCASTSS (SI), Y12
+	FMAC(Y12, Y8, Y14, Y0)
+	FMAC(Y12, Y10, Y14, Y2)
+	VBROADCASTSS (SI)(R8*1), Y12
+	FMAC(Y12, Y8, Y14, Y4)
+	FMAC(Y12, Y10, Y14, Y6)
+
+fsum:
+	VADDPS  Y1, Y0, Y0             // even + odd
+	VADDPS  Y3, Y2, Y2
+	VADDPS  Y5, Y4, Y4
+	VADDPS  Y7, Y6, Y6
+	VMOVUPS Y0, 0(DX)              // out[0][0:8]
+	VMOVUPS Y2, 32(DX)             // out[0][8:16]
+	VMOVUPS Y4, 64(DX)             // out[1][0:8]
+	VMOVUPS Y6, 96(DX)             // out[1][8:16]
+	ADDQ    $128, DX
+	ADDQ    F_XSTR(AX), R11
+	DECQ    R10
+	JNZ     fnext
+	VZEROUPPER
+	RET
+
+// func dot16AVX2(a, b []float32, p *[16]float32)
+TEXT ·dot16AVX2(SB), NOSPLIT, $0-56
+	MOVQ    a_base+0(FP), SI
+	MOVQ    a_len+8(FP), CX
+	MOVQ    b_base+24(FP), DI
+	MOVQ    p+48(FP), DX
+	VMOVUPS 0(DX), Y0              // p[0:8]
+	VMOVUPS 32(DX), Y1             // p[8:16]
+	SHRQ    $4, CX                 // chunks of 16
+
+dotloop:
+	VMOVUPS (SI), Y2
+	VMULPS  (DI), Y2, Y2           // a[i:i+8]·b[i:i+8]
+	VADDPS  Y2, Y0, Y0             // p[0:8] += …
+	VMOVUPS 32(SI), Y3
+	VMULPS  32(DI), Y3, Y3
+	VADDPS  Y3, Y1, Y1             // p[8:16] += …
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     dotloop
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VZEROUPPER
+	RET
+
+// func axpy8AVX2(alpha float32, x, y []float32)
+TEXT ·axpy8AVX2(SB), NOSPLIT, $0-56
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ         x_base+8(FP), SI
+	MOVQ         x_len+16(FP), CX
+	MOVQ         y_base+32(FP), DI
+	SHRQ         $3, CX
+
+axpyloop:
+	VMULPS  (SI), Y0, Y1           // alpha·x[i:i+8]
+	VADDPS  (DI), Y1, Y1           // y + …
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     axpyloop
+	VZEROUPPER
+	RET
+
+DATA absmask<>+0(SB)/4, $0x7fffffff
+GLOBL absmask<>(SB), RODATA|NOPTR, $4
+DATA c127<>+0(SB)/4, $0x42fe0000    // 127.0
+GLOBL c127<>(SB), RODATA|NOPTR, $4
+DATA cm127<>+0(SB)/4, $0xc2fe0000   // -127.0
+GLOBL cm127<>(SB), RODATA|NOPTR, $4
+DATA permq<>+0(SB)/4, $0
+DATA permq<>+4(SB)/4, $4
+DATA permq<>+8(SB)/4, $1
+DATA permq<>+12(SB)/4, $5
+DATA permq<>+16(SB)/4, $2
+DATA permq<>+20(SB)/4, $6
+DATA permq<>+24(SB)/4, $3
+DATA permq<>+28(SB)/4, $7
+GLOBL permq<>(SB), RODATA|NOPTR, $32
+
+// func absMaxAVX2(x []float32) float32
+TEXT ·absMaxAVX2(SB), NOSPLIT, $0-28
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	SHRQ         $3, CX
+	VBROADCASTSS absmask<>(SB), Y1
+	VXORPS       Y0, Y0, Y0        // m = 0
+
+amaxloop:
+	VANDPS  (SI), Y1, Y2           // |x[i:i+8]|
+	VMAXPS  Y0, Y2, Y0             // m = max(|x|, m): m when |x| is NaN
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     amaxloop
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS  X0, X2, X0             // m is never NaN, so order is free
+	VMOVHLPS X0, X0, X2
+	VMAXPS  X0, X2, X0
+	VMOVSHDUP X0, X2
+	VMAXSS  X0, X2, X0
+	VZEROUPPER
+	MOVSS   X0, ret+24(FP)
+	RET
+
+// func quantScaleAVX2(x []float32, scale float32, q []int8) int32
+TEXT ·quantScaleAVX2(SB), NOSPLIT, $0-60
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	SHRQ         $5, CX
+	VBROADCASTSS scale+24(FP), Y15
+	MOVQ         q_base+32(FP), DI
+	VBROADCASTSS cm127<>(SB), Y13
+	VBROADCASTSS c127<>(SB), Y14
+	VMOVDQU      permq<>(SB), Y12
+	VPXOR        Y11, Y11, Y11     // int32 sums
+
+#define CODE(off, r) \
+	VMULPS    off(SI), Y15, r  \ // x·scale
+	VROUNDPS  $0, r, r         \ // nearest, ties to even
+	VMAXPS    Y13, r, r        \ // max(r, −127); NaN → −127
+	VMINPS    Y14, r, r        \ // min(r, 127)
+	VCVTPS2DQ r, r             \
+	VPADDD    r, Y11, Y11
+
+qsloop:
+	CODE(0, Y0)
+	CODE(32, Y1)
+	CODE(64, Y2)
+	CODE(96, Y3)
+	VPACKSSDW Y1, Y0, Y0           // int16: x0[0:4] x1[0:4] | x0[4:8] x1[4:8]
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSWB Y2, Y0, Y0           // dwords: 0-3 of x0 x1 x2 x3 | 4-7 of x0 x1 x2 x3
+	VPERMD    Y0, Y12, Y0          // back to element order
+	VMOVDQU   Y0, (DI)
+	ADDQ      $128, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       qsloop
+	VEXTRACTI128 $1, Y11, X0
+	VPADDD    X11, X0, X0
+	VPSHUFD   $0x4e, X0, X1
+	VPADDD    X1, X0, X0
+	VPSHUFD   $0xb1, X0, X1
+	VPADDD    X1, X0, X0
+	VZEROUPPER
+	MOVL      X0, ret+56(FP)
 	RET

@@ -9,6 +9,10 @@ var (
 	defaultTileF32 = tileF32Generic
 	tileI8         = defaultTileI8
 	tileF32        = defaultTileF32
+	dot16          = dot16Generic
+	axpy8          = axpy8Generic
+	absMax         = absMaxGeneric
+	quantScale     = quantScaleGeneric
 )
 
 // HasAsm reports whether SIMD kernels are in use (false in this build).

@@ -21,9 +21,13 @@ func TestTileLayout(t *testing.T) {
 		{"mins", unsafe.Offsetof(x.mins), 96}, {"ab", unsafe.Offsetof(x.ab), 144},
 		{"y", unsafe.Offsetof(x.y), 192}, {"d", unsafe.Offsetof(x.d), 240},
 		{"s", unsafe.Offsetof(x.s), 288}, {"bs", unsafe.Offsetof(x.bs), 336},
-		{"out", unsafe.Offsetof(x.out), 384}, {"nsb", unsafe.Offsetof(x.nsb), 392},
-		{"gpb", unsafe.Offsetof(x.gpb), 400}, {"spm", unsafe.Offsetof(x.spm), 416},
-		{"epi", unsafe.Offsetof(x.epi), 424}, {"cpg", unsafe.Offsetof(x.cpg), 432},
+		{"out", unsafe.Offsetof(x.out), 384}, {"nsb", unsafe.Offsetof(x.nsb), 408},
+		{"gpb", unsafe.Offsetof(x.gpb), 416}, {"spm", unsafe.Offsetof(x.spm), 432},
+		{"epi", unsafe.Offsetof(x.epi), 440}, {"cpg", unsafe.Offsetof(x.cpg), 448},
+		{"pairs", unsafe.Offsetof(x.pairs), 456}, {"ystride", unsafe.Offsetof(x.ystride), 464},
+		{"dstride", unsafe.Offsetof(x.dstride), 472}, {"bstride", unsafe.Offsetof(x.bstride), 480},
+		{"sy", unsafe.Offsetof(x.sy), 488}, {"off", unsafe.Offsetof(x.off), 536},
+		{"uns", unsafe.Offsetof(x.uns), 544},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of i8Tile.%s = %d, asm assumes %d", c.name, c.got, c.want)
@@ -36,6 +40,12 @@ func TestTileLayout(t *testing.T) {
 	if o := unsafe.Offsetof(f.out); o != 96 {
 		t.Errorf("offset of fTile.out = %d, asm assumes 96", o)
 	}
+	if o := unsafe.Offsetof(f.pairs); o != 120 {
+		t.Errorf("offset of fTile.pairs = %d, asm assumes 120", o)
+	}
+	if o := unsafe.Offsetof(f.xstride); o != 128 {
+		t.Errorf("offset of fTile.xstride = %d, asm assumes 128", o)
+	}
 }
 
 // TestAsmLikeGeneric: the dispatched kernels give bitwise the generic
@@ -47,7 +57,7 @@ func TestAsmLikeGeneric(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, typ := range allTypes {
-		for _, cols := range []int{32, 96, 256, 768} {
+		for _, cols := range []int{1, 7, 32, 33, 96, 256, 768} {
 			if cols%typ.BlockSize() != 0 {
 				continue
 			}
@@ -65,6 +75,14 @@ func TestAsmLikeGeneric(t *testing.T) {
 				})
 			}
 		}
+	}
+	// long rows: several activation sweeps (gBlock) per chunk
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_K, quant.F32} {
+		t.Run(fmt.Sprintf("long/%s", typ), func(t *testing.T) {
+			cols, rows, n := 16384, 3, 45
+			w := randomMatrix(t, rng, typ, rows, cols)
+			compareAsmGeneric(t, w, randomX(rng, n*cols), n)
+		})
 	}
 	// extreme codes: every weight byte 0x80 or 0xff (Q8_0: −128 / −1; nibbles 8/15),
 	// activations at ±max so that every |y| = 127

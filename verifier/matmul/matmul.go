@@ -2,6 +2,8 @@ package matmul
 
 import (
 	"fmt"
+
+	"github.com/proof-of-training/pot/verifier/quant"
 )
 
 // Tiling. A work item is a chunk of chunkRows weight rows; its worker unpacks
@@ -79,37 +81,49 @@ func matMulQ(y []float32, w Matrix, a *Activations, run runner) {
 		nr := min(chunkRows, w.Rows-r0)
 		pan := &wk.pan
 		pan.unpack(w, k, r0, nr)
+		wk.out = grow(wk.out, (gBlock/2)*4*lanes)
 		for g0 := 0; g0 < a.groups; g0 += gBlock {
 			g1 := min(g0+gBlock, a.groups)
 			for r := 0; r < nr; r += 2 {
 				rb := min(r+1, nr-1) // an odd last row is computed twice
-				for g := g0; g < g1; g += 2 {
-					gb := min(g+1, g1-1) // an odd last group likewise
-					out := &wk.out
+				if k.epi == epiFloat {
+					wk.ft.w[0], wk.ft.w[1] = pan.f[r*cols:(r+1)*cols], pan.f[rb*cols:(rb+1)*cols]
+				} else {
+					pan.setRows(&wk.it, k, r, rb)
+				}
+				// full pairs of groups in one call, then an odd last group paired with itself
+				for g := g0; g < g1; {
+					pairs, gb := (g1-g)/2, g+1
+					if pairs == 0 {
+						pairs, gb = 1, g
+					}
 					if k.epi == epiFloat {
-						pan.floatTile(&wk.ft, a, r, rb, g, gb, out)
+						setFloatGroups(&wk.ft, a, g, gb, pairs, wk.out)
 						tileF32(&wk.ft)
 					} else {
-						pan.intTile(&wk.it, a, k, r, rb, g, gb, out)
+						setGroups(&wk.it, a, g, gb, pairs, wk.out)
 						tileI8(&wk.it)
 					}
-					scatter(y, w.Rows, a.n, r0+r, r0+rb, g, gb, out)
+					for p := range pairs {
+						scatter(y, w.Rows, a.n, r0+r, r0+rb, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
+					}
+					g += 2 * pairs
 				}
 			}
 		}
 	})
 }
 
-// scatter writes a 2×2-group output tile into y ([n][rows]).
-func scatter(y []float32, rows, n, ra, rb, ga, gb int, out *[2][2 * lanes]float32) {
+// scatter writes a 2-row × 2-group output tile (out[row][16]) into y ([n][rows]).
+func scatter(y []float32, rows, n, ra, rb, ga, gb int, out []float32) {
 	for gi, g := range [2]int{ga, gb} {
 		for l := range lanes {
 			v := g*lanes + l
 			if v >= n {
 				break
 			}
-			y[v*rows+ra] = out[0][gi*lanes+l]
-			y[v*rows+rb] = out[1][gi*lanes+l]
+			y[v*rows+ra] = out[gi*lanes+l]
+			y[v*rows+rb] = out[2*lanes+gi*lanes+l]
 		}
 	}
 }
@@ -117,7 +131,7 @@ func scatter(y []float32, rows, n, ra, rb, ga, gb int, out *[2][2 * lanes]float3
 // panel holds up to chunkRows unpacked weight rows (see unpack.go).
 type panel struct {
 	cols, nsb, ngs int
-	q              []int8    // [chunkRows][cols]
+	q              []byte    // [chunkRows][cols], int8 codes
 	sc             []uint32  // [chunkRows][ngs]
 	mins           []uint32  // [chunkRows][nsb·8]
 	ab             []float32 // [chunkRows][nsb·2]
@@ -146,56 +160,85 @@ func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {
 }
 
 // i8Tile is one call of the integer micro-kernel: rows ra, rb of the panel
-// times activation groups ga, gb. All slices are exact.
+// times `pairs` consecutive pairs of activation groups, the first pair being
+// y[0], y[1] (the same group twice for an odd last group). Slices start at
+// the first pair and run to the end of the activations; pair p's data is at
+// p·ystride (bytes of y), p·dstride (bytes of d and s), p·bstride (bytes of
+// bs), and its outputs at out[32p:32p+32] as [2 rows][16 vectors].
 type i8Tile struct {
-	q    [2][]int8    // [cols] codes per row
-	sc   [2][]uint32  // [cols/gs] group scales per row
-	mins [2][]uint32  // [nsb·8] per row (epiMins)
-	ab   [2][]float32 // [nsb·2] per row
-	y    [2][]int8    // [cols·lanes] codes per group
-	d    [2][]float32 // [nsb·lanes] per group
-	s    [2][]float32 // [nsb·lanes] per group (epiLegacy)
-	bs   [2][]uint32  // [nsb·8·lanes] per group (epiMins)
-	out  *[2][2 * lanes]float32
-	nsb  int // superblocks per row
-	gpb  int // scale groups per superblock
-	gs   int // elements per scale group
-	spm  int // 4-element steps per int16 partial sum
-	epi  int
-	cpg  int // int16 partial sums per group: gs/(4·spm)
+	q       [2][]byte    // [cols] int8 codes per row
+	sc      [2][]uint32  // [cols/gs] group scales per row
+	mins    [2][]uint32  // [nsb·8] per row (epiMins)
+	ab      [2][]float32 // [nsb·2] per row
+	y       [2][]byte    // [cols·lanes] int8 codes per group
+	d       [2][]float32 // [nsb·lanes] per group
+	s       [2][]float32 // [nsb·lanes] per group (epiLegacy)
+	bs      [2][]uint32  // [nsb·8·lanes] per group (epiMins)
+	out     []float32    // [pairs][2][2·lanes]
+	nsb     int          // superblocks per row
+	gpb     int          // scale groups per superblock
+	gs      int          // elements per scale group
+	spm     int          // 4-element steps per int16 partial sum
+	epi     int
+	cpg     int // int16 partial sums per group: gs/(4·spm)
+	pairs   int
+	ystride int        // bytes
+	dstride int        // bytes
+	bstride int        // bytes
+	sy      [2][]int32 // [nsb·lanes] per group: Σ codes per block (epiOff0)
+	off     int        // epiOff0: code offset
+	uns     int        // 1: unsigned codes (no sign trick)
 }
 
-func (p *panel) intTile(t *i8Tile, a *Activations, k weightKind, ra, rb, ga, gb int, out *[2][2 * lanes]float32) {
+// setRows points t at rows ra, rb of the panel.
+func (p *panel) setRows(t *i8Tile, k weightKind, ra, rb int) {
 	cols, nsb, ngs := p.cols, p.nsb, p.ngs
-	*t = i8Tile{out: out, nsb: nsb, gpb: k.sb / k.gs, gs: k.gs, spm: k.spm, epi: k.epi, cpg: k.gs / (4 * k.spm)}
+	t.nsb, t.gpb, t.gs, t.spm, t.epi, t.cpg = nsb, k.sb/k.gs, k.gs, k.spm, k.epi, k.gs/(4*k.spm)
+	t.off, t.uns = k.off, 0
+	if k.uns {
+		t.uns = 1
+	}
 	for i, r := range [2]int{ra, rb} {
 		t.q[i] = p.q[r*cols : (r+1)*cols]
 		t.sc[i] = p.sc[r*ngs : (r+1)*ngs]
 		t.mins[i] = p.mins[r*nsb*8 : (r+1)*nsb*8]
 		t.ab[i] = p.ab[r*nsb*2 : (r+1)*nsb*2]
 	}
+}
+
+// setGroups points t at `pairs` group pairs starting with (ga, gb).
+func setGroups(t *i8Tile, a *Activations, ga, gb, pairs int, out []float32) {
+	cols, nsb := a.cols, a.nblk
+	t.pairs, t.out = pairs, out[:pairs*4*lanes]
+	t.ystride, t.dstride, t.bstride = 2*cols*lanes, 2*nsb*lanes*4, 2*nsb*8*lanes*4
 	for i, g := range [2]int{ga, gb} {
-		t.y[i] = a.q[g*cols*lanes : (g+1)*cols*lanes]
-		t.d[i] = a.d[g*nsb*lanes : (g+1)*nsb*lanes]
-		if k.epi == epiLegacy {
-			t.s[i] = a.s[g*nsb*lanes : (g+1)*nsb*lanes]
+		t.y[i] = a.q[g*cols*lanes:]
+		t.d[i] = a.d[g*nsb*lanes:]
+		if a.vt == quant.Q8_1 {
+			t.s[i] = a.s[g*nsb*lanes:]
 		}
-		if k.epi == epiMins {
-			t.bs[i] = a.bs[g*nsb*8*lanes : (g+1)*nsb*8*lanes]
+		if a.vt == quant.Q8_K {
+			t.bs[i] = a.bs[g*nsb*8*lanes:]
+		}
+		if a.vt == quant.Q8_0 {
+			t.sy[i] = a.sy[g*nsb*lanes:]
 		}
 	}
 }
 
-// fTile is one call of the float micro-kernel.
+// fTile is one call of the float micro-kernel: rows w[0], w[1] times
+// `pairs` group pairs; pair p's activations are at x[i][p·xstride/4:], its
+// outputs at out[32p:32p+32].
 type fTile struct {
-	w   [2][]float32 // [cols] per row
-	x   [2][]float32 // [cols·lanes] per group
-	out *[2][2 * lanes]float32
+	w       [2][]float32 // [cols] per row
+	x       [2][]float32 // [cols·lanes] per group, from the first pair on
+	out     []float32    // [pairs][2][2·lanes]
+	pairs   int
+	xstride int // bytes
 }
 
-func (p *panel) floatTile(t *fTile, a *Activations, ra, rb, ga, gb int, out *[2][2 * lanes]float32) {
-	cols := p.cols
-	t.out = out
-	t.w[0], t.w[1] = p.f[ra*cols:(ra+1)*cols], p.f[rb*cols:(rb+1)*cols]
-	t.x[0], t.x[1] = a.f[ga*cols*lanes:(ga+1)*cols*lanes], a.f[gb*cols*lanes:(gb+1)*cols*lanes]
+func setFloatGroups(t *fTile, a *Activations, ga, gb, pairs int, out []float32) {
+	cols := a.cols
+	t.pairs, t.out, t.xstride = pairs, out[:pairs*4*lanes], 2*cols*lanes*4
+	t.x[0], t.x[1] = a.f[ga*cols*lanes:], a.f[gb*cols*lanes:]
 }

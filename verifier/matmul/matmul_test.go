@@ -85,7 +85,7 @@ func dequantActs(a *Activations) [][]float64 {
 				x[e] = float64(a.f[(g*a.cols+e)*lanes+l])
 				continue
 			}
-			q := a.q[g*a.cols*lanes+(e/4)*4*lanes+l*4+e%4]
+			q := int8(a.q[g*a.cols*lanes+(e/4)*4*lanes+l*4+e%4])
 			x[e] = float64(q) * float64(a.d[(g*a.nblk+e/sb)*lanes+l])
 		}
 		out[v] = x
@@ -189,7 +189,7 @@ func TestQuantizeMatchesQuant(t *testing.T) {
 					var sum int32
 					for j := range sb {
 						e := b*sb + j
-						got := a.q[g*cols*lanes+(e/4)*4*lanes+l*4+e%4]
+						got := int8(a.q[g*cols*lanes+(e/4)*4*lanes+l*4+e%4])
 						want := int8(blk[tc.qoff+j])
 						if got != want {
 							t.Fatalf("vector %d element %d: q = %d, want %d", v, e, got, want)
@@ -284,6 +284,8 @@ func TestNewMatrixErrors(t *testing.T) {
 		{"short data", quant.Q8_0, 2, 32, 34, false},
 		{"long data", quant.F32, 1, 4, 17, false},
 		{"zero rows", quant.F32, 0, 4, 0, false},
+		{"overflowing shape", quant.F32, 1 << 40, 1 << 30, 64, false},
+		{"negative cols", quant.F32, 1, -4, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := NewMatrix(tc.typ, tc.rows, tc.cols, make([]byte, tc.n))

@@ -37,8 +37,8 @@ func NewMatrix(t quant.Type, rows, cols int, data []byte) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, fmt.Errorf("matmul: %s matrix %d×%d: %w", t, rows, cols, err)
 	}
-	if want := rb * int64(rows); int64(len(data)) != want {
-		return Matrix{}, fmt.Errorf("matmul: %s matrix %d×%d needs %d bytes, have %d", t, rows, cols, want, len(data))
+	if int64(len(data))/rb != int64(rows) || int64(len(data))%rb != 0 { // no overflow: divides
+		return Matrix{}, fmt.Errorf("matmul: %s matrix %d×%d needs %d-byte rows, have %d bytes", t, rows, cols, rb, len(data))
 	}
 	return Matrix{Type: t, Rows: rows, Cols: cols, Data: data, rowBytes: int(rb)}, nil
 }

@@ -25,7 +25,7 @@ type worker struct {
 	pan panel
 	it  i8Tile
 	ft  fTile
-	out [2][2 * lanes]float32
+	out []float32 // [pairs][2][2·lanes]
 }
 
 type job struct {
@@ -62,7 +62,8 @@ func (p *Pool) Threads() int {
 	return len(p.workers)
 }
 
-// Close stops the worker goroutines. The Pool must not be used afterwards.
+// Close stops the worker goroutines. A closed Pool still works, on the
+// calling goroutine only.
 func (p *Pool) Close() {
 	if p == nil {
 		return
@@ -102,9 +103,14 @@ func (j *job) work(w *worker) {
 // waits. The caller holds p.mu.
 func (p *Pool) runLocked(n int, fn func(w *worker, i int)) {
 	j := &job{n: n, fn: fn}
-	helpers := min(len(p.start), n-1)
+	helpers := max(0, min(len(p.start), n-1))
+	select {
+	case <-p.done: // closed: the caller does all the work
+		helpers = 0
+	default:
+	}
 	j.wg.Add(helpers)
-	for _, c := range p.start[:max(helpers, 0)] {
+	for _, c := range p.start[:helpers] {
 		c <- j
 	}
 	j.work(p.workers[0])

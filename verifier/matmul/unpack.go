@@ -10,7 +10,7 @@ import (
 // Weight rows are unpacked, a few at a time, into a "panel" that every
 // integer kernel reads the same way, whatever the ggml type:
 //
-//	q    [cols]int8       signed codes, offsets removed (Q4_0: nibble−8, Q6_K: q6−32, …)
+//	q    [cols]byte       codes: unsigned 0..63 for every type but Q8_0 (int8)
 //	sc   [cols/gs]uint32  integer scale of each group of gs elements, as an int16 pair (s, s)
 //	mins [nsb·8]uint32    per superblock, eight int16 pairs (m_2p, m_2p+1) of the
 //	                      integer mins of the 16-element groups 2p and 2p+1 (K-quants with mins)
@@ -21,16 +21,21 @@ import (
 //
 //	S1 = Σ_groups sc·Σ_{e in group} q_e·y_e     S2 = Σ_p m_2p·bsum_2p + m_2p+1·bsum_2p+1
 //
-// (bsum: the Q8_K sums of 16 activation codes), and the float epilogue of
+// (bsum: the Q8_K sums of 16 activation codes). Types whose value is
+// sc·(q − off) keep the unsigned q (so that vpmaddubsw needs no sign trick)
+// and subtract the offset in integers: Q6_K/Q3_K store off·sc pairs as
+// "mins" and use S1 − S2, Q4_0/Q5_0 use S1 − off·Σy. The float epilogue of
 // each kind is given in kernel_generic.go. Unpacking a row costs O(cols) and
 // is amortized over every activation vector of the batch.
 
-// Epilogue kinds.
+// Epilogue kinds (the numbers are used by kernel_amd64.s).
 const (
-	epiPlain  = iota // acc += S1·(A·dy)
-	epiMins          // acc += S1·(A·dy); acc -= S2·(B·dy)   (Q4_K, Q5_K, Q2_K)
-	epiLegacy        // acc += S1·(A·dy); acc += B·sy         (Q4_1, Q5_1 with Q8_1's s)
-	epiFloat         // float weights: no panel codes, see floatTileGeneric
+	epiPlain  = 0 // acc += S1·(A·dy)                          (Q8_0)
+	epiMins   = 1 // acc += S1·(A·dy); acc -= S2·(B·dy)        (Q4_K, Q5_K, Q2_K)
+	epiLegacy = 2 // acc += S1·(A·dy); acc += B·sy              (Q4_1, Q5_1 with Q8_1's s)
+	epiFloat  = 3 // float weights: no panel codes, see tileF32Generic
+	epiOffK   = 4 // acc += (S1−S2)·(A·dy)                      (Q6_K, Q3_K: mins = off·sc)
+	epiOff0   = 5 // acc += (S1−off·Σy)·(A·dy)                  (Q4_0, Q5_0)
 )
 
 // weightKind describes how one weight type is multiplied.
@@ -40,31 +45,56 @@ type weightKind struct {
 	gs  int        // elements per integer scale group
 	spm int        // 4-element steps summed in int16 before widening (bounded so no int16 overflow)
 	epi int
+	uns bool // codes are unsigned (no sign trick)
+	off int  // epiOff0: the code offset
 	// unpack writes one row into the panel slot (q, sc, mins, ab) or, for
 	// float kinds, f. Slices have exactly the sizes listed above.
-	unpack  func(row []byte, q []int8, sc, mins []uint32, ab []float32)
+	unpack  func(row []byte, q []byte, sc, mins []uint32, ab []float32)
 	unpackF func(row []byte, f []float32)
 }
 
 // The int16 bound of spm: one vpmaddubsw step adds two products |w|·|y| with
 // |y| ≤ 127, so spm·2·127·max|w| must stay ≤ 32767: Q8_0 (|w| ≤ 128) gives 1,
-// Q5_K/Q5_1 (w ≤ 31) 4, Q4_0/Q5_0/Q4_K/Q4_1 (|w| ≤ 16) 8, Q6_K (|w| ≤ 32,
-// 16-element groups) 4.
+// w ≤ 15 (Q4_*) 8, w ≤ 31 (Q5_*) 4, Q6_K (w ≤ 63) 2; Q2_K/Q3_K groups are
+// only 4 steps long.
 var weightKinds = map[quant.Type]weightKind{
 	quant.F32:  {act: quant.F32, sb: 1, epi: epiFloat, unpackF: unpackF32},
 	quant.F16:  {act: quant.F16, sb: 1, epi: epiFloat, unpackF: unpackF16},
 	quant.BF16: {act: quant.BF16, sb: 1, epi: epiFloat, unpackF: unpackBF16},
 	quant.Q8_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 1, epi: epiPlain, unpack: unpackQ8_0},
-	quant.Q4_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 8, epi: epiPlain, unpack: unpackQ4_0},
-	quant.Q5_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 8, epi: epiPlain, unpack: unpackQ5_0},
-	quant.Q4_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 8, epi: epiLegacy, unpack: unpackQ4_1},
-	quant.Q5_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 4, epi: epiLegacy, unpack: unpackQ5_1},
-	quant.Q2_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiMins, unpack: unpackQ2_K},
-	quant.Q3_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiPlain, unpack: unpackQ3_K},
-	quant.Q4_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 8, epi: epiMins, unpack: unpackQ4_K},
-	quant.Q5_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 4, epi: epiMins, unpack: unpackQ5_K},
-	quant.Q6_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiPlain, unpack: unpackQ6_K},
+	quant.Q4_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 8, epi: epiOff0, uns: true, off: 8, unpack: unpackQ4_0},
+	quant.Q5_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 4, epi: epiOff0, uns: true, off: 16, unpack: unpackQ5_0},
+	quant.Q4_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 8, epi: epiLegacy, uns: true, unpack: unpackQ4_1},
+	quant.Q5_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 4, epi: epiLegacy, uns: true, unpack: unpackQ5_1},
+	quant.Q2_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiMins, uns: true, unpack: unpackQ2_K},
+	quant.Q3_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiOffK, uns: true, unpack: unpackQ3_K},
+	quant.Q4_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 8, epi: epiMins, uns: true, unpack: unpackQ4_K},
+	quant.Q5_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 4, epi: epiMins, uns: true, unpack: unpackQ5_K},
+	quant.Q6_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 2, epi: epiOffK, uns: true, unpack: unpackQ6_K},
 }
+
+// SWAR helpers: eight codes at a time in a uint64 (byte k = element k).
+const (
+	lo4   = 0x0f0f0f0f0f0f0f0f
+	lo2   = 0x0303030303030303
+	ones8 = 0x0101010101010101
+)
+
+func le64(b []byte) uint64     { return binary.LittleEndian.Uint64(b) }
+func put64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }
+
+// setBits[m] has byte k = 0x10 if bit k of m is set: the fifth bits of 8
+// Q5 codes.
+var setBits = func() (s [256]uint64) {
+	for m := range 256 {
+		for k := range 8 {
+			if m>>k&1 == 1 {
+				s[m] |= 0x10 << (8 * k)
+			}
+		}
+	}
+	return s
+}()
 
 func f16(b []byte) float32 { return quant.F16ToF32(binary.LittleEndian.Uint16(b)) }
 
@@ -94,71 +124,71 @@ func unpackBF16(row []byte, f []float32) {
 }
 
 // Q8_0: f16 d; i8 qs[32].
-func unpackQ8_0(row []byte, q []int8, sc, _ []uint32, ab []float32) {
+func unpackQ8_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 	for b := range sc {
 		blk := row[34*b : 34*b+34]
 		ab[2*b], ab[2*b+1] = f16(blk), 0
 		sc[b] = pair(1)
-		for j, v := range blk[2:34] {
-			q[32*b+j] = int8(v)
-		}
+		copy(q[32*b:32*b+32], blk[2:34])
 	}
 }
 
-// Q4_0: f16 d; u8 qs[16]; element j = low nibble of qs[j] − 8, j+16 = high nibble − 8.
-func unpackQ4_0(row []byte, q []int8, sc, _ []uint32, ab []float32) {
+// Q4_0: f16 d; u8 qs[16]; element j = low nibble of qs[j] − 8, j+16 = high
+// nibble − 8 (the −8 is applied by the epilogue).
+func unpackQ4_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 	for b := range sc {
 		blk := row[18*b : 18*b+18]
 		ab[2*b], ab[2*b+1] = f16(blk), 0
 		sc[b] = pair(1)
-		o := q[32*b : 32*b+32]
-		for j, v := range blk[2:18] {
-			o[j] = int8(v&15) - 8
-			o[j+16] = int8(v>>4) - 8
+		for h := range 2 {
+			v := le64(blk[2+8*h:])
+			put64(q[32*b+8*h:], v&lo4)
+			put64(q[32*b+16+8*h:], v>>4&lo4)
 		}
 	}
 }
 
 // Q4_1: f16 d, m; u8 qs[16]; value d·q + m.
-func unpackQ4_1(row []byte, q []int8, sc, _ []uint32, ab []float32) {
+func unpackQ4_1(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 	for b := range sc {
 		blk := row[20*b : 20*b+20]
 		ab[2*b], ab[2*b+1] = f16(blk), f16(blk[2:])
 		sc[b] = pair(1)
-		o := q[32*b : 32*b+32]
-		for j, v := range blk[4:20] {
-			o[j] = int8(v & 15)
-			o[j+16] = int8(v >> 4)
+		for h := range 2 {
+			v := le64(blk[4+8*h:])
+			put64(q[32*b+8*h:], v&lo4)
+			put64(q[32*b+16+8*h:], v>>4&lo4)
 		}
 	}
 }
 
-// Q5_0: f16 d; u32 qh; u8 qs[16]; bit j of qh is the fifth bit of element j; value d·(q−16).
-func unpackQ5_0(row []byte, q []int8, sc, _ []uint32, ab []float32) {
+// Q5_0: f16 d; u32 qh; u8 qs[16]; bit j of qh is the fifth bit of element j;
+// value d·(q−16) (the −16 is applied by the epilogue).
+func unpackQ5_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 	for b := range sc {
 		blk := row[22*b : 22*b+22]
 		ab[2*b], ab[2*b+1] = f16(blk), 0
 		sc[b] = pair(1)
 		qh := binary.LittleEndian.Uint32(blk[2:])
-		o := q[32*b : 32*b+32]
-		for j, v := range blk[6:22] {
-			o[j] = int8(v&15|uint8(qh>>j&1)<<4) - 16
-			o[j+16] = int8(v>>4|uint8(qh>>(j+16)&1)<<4) - 16
+		for h := range 2 {
+			v := le64(blk[6+8*h:])
+			put64(q[32*b+8*h:], v&lo4|setBits[qh>>(8*h)&0xff])
+			put64(q[32*b+16+8*h:], v>>4&lo4|setBits[qh>>(16+8*h)&0xff])
 		}
 	}
 }
 
 // Q5_1: f16 d, m; u32 qh; u8 qs[16]; value d·q + m.
-func unpackQ5_1(row []byte, q []int8, sc, _ []uint32, ab []float32) {
+func unpackQ5_1(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 	for b := range sc {
 		blk := row[24*b : 24*b+24]
 		ab[2*b], ab[2*b+1] = f16(blk), f16(blk[2:])
 		sc[b] = pair(1)
 		qh := binary.LittleEndian.Uint32(blk[4:])
-		o := q[32*b : 32*b+32]
-		for j, v := range blk[8:24] {
-			o[j] = int8(v&15 | uint8(qh>>j&1)<<4)
-			o[j+16] = int8(v>>4 | uint8(qh>>(j+16)&1)<<4)
+		for h := range 2 {
+			v := le64(blk[8+8*h:])
+			put64(q[32*b+8*h:], v&lo4|setBits[qh>>(8*h)&0xff])
+			put64(q[32*b+16+8*h:], v>>4&lo4|setBits[qh>>(16+8*h)&0xff])
 		}
 	}
 }
@@ -175,7 +205,7 @@ func scaleMinK4(j int, s []byte) (sc, m int32) {
 // Q4_K: f16 d, dmin; u8 scales[12]; u8 qs[128]. Chunk c of 64 elements: low
 // nibbles of qs[32c:32c+32] are sub-block 2c, high nibbles sub-block 2c+1.
 // value d·sc·q − dmin·m.
-func unpackQ4_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
+func unpackQ4_K(row []byte, q []byte, sc, mins []uint32, ab []float32) {
 	for b := range len(ab) / 2 {
 		blk := row[144*b : 144*b+144]
 		ab[2*b], ab[2*b+1] = f16(blk), f16(blk[2:])
@@ -186,9 +216,10 @@ func unpackQ4_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
 			mins[8*b+j] = pair(m) // both 16-element halves of sub-block j
 		}
 		for c := range 4 {
-			for l, v := range blk[16+32*c : 48+32*c] {
-				o[64*c+l] = int8(v & 15)
-				o[64*c+32+l] = int8(v >> 4)
+			for l := 0; l < 32; l += 8 {
+				v := le64(blk[16+32*c+l:])
+				put64(o[64*c+l:], v&lo4)
+				put64(o[64*c+32+l:], v>>4&lo4)
 			}
 		}
 	}
@@ -196,11 +227,10 @@ func unpackQ4_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
 
 // Q5_K: f16 d, dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]. As Q4_K, with the
 // fifth bit of chunk c in bit 2c (low) and 2c+1 (high) of qh[l].
-func unpackQ5_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
+func unpackQ5_K(row []byte, q []byte, sc, mins []uint32, ab []float32) {
 	for b := range len(ab) / 2 {
 		blk := row[176*b : 176*b+176]
 		ab[2*b], ab[2*b+1] = f16(blk), f16(blk[2:])
-		qh := blk[16:48]
 		o := q[256*b : 256*b+256]
 		for j := range 8 {
 			s, m := scaleMinK4(j, blk[4:16])
@@ -208,9 +238,10 @@ func unpackQ5_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
 			mins[8*b+j] = pair(m)
 		}
 		for c := range 4 {
-			for l, v := range blk[48+32*c : 80+32*c] {
-				o[64*c+l] = int8(v&15 | (qh[l]>>(2*c)&1)<<4)
-				o[64*c+32+l] = int8(v>>4 | (qh[l]>>(2*c+1)&1)<<4)
+			for l := 0; l < 32; l += 8 {
+				v, h := le64(blk[48+32*c+l:]), le64(blk[16+l:])
+				put64(o[64*c+l:], v&lo4|(h>>(2*c)&ones8)<<4)
+				put64(o[64*c+32+l:], v>>4&lo4|(h>>(2*c+1)&ones8)<<4)
 			}
 		}
 	}
@@ -220,22 +251,25 @@ func unpackQ5_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
 // l < 32: q1 = ql[l]&15 | (qh[l]&3)<<4 → element 32·0+l, q2 = ql[l+32]&15 |
 // (qh[l]>>2&3)<<4 → 32+l, q3 = ql[l]>>4 | (qh[l]>>4&3)<<4 → 64+l,
 // q4 = ql[l+32]>>4 | (qh[l]>>6)<<4 → 96+l; value d·scales[e/16]·(q−32).
-func unpackQ6_K(row []byte, q []int8, sc, _ []uint32, ab []float32) {
+func unpackQ6_K(row []byte, q []byte, sc, mins []uint32, ab []float32) {
 	for b := range len(ab) / 2 {
 		blk := row[210*b : 210*b+210]
 		ab[2*b], ab[2*b+1] = f16(blk[208:]), 0
 		for g := range 16 {
 			sc[16*b+g] = pair(int32(int8(blk[192+g])))
 		}
+		for p := range 8 { // the −32 offset: S2 = Σ 32·sc·bsum
+			mins[8*b+p] = pair2(32*int32(int8(blk[192+2*p])), 32*int32(int8(blk[193+2*p])))
+		}
 		for h := range 2 {
-			ql := blk[64*h : 64*h+64]
-			qh := blk[128+32*h : 160+32*h]
 			o := q[256*b+128*h : 256*b+128*h+128]
-			for l := range 32 {
-				o[l] = int8(ql[l]&15|(qh[l]&3)<<4) - 32
-				o[32+l] = int8(ql[l+32]&15|(qh[l]>>2&3)<<4) - 32
-				o[64+l] = int8(ql[l]>>4|(qh[l]>>4&3)<<4) - 32
-				o[96+l] = int8(ql[l+32]>>4|(qh[l]>>6)<<4) - 32
+			for l := 0; l < 32; l += 8 {
+				ql0, ql1 := le64(blk[64*h+l:]), le64(blk[64*h+32+l:])
+				qh := le64(blk[128+32*h+l:])
+				put64(o[l:], ql0&lo4|(qh&lo2)<<4)
+				put64(o[32+l:], ql1&lo4|(qh>>2&lo2)<<4)
+				put64(o[64+l:], ql0>>4&lo4|(qh>>4&lo2)<<4)
+				put64(o[96+l:], ql1>>4&lo4|(qh>>6&lo2)<<4)
 			}
 		}
 	}
@@ -244,7 +278,7 @@ func unpackQ6_K(row []byte, q []int8, sc, _ []uint32, ab []float32) {
 // Q2_K: u8 scales[16] (low nibble scale, high nibble min); u8 qs[64]; f16 d,
 // dmin. Half h, shift j (0..3): 16-element group 8h+2j is (qs[32h+l]>>2j)&3,
 // l < 16, group 8h+2j+1 is (qs[32h+16+l]>>2j)&3; value d·sc·q − dmin·m.
-func unpackQ2_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
+func unpackQ2_K(row []byte, q []byte, sc, mins []uint32, ab []float32) {
 	for b := range len(ab) / 2 {
 		blk := row[84*b : 84*b+84]
 		ab[2*b], ab[2*b+1] = f16(blk[80:]), f16(blk[82:])
@@ -260,8 +294,8 @@ func unpackQ2_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
 			qs := blk[16+32*h : 48+32*h]
 			for j := range 4 {
 				for l := range 16 {
-					o[128*h+32*j+l] = int8(qs[l] >> (2 * j) & 3)
-					o[128*h+32*j+16+l] = int8(qs[16+l] >> (2 * j) & 3)
+					o[128*h+32*j+l] = qs[l] >> (2 * j) & 3
+					o[128*h+32*j+16+l] = qs[16+l] >> (2 * j) & 3
 				}
 			}
 		}
@@ -270,8 +304,9 @@ func unpackQ2_K(row []byte, q []int8, sc, mins []uint32, ab []float32) {
 
 // Q3_K: u8 hmask[32]; u8 qs[64]; u8 scales[12] (16 six-bit scales, −32);
 // f16 d. Layout as Q2_K, with the third bit of element 128h+32j+l (l < 32)
-// in bit 4h+j of hmask[l]; a clear bit subtracts 4. value d·(s−32)·q.
-func unpackQ3_K(row []byte, q []int8, sc, _ []uint32, ab []float32) {
+// in bit 4h+j of hmask[l]; a clear bit subtracts 4, so the value is
+// d·(s−32)·(q−4) with q = (low bits) | (hmask bit)<<2.
+func unpackQ3_K(row []byte, q []byte, sc, mins []uint32, ab []float32) {
 	for b := range len(ab) / 2 {
 		blk := row[110*b : 110*b+110]
 		ab[2*b], ab[2*b+1] = f16(blk[108:]), 0
@@ -280,17 +315,17 @@ func unpackQ3_K(row []byte, q []int8, sc, _ []uint32, ab []float32) {
 		for g := range 16 {
 			sc[16*b+g] = pair(q3kScale(s, g))
 		}
+		for p := range 8 { // the −4 offset: S2 = Σ 4·sc·bsum
+			mins[8*b+p] = pair2(4*q3kScale(s, 2*p), 4*q3kScale(s, 2*p+1))
+		}
 		o := q[256*b : 256*b+256]
 		for h := range 2 {
 			qs := blk[32+32*h : 64+32*h]
 			for j := range 4 {
 				bit := uint(4*h + j)
 				for l := range 32 {
-					v := int8(qs[l] >> (2 * j) & 3)
-					if hm[l]>>bit&1 == 0 {
-						v -= 4
-					}
-					o[128*h+32*j+l] = v
+					// q − 4 with q = low 2 bits | (hmask bit) << 2
+					o[128*h+32*j+l] = qs[l]>>(2*j)&3 | (hm[l]>>bit&1)<<2
 				}
 			}
 		}

@@ -8,11 +8,15 @@
 //	Dequantize(t, src, dst)  // blocks of type t -> float32
 //	Quantize(t, src, dst)    // float32 -> blocks of type t
 //	Supported(t)             // both directions available
+//	CanDequantize(t)         // Dequantize available (adds Q2_K, Q3_K)
 //	F16ToF32, F32ToF16, BF16ToF32, F32ToBF16   // scalar conversions
 //	QuantizeQ8_0, QuantizeQ8_0X86, QuantizeQ8_1, QuantizeQ8_K // activations
 //
 // Dequantize and Quantize take whole rows: len(dst) (resp. len(src)) must be a
 // whole number of blocks and the byte side must be exactly RowSize bytes.
+// Blocks are independent, so callers may split a tensor by rows and work in
+// parallel; every function is safe for concurrent use (the only package
+// state is a read-only F16→F32 table).
 //
 // # What is reproduced
 //
@@ -24,13 +28,22 @@
 // It covers F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q4_K, Q5_K,
 // Q6_K and Q8_K. Q2_K and Q3_K are dequantize-only.
 //
+// Verification: requantizing ../shared/testdata/qwen2-tiny-F32.gguf
+// reproduces llama-quantize's F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K files
+// byte for byte (every block). Q4_1, Q5_0, Q5_1, Q5_K, Q8_1 and Q8_K share
+// their code paths with those (only constants and bit packing differ) and
+// are checked by hand-computed blocks and round trips, not against
+// llama.cpp output. Dequantization of every type is checked against a
+// second, per-element implementation.
+//
 // Bit-exactness needs the C code's float32 rounding after every operation.
-// llama-quantize's ggml-base library is compiled for plain x86-64 (no FMA), so
-// every product is rounded before it is added. Go never fuses on amd64, but on
-// arm64 the compiler may fuse x*y+z into one FMA; the spec forbids that only
-// across an explicit conversion. Every product that C rounds before an add is
-// therefore written float32(x*y) here, which makes the results identical on
-// every GOARCH.
+// llama-quantize's ggml-base library is compiled for plain x86-64 (no FMA),
+// so every product is rounded before it is added. The Go compiler fuses
+// x*y+z into one FMA instruction on arm64, ppc64le, s390x, riscv64 and on
+// amd64 with GOAMD64=v3; the spec forbids that only across an explicit
+// conversion. Every product that C rounds before an add is therefore
+// written float32(x*y) here, which makes the results identical on every
+// GOARCH (TestNoFusedMultiplyAdd inspects the arm64 assembly).
 //
 // # Left out
 //

@@ -114,8 +114,9 @@ func QuantizeQ8_0(src []float32, dst []byte) {
 }
 
 // QuantizeQ8_0X86 quantizes src to Q8_0 blocks as ggml-cpu's
-// quantize_row_q8_0 does on x86 with AVX or later (the path llama.cpp took
-// for the reference logits in ../shared/testdata): the stored d is still
+// quantize_row_q8_0 does on x86 builds with AVX or later (presumably the
+// path behind the reference logits in ../shared/testdata, made on an
+// AVX-512 machine): the stored d is still
 // amax/127, but q = round-half-even(x·(127/amax)). It differs from
 // QuantizeQ8_0 only on rare ties and last-bit differences of the multiplier.
 // (ggml's ARM NEON path is a third variant: 1/d with ties to even.)

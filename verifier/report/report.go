@@ -106,6 +106,12 @@ func verdictText(st *cert.Statement) text {
 			"The candidate's tensor data and metadata are byte-identical to " + refWhat + ", as shown by their SHA-256 hashes. No statistics are involved.",
 			[]string{common, "anything about how the reference was trained"}}
 	case cert.Same:
+		if r.N == 0 {
+			return text{"ok", "SAME: the candidate's weights are a faithful version of the reference's",
+				"The tensor-level comparison (see the checks below) shows the candidate's weights are the reference's, exactly or as a faithful " +
+					"requantization, so no behavioural test was needed. " + r.Reason,
+				[]string{"that the files are identical: requantization changes the bytes, by design", common}}
+		}
 		return text{"ok", "SAME: the candidate behaves like the reference",
 			fmt.Sprintf("On %d challenge prompts drawn at random from a secret seed fixed only after the file was hashed, the candidate's next-token "+
 				"distributions differ from the reference's by a mean score below γ = %s, with %s confidence. "+

@@ -7,7 +7,9 @@ import "math"
 // and the exact math.Frexp), with every product rounded by an explicit
 // float64() conversion so that no compiler may fuse it into an FMA. Its
 // error is a few ulps; what matters is that amd64 and arm64 return the same
-// bits, which math.Log does not promise (amd64 uses assembly).
+// bits, which math.Log does not promise: amd64 uses assembly, arm64 pure Go
+// (which the compiler may fuse), and they do differ, e.g. for the subnormal
+// 2e-323 amd64's math.Log returns -709.0896 and arm64's -743.0538 (Go 1.26).
 //
 // Method: x = f·2^e with f ∈ [√½, √2), s = (f−1)/(f+1), and
 // ln f = 2·atanh(s) = 2s·(1 + s²/3 + s⁴/5 + …); |s| ≤ 0.1716, so 13 terms of

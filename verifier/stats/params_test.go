@@ -39,11 +39,6 @@ func TestParamsValidate(t *testing.T) {
 			}
 		})
 	}
-	for _, p := range jobPresets {
-		if err := p.Params.Validate(); err != nil {
-			t.Errorf("preset %s: %v", p.name, err)
-		}
-	}
 }
 
 func TestVerdictText(t *testing.T) {

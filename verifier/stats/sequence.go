@@ -172,6 +172,9 @@ func (s *Sequence) Update(x float64) error {
 	if !(x >= 0 && x <= 1) {
 		return fmt.Errorf("%w: %v at step %d", ErrScore, x, s.n+1)
 	}
+	if s.kp == nil {
+		return errors.New("stats: Update on a Sequence not made by NewSequence or UnmarshalJSON")
+	}
 	if s.n >= maxN {
 		return fmt.Errorf("stats: sequence longer than %d scores", maxN)
 	}

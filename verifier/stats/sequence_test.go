@@ -69,6 +69,13 @@ func TestUpdateRejectsBadScores(t *testing.T) {
 	}
 }
 
+func TestZeroSequenceRejectsUpdate(t *testing.T) {
+	var s Sequence
+	if err := s.Update(0.5); err == nil {
+		t.Error("Update on a zero Sequence: no error")
+	}
+}
+
 func TestEmptySequence(t *testing.T) {
 	s := NewSequence(0.01)
 	if s.N() != 0 || s.Mean() != 0 || s.Lower() != 0 || s.Upper() != 1 {

@@ -85,7 +85,10 @@ type DecodeOptions struct {
 
 // Decode returns the text of ids, omitting control and unknown tokens and
 // removing the add_space_prefix space, so that for valid UTF-8 text s,
-// Decode(Encode(s, addSpecial, false)) == s. (llama.cpp's llama_detokenize
+// Decode(Encode(s, addSpecial, false)) == s. (Exceptions: an SPM vocabulary
+// without byte tokens encodes unknown characters as UNK; and after a
+// user-defined token of an SPM vocabulary Encode prefixes a space, as
+// llama.cpp does.) (llama.cpp's llama_detokenize
 // keeps that space when the ids start with BOS, and for BPE vocabularies
 // also applies clean_up_tokenization_spaces; neither is done here.) An id
 // out of range is an error wrapping ErrTokenID.

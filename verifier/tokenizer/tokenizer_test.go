@@ -345,3 +345,26 @@ func BenchmarkEncodePrompt(b *testing.B) {
 		})
 	}
 }
+
+// TestConcurrentEncode: a Tokenizer is shared by goroutines (run with -race
+// to check the claim that it is immutable after New).
+func TestConcurrentEncode(t *testing.T) {
+	tok := load(t, vocabQwen)
+	vs := readVectors(t, vocabQwen)
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(vs))
+	for range 4 {
+		wg.Go(func() {
+			for _, v := range vs {
+				if got := tok.Encode(v.text, false, false); !slices.Equal(got, v.ids) {
+					errs <- v.text
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for s := range errs {
+		t.Errorf("concurrent Encode(%q) differs", s)
+	}
+}

@@ -118,12 +118,14 @@ func Retype(types map[string]quant.Type) Edit {
 }
 
 func setFileType(kv []gguf.KV, ft synth.FileType) []gguf.KV {
+	v := gguf.Value{Type: gguf.TypeUint32, V: synth.FileTypeID(ft)}
 	for i := range kv {
 		if kv[i].Key == "general.file_type" {
-			kv[i].Value = gguf.Value{Type: gguf.TypeUint32, V: synth.FileTypeID(ft)}
+			kv[i].Value = v
+			return kv
 		}
 	}
-	return kv
+	return append(kv, gguf.KV{Key: "general.file_type", Value: v})
 }
 
 // Noise adds Gaussian noise of standard deviation rel × the tensor's RMS to
@@ -230,4 +232,31 @@ func tensorRMS(f *gguf.File, t *gguf.TensorInfo) (float64, error) {
 		return 0, fmt.Errorf("tensor %s is empty", t.Name)
 	}
 	return math.Sqrt(sum / float64(n)), nil
+}
+
+// Reinit replaces every 2-D weight with Gaussian values of the same RMS,
+// drawn from seed: a different model of the same shape, as if trained from
+// another initialisation. Norms and biases are kept.
+func Reinit(seed uint64) Edit {
+	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
+		for i := range ts {
+			t := &f.Tensors[i]
+			if len(t.Dims) < 2 {
+				continue
+			}
+			rms, err := tensorRMS(f, t)
+			if err != nil {
+				return nil, err
+			}
+			r := rand.New(rand.NewPCG(seed, uint64(i)))
+			ts[i].Data = func(w io.Writer) error {
+				return mapRows(w, f, t, t.Type, func(row []float32) {
+					for j := range row {
+						row[j] = float32(rms * r.NormFloat64())
+					}
+				})
+			}
+		}
+		return kv, nil
+	}
 }

@@ -11,9 +11,9 @@ import (
 // With a = deq(A), b = deq(B), q = deq(ref) where ref is A's bytes (same
 // type) or PoT's quantization of a to B's type, and p = deq(quant_A(b)):
 type sums struct {
-	blocks  int64 // B-type blocks
-	diff    int64 // of those, how many differ from ref
-	revDiff int64 // A-type blocks where quant_A(b) differs from A (rev only)
+	blocks    int64 // B-type blocks
+	diff      int64 // of those, how many differ from ref
+	revDiffer bool  // quant_A(b) differs from A's bytes (rev pass only)
 
 	a2, d2, e2 float64 // Σa², Σ(b−a)², Σ(q−a)²
 	b2, r2     float64 // Σb², Σ(p−b)²: the cost of A's type on B (rev only)
@@ -24,7 +24,7 @@ type sums struct {
 func (s *sums) add(o *sums) {
 	s.blocks += o.blocks
 	s.diff += o.diff
-	s.revDiff += o.revDiff
+	s.revDiffer = s.revDiffer || o.revDiffer
 	s.a2 += o.a2
 	s.d2 += o.d2
 	s.e2 += o.e2
@@ -58,17 +58,19 @@ type chunkJob struct {
 	// quantizer); otherwise B is compared with A's bytes (same type) or,
 	// without a quantizer, only the errors are measured.
 	requant bool
-	// rev: measure the cost of A's type on B (types differ, A's type is
-	// lossy and has a quantizer).
+	// rev: measure only the cost of A's type on B (b2, r2, revDiffer), in a
+	// second pass that runs where it can decide the class.
 	rev bool
 }
 
 func newChunkJob(tA, tB quant.Type) chunkJob {
-	return chunkJob{
-		tA: tA, tB: tB,
-		requant: tA != tB && quant.Supported(tB),
-		rev:     tA != tB && tA != quant.F32 && quant.Supported(tA),
-	}
+	return chunkJob{tA: tA, tB: tB, requant: tA != tB && quant.Supported(tB)}
+}
+
+// needsRev reports whether the cost of A's type on B is worth measuring:
+// the types differ, and A's type is lossy and has a quantizer.
+func needsRev(tA, tB quant.Type) bool {
+	return tA != tB && tA != quant.F32 && quant.Supported(tA)
 }
 
 // rowBytes is the size of n elements of t; n is a whole number of blocks.
@@ -77,6 +79,9 @@ func rowBytes(t quant.Type, n int) int { return n / t.BlockSize() * t.TypeSize()
 // run measures one chunk of n elements: xa holds them in A's type, xb in
 // B's.
 func (j *chunkJob) run(sc *scratch, xa, xb []byte, n int) (sums, error) {
+	if j.rev {
+		return j.runRev(sc, xa, xb, n)
+	}
 	var s sums
 	a := sc.a[:n]
 	if err := quant.Dequantize(j.tA, xa, a); err != nil {
@@ -98,26 +103,27 @@ func (j *chunkJob) run(sc *scratch, xa, xb []byte, n int) (sums, error) {
 	}
 	bs := j.tB.BlockSize()
 	s.blocks = int64(n / bs)
-	b := q
-	diffs := sc.diffs[:0]
-	if ref == nil || !bytes.Equal(ref, xb) {
-		b = sc.b[:n]
-		if err := quant.Dequantize(j.tB, xb, b); err != nil {
-			return s, err
-		}
-		if ref != nil {
-			diffs = diffBlocks(ref, xb, j.tB.TypeSize(), diffs)
-		}
-	}
-	s.diff = int64(len(diffs))
 	s.a2 = sumSq(a)
-	s.d2 = sumSqDiff(b, a)
 	switch {
 	case q == nil:
 		s.e2 = math.NaN() // unknown: no quantizer
 	case j.requant:
 		s.e2 = sumSqDiff(q, a)
 	} // same type: q is a, e2 = 0
+	if ref != nil && bytes.Equal(ref, xb) {
+		s.d2 = s.e2 // b = q
+		return s, nil
+	}
+	b := sc.b[:n]
+	if err := quant.Dequantize(j.tB, xb, b); err != nil {
+		return s, err
+	}
+	s.d2 = sumSqDiff(b, a)
+	if ref == nil {
+		return s, nil
+	}
+	diffs := diffBlocks(ref, xb, j.tB.TypeSize(), sc.diffs[:0])
+	s.diff = int64(len(diffs))
 	for _, k := range diffs {
 		lo, hi := int(k)*bs, (int(k)+1)*bs
 		s.la2 += sumSq(a[lo:hi])
@@ -126,20 +132,26 @@ func (j *chunkJob) run(sc *scratch, xa, xb []byte, n int) (sums, error) {
 			s.le2 += sumSqDiff(q[lo:hi], a[lo:hi])
 		}
 	}
-	if j.rev {
-		rr, p := sc.s[:rowBytes(j.tA, n)], sc.p[:n]
-		if err := quant.Quantize(j.tA, b, rr); err != nil {
-			return s, err
-		}
-		if err := quant.Dequantize(j.tA, rr, p); err != nil {
-			return s, err
-		}
-		if !bytes.Equal(rr, xa) {
-			s.revDiff = int64(len(diffBlocks(rr, xa, j.tA.TypeSize(), sc.diffs[:0])))
-		}
-		s.b2 = sumSq(b)
-		s.r2 = sumSqDiff(p, b)
+	return s, nil
+}
+
+// runRev measures the cost of A's type on B: p = deq(quant_A(b)), Σb²,
+// Σ(p−b)², and whether quant_A(b) differs from A's bytes.
+func (j *chunkJob) runRev(sc *scratch, xa, xb []byte, n int) (sums, error) {
+	var s sums
+	b, rr, p := sc.b[:n], sc.s[:rowBytes(j.tA, n)], sc.p[:n]
+	if err := quant.Dequantize(j.tB, xb, b); err != nil {
+		return s, err
 	}
+	if err := quant.Quantize(j.tA, b, rr); err != nil {
+		return s, err
+	}
+	if err := quant.Dequantize(j.tA, rr, p); err != nil {
+		return s, err
+	}
+	s.revDiffer = !bytes.Equal(rr, xa)
+	s.b2 = sumSq(b)
+	s.r2 = sumSqDiff(p, b)
 	return s, nil
 }
 
@@ -150,12 +162,25 @@ func diffBlocks(x, y []byte, ts int, dst []int32) []int32 {
 	nb := len(x) / ts
 	for k0 := 0; k0 < nb; k0 += run {
 		k1 := min(k0+run, nb)
-		if bytes.Equal(x[k0*ts:k1*ts], y[k0*ts:k1*ts]) {
+		xs, ys := x[k0*ts:k1*ts], y[k0*ts:k1*ts]
+		if bytes.Equal(xs, ys) {
 			continue
 		}
-		for k := k0; k < k1; k++ {
-			if !bytes.Equal(x[k*ts:(k+1)*ts], y[k*ts:(k+1)*ts]) {
-				dst = append(dst, int32(k))
+		if ts > 4 {
+			for k := k0; k < k1; k++ {
+				if !bytes.Equal(x[k*ts:(k+1)*ts], y[k*ts:(k+1)*ts]) {
+					dst = append(dst, int32(k))
+				}
+			}
+			continue
+		}
+		// F32, F16, BF16: a call per element would dominate.
+		for i := range xs {
+			if xs[i] != ys[i] {
+				k := int32(k0 + i/ts)
+				if len(dst) == 0 || dst[len(dst)-1] != k {
+					dst = append(dst, k)
+				}
 			}
 		}
 	}

@@ -47,6 +47,12 @@ func classify(r *TensorResult, s *sums, tA, tB quant.Type) {
 			return
 		}
 	}
+	if s.d2 == 0 {
+		// Same values, other bytes (±0, an unused scale): nothing changed
+		// that inference could see, but no byte-exact proof either.
+		r.Class, r.Detail = ConsistentWithQuantization, "B's values equal A's, encoded differently"
+		return
+	}
 	if s.a2 == 0 {
 		r.Class, r.Detail = Changed, "A is all zeros and B is not"
 		return
@@ -59,9 +65,9 @@ func classify(r *TensorResult, s *sums, tA, tB quant.Type) {
 	if !same && !requant {
 		r.Class = Unsupported
 		r.Detail = fmt.Sprintf("rel err %.3g; package quant has no %s quantizer, so the expected error is unknown", rel, tB)
-		if rel > maxPlausibleRelErr {
+		if rel >= maxPlausibleRelErr {
 			r.Class = Changed
-			r.Detail = fmt.Sprintf("rel err %.3g: farther from A than zeros are", rel)
+			r.Detail = fmt.Sprintf("rel err %.3g: no closer to A than zeros are", rel)
 		}
 		return
 	}
@@ -109,7 +115,7 @@ func classify(r *TensorResult, s *sums, tA, tB quant.Type) {
 	switch {
 	case r.Ratio <= RatioConsistent:
 		r.Class, r.Detail = ConsistentWithQuantization, what
-		if s.revDiff == 0 && s.b2 > 0 {
+		if !s.revDiffer && s.b2 > 0 {
 			r.Detail += "; A is exactly the quantization of B to " + tA.String()
 		}
 	case r.Ratio > RatioChanged:

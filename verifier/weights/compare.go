@@ -75,14 +75,38 @@ func compare(a, b *gguf.File, opt Options, lim limits) (*Report, error) {
 	case len(b.Tensors) > maxT:
 		return nil, fmt.Errorf("weights: %s: %d tensors, more than the limit %d", b.Path, len(b.Tensors), maxT)
 	}
-	rep := &Report{A: a.Path, B: b.Path, Tensors: make([]TensorResult, 0, len(a.Tensors)+len(b.Tensors))}
-	type pair struct {
-		res    int // index in rep.Tensors
-		ta, tb *gguf.TensorInfo
+	rep := &Report{A: a.Path, B: b.Path}
+	pairs, total, structural := rep.match(a, b)
+	c := newComparer(a, b, opt, lim, total)
+	stop := structural && opt.StopAtFirstDifference
+	for _, p := range pairs {
+		r := &rep.Tensors[p.res]
+		if stop {
+			r.Class = NotCompared
+			rep.Stopped = true
+			continue
+		}
+		if err := c.tensor(p.ta, p.tb, r); err != nil {
+			return nil, err
+		}
+		rep.Bytes += r.Bytes
+		stop = r.Class == Changed && opt.StopAtFirstDifference
 	}
-	var pairs []pair
-	var total int64
-	structural := false
+	rep.decide()
+	return rep, nil
+}
+
+// pair is a tensor present in both files with the same shape.
+type pair struct {
+	res    int // index in Report.Tensors
+	ta, tb *gguf.TensorInfo
+}
+
+// match fills rep.Tensors with A's tensors in order, then B's extra ones,
+// classifying the structural differences. It returns the pairs to compare,
+// their total size in bytes, and whether any structural difference exists.
+func (rep *Report) match(a, b *gguf.File) (pairs []pair, total int64, structural bool) {
+	rep.Tensors = make([]TensorResult, 0, len(a.Tensors)+len(b.Tensors))
 	for i := range a.Tensors {
 		ta := &a.Tensors[i]
 		r := TensorResult{Name: ta.Name, TypeA: ta.Type.String(), DimsA: ta.Dims}
@@ -108,23 +132,7 @@ func compare(a, b *gguf.File, opt Options, lim limits) (*Report, error) {
 			rep.Tensors = append(rep.Tensors, TensorResult{Name: tb.Name, Class: Extra, TypeB: tb.Type.String(), DimsB: tb.Dims, Detail: "not in A"})
 		}
 	}
-	c := newComparer(a, b, opt, lim, total)
-	stop := structural && opt.StopAtFirstDifference
-	for _, p := range pairs {
-		r := &rep.Tensors[p.res]
-		if stop {
-			r.Class = NotCompared
-			continue
-		}
-		if err := c.tensor(p.ta, p.tb, r); err != nil {
-			return nil, err
-		}
-		rep.Bytes += r.Bytes
-		stop = r.Class == Changed && opt.StopAtFirstDifference
-	}
-	rep.Stopped = stop
-	rep.decide()
-	return rep, nil
+	return pairs, total, structural
 }
 
 // sameShape compares ggml shapes, in which trailing dimensions of 1 are
@@ -222,21 +230,27 @@ func (c *comparer) tensor(ta, tb *gguf.TensorInfo, r *TensorResult) error {
 		_ = c.b.DontNeed(tb)
 	}()
 	n := int64(ta.Elements())
-	r.Bytes = int64(len(ab) + len(bb))
+	size := int64(len(ab) + len(bb))
 	if ta.Type == tb.Type {
+		r.Bytes = size
 		if c.equal(ab, bb, ta.Type.TypeSize()) {
 			r.Class, r.Blocks = Exact, n/int64(ta.Type.BlockSize())
 			return nil
 		}
-		c.advance(r.Bytes, true) // read again below
-		r.Bytes *= 2
 	}
 	if !quant.CanDequantize(ta.Type) || !quant.CanDequantize(tb.Type) {
+		if ta.Type != tb.Type {
+			c.advance(size, false) // counted in the total, never read
+		}
 		r.Class = Unsupported
-		r.Detail = fmt.Sprintf("cannot dequantize %s or %s", ta.Type, tb.Type)
+		r.Detail = fmt.Sprintf("package quant cannot dequantize %s or %s", ta.Type, tb.Type)
 		return nil
 	}
-	s, err := c.full(ta.Type, tb.Type, ab, bb, n)
+	if ta.Type == tb.Type {
+		c.advance(size, true) // read a second time below
+	}
+	s, passes, err := c.full(ta.Type, tb.Type, ab, bb, n)
+	r.Bytes += passes * size
 	if err != nil {
 		return fmt.Errorf("weights: tensor %q: %w", ta.Name, err)
 	}
@@ -273,21 +287,37 @@ func (c *comparer) equal(x, y []byte, ts int) bool {
 	return !differ.Load()
 }
 
-// full dequantizes and measures a tensor pair chunk by chunk. Partial sums
-// are reduced in chunk order, wave by wave.
-func (c *comparer) full(tA, tB quant.Type, ab, bb []byte, n int64) (sums, error) {
+// full dequantizes and measures a tensor pair chunk by chunk, with a
+// second pass for the cost of A's type on B where that can decide the
+// class (most blocks differ from the reference bytes).
+// It returns the number of passes made.
+func (c *comparer) full(tA, tB quant.Type, ab, bb []byte, n int64) (sums, int64, error) {
+	job := newChunkJob(tA, tB)
+	s, err := c.pass(job, ab, bb, n)
+	if err != nil || !needsRev(tA, tB) || float64(s.diff) <= MajorityFraction*float64(s.blocks) {
+		return s, 1, err
+	}
+	c.advance(int64(len(ab)+len(bb)), true)
+	job.rev = true
+	r, err := c.pass(job, ab, bb, n)
+	s.b2, s.r2, s.revDiffer = r.b2, r.r2, r.revDiffer
+	return s, 2, err
+}
+
+// pass runs job over a tensor's chunks. Partial sums are reduced in chunk
+// order, wave by wave.
+func (c *comparer) pass(job chunkJob, ab, bb []byte, n int64) (sums, error) {
 	var tot sums
 	ce, wave := c.lim.chunkElems, c.lim.wave
 	nChunks := (n + ce - 1) / ce
 	parts := make([]sums, min(nChunks, wave))
-	job := newChunkJob(tA, tB)
 	for w0 := int64(0); w0 < nChunks; w0 += wave {
 		k := int(min(wave, nChunks-w0))
 		err := c.parallel(k, func(w, i int) error {
 			e0 := (w0 + int64(i)) * ce
 			e1 := min(e0+ce, n)
-			xa := ab[byteOff(tA, e0):byteOff(tA, e1)]
-			xb := bb[byteOff(tB, e0):byteOff(tB, e1)]
+			xa := ab[byteOff(job.tA, e0):byteOff(job.tA, e1)]
+			xb := bb[byteOff(job.tB, e0):byteOff(job.tB, e1)]
 			if c.scratch[w] == nil {
 				c.scratch[w] = newScratch(int(ce))
 			}

@@ -21,7 +21,8 @@
 //     expected = √(fwd² + rev²), where fwd = ‖deq(q_B(A)) − deq(A)‖₂ /
 //     ‖deq(A)‖₂ is the cost of B's type on A and rev the cost of A's type
 //     on B (zero when A is F32; it covers a reference that is itself a
-//     quantization of B's source). Their ratio decides between
+//     quantization of B's source, and is measured only where it can
+//     decide the class). Their ratio decides between
 //     ConsistentWithQuantization, Unexplained and Changed (RatioConsistent,
 //     RatioChanged). When most blocks reproduce A's (re)quantization
 //     exactly, B demonstrably derives from A, and the differing blocks

@@ -193,9 +193,13 @@ type TensorResult struct {
 	DiffBlocks   int64   `json:"diff_blocks,omitempty"`
 	DiffFraction float64 `json:"diff_fraction,omitempty"`
 
-	RelErr      float64 `json:"rel_err,omitempty"`      // ‖deq B − deq A‖ / ‖deq A‖
-	ExpectedErr float64 `json:"expected_err,omitempty"` // what the type change costs (0 if lossless)
-	Ratio       float64 `json:"ratio,omitempty"`        // RelErr/ExpectedErr; 0 if ExpectedErr is 0
+	RelErr float64 `json:"rel_err,omitempty"` // ‖deq B − deq A‖ / ‖deq A‖
+	// ExpectedErr is what the type change costs on this tensor,
+	// √(fwd² + rev²) (see the package doc); 0 if lossless. rev is measured
+	// only where most blocks differ from the reference bytes, the one case
+	// where it can change the class; elsewhere it is left out.
+	ExpectedErr float64 `json:"expected_err,omitempty"`
+	Ratio       float64 `json:"ratio,omitempty"` // RelErr/ExpectedErr; 0 if ExpectedErr is 0
 	// LocalRelErr is ‖deq B − deq A‖/‖deq A‖ over the differing blocks only.
 	LocalRelErr float64 `json:"local_rel_err,omitempty"`
 
@@ -209,7 +213,7 @@ type Report struct {
 	Verdict Verdict        `json:"verdict"`
 	Reason  string         `json:"reason"`            // one line naming the first offending tensor
 	Counts  map[Class]int  `json:"counts"`            // tensors per class
-	Stopped bool           `json:"stopped,omitempty"` // ended early (StopAtFirstDifference)
+	Stopped bool           `json:"stopped,omitempty"` // tensors left NotCompared (StopAtFirstDifference)
 	Bytes   int64          `json:"bytes"`             // tensor bytes read, both files
 	Tensors []TensorResult `json:"tensors"`           // A's order, then B's extra tensors
 }

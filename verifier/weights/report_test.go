@@ -186,7 +186,14 @@ func TestStopAtFirstDifference(t *testing.T) {
 		}
 		return nil
 	})
-	full := mustCompare(t, a, b, Options{})
+	var done, total int64
+	full := mustCompare(t, a, b, Options{Progress: func(d, t int64) { done, total = d, t }})
+	// The two changed tensors are read twice (byte-wise, then measured).
+	ka, _ := a.Tensor("blk.0.attn_k.weight")
+	kd, _ := a.Tensor("blk.1.ffn_down.weight")
+	if want := int64(2*tensorBytes(a) + 2*(ka.Size+kd.Size)); done != want || total != want || full.Bytes != want {
+		t.Errorf("progress ended at %d/%d, report read %d bytes; want %d", done, total, full.Bytes, want)
+	}
 	stopped := mustCompare(t, a, b, Options{StopAtFirstDifference: true})
 	wantVerdict(t, full, Different, "blk.0.attn_k.weight")
 	wantVerdict(t, stopped, Different, "blk.0.attn_k.weight")
@@ -205,6 +212,7 @@ func TestNonFinite(t *testing.T) {
 	an := rewrite(t, a, filepath.Join(dir, "a.gguf"), only("blk.0.attn_v.weight", edit{fn: nan}))
 	bn := rewrite(t, shared(t, "qwen2-tiny-Q8_0.gguf"), filepath.Join(dir, "b.gguf"), only("blk.0.attn_v.weight", edit{typ: quant.Q8_0, fn: nan}))
 	zero := rewrite(t, a, filepath.Join(dir, "z.gguf"), only("blk.0.attn_v.weight", edit{fn: scale(0)}))
+	negZero := rewrite(t, a, filepath.Join(dir, "nz.gguf"), only("blk.0.attn_v.weight", edit{fn: scale(float32(math.Copysign(0, -1)))}))
 	cases := []struct {
 		name  string
 		a, b  *gguf.File
@@ -214,6 +222,7 @@ func TestNonFinite(t *testing.T) {
 		{"NaN in A only", an, a, Changed},
 		{"NaN in B only", a, bn, Changed},
 		{"A zero", zero, a, Changed},
+		{"+0 vs -0", zero, negZero, ConsistentWithQuantization},
 	}
 	for _, c := range cases {
 		rep := mustCompare(t, c.a, c.b, Options{})
@@ -258,5 +267,27 @@ func TestCrossQuantRatios(t *testing.T) {
 			t.Errorf("%s vs %s: %s, ratios %.3f–%.3f: %s", p[0], p[1], rep.Verdict, lo, hi, rep.Reason)
 		}
 		t.Logf("%s vs %s: ratios %.3f–%.3f (%v)", p[0], p[1], lo, hi, rep.Counts)
+	}
+}
+
+// Q3_K has no quantizer, so the expected error is unknown; a tensor no
+// closer to A than zeros is still a change.
+func TestNoQuantizer(t *testing.T) {
+	const name = "blk.0.ffn_up.weight"
+	a := shared(t, "qwen2-tiny-F32.gguf")
+	ws := a.WriterTensors()
+	for i := range ws {
+		if ws[i].Name == name {
+			ti, _ := a.Tensor(name)
+			size, _ := quant.RowSize(quant.Q3_K, int64(ti.Elements()))
+			ws[i].Type = quant.Q3_K
+			ws[i].Data = func(w io.Writer) error { _, err := w.Write(make([]byte, size)); return err }
+		}
+	}
+	b := writeTensors(t, a.KV, ws, filepath.Join(t.TempDir(), "b.gguf"))
+	rep := mustCompare(t, a, b, Options{})
+	wantVerdict(t, rep, Different, name)
+	if r := result(t, rep, name); r.Class != Changed || r.RelErr != 1 {
+		t.Errorf("%s: %s rel %g (%s)", name, r.Class, r.RelErr, r.Detail)
 	}
 }

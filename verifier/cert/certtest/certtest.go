@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/stats"
 )
 
@@ -70,10 +71,24 @@ func (f *Fixture) Options() cert.Options {
 	return cert.Options{Trusted: []ed25519.PublicKey{f.Key.Public()}, Transcript: f.Transcript, Rederive: Rederive}
 }
 
+// Derivation is how a fixture's challenge digests are made: the
+// statement's derivation inputs and the digest of challenge i from the seed
+// (the function cert.Options.Rederive must agree with).
+type Derivation struct {
+	JSON   []byte
+	Digest func(seed []byte, i int) ([32]byte, error)
+}
+
+// TestDerivation is the stand-in derivation (Digest, Rederive).
+var TestDerivation = Derivation{
+	JSON:   []byte(`{"scheme":"test-challenge"}`),
+	Digest: func(seed []byte, i int) ([32]byte, error) { return Digest(seed, i), nil },
+}
+
 // Run replays scores under p as a verification run would and returns the
 // transcript records (stopping at the first verdict) and the result. It
 // fails the test if the scores reach no verdict.
-func Run(tb testing.TB, scores []float64, p cert.Params, seed []byte) ([]cert.Record, cert.Result) {
+func Run(tb testing.TB, scores []float64, p cert.Params, seed []byte, d Derivation) ([]cert.Record, cert.Result) {
 	tb.Helper()
 	rp, err := stats.Replay(scores, p.StatsParams())
 	if err != nil {
@@ -81,9 +96,12 @@ func Run(tb testing.TB, scores []float64, p cert.Params, seed []byte) ([]cert.Re
 	}
 	recs := make([]cert.Record, rp.N)
 	for i := range recs {
-		d := Digest(seed, i)
+		dg, err := d.Digest(seed, i)
+		if err != nil {
+			tb.Fatal(err)
+		}
 		s := rp.Steps[i]
-		recs[i] = cert.Record{I: i, Digest: hex.EncodeToString(d[:]), Score: scores[i], Mean: s.Mean, Lower: s.Lower, Upper: s.Upper}
+		recs[i] = cert.Record{I: i, Digest: hex.EncodeToString(dg[:]), Score: scores[i], Mean: s.Mean, Lower: s.Lower, Upper: s.Upper}
 		for j := 0; j < p.K; j++ {
 			tok := 100 + 17*i + j
 			cand := tok
@@ -103,13 +121,14 @@ func Run(tb testing.TB, scores []float64, p cert.Params, seed []byte) ([]cert.Re
 
 // Statement returns a statement for a run over model (the candidate file's
 // bytes) with the given parameters, seed, result and checks, against a
-// fingerprint reference. Transcript fields are left for cert.Seal.
+// fingerprint reference, with the stand-in derivation. Transcript fields are
+// left for cert.Seal.
 func Statement(model []byte, p cert.Params, seed []byte, res cert.Result, checks []cert.Check) *cert.Statement {
 	md := sha256.Sum256(model)
 	ref := sha256.Sum256([]byte("reference model"))
 	fp := sha256.Sum256([]byte("reference fingerprint"))
 	creator := sha256.Sum256([]byte("fingerprint creator key"))
-	c := commit(seed)
+	c := challenge.Commit(seed)
 	start := time.Date(2026, 3, 14, 1, 59, 26, 535897932, time.UTC)
 	return &cert.Statement{
 		Type:          cert.StatementType,
@@ -133,9 +152,15 @@ func Statement(model []byte, p cert.Params, seed []byte, res cert.Result, checks
 	}
 }
 
-// New builds a certificate over scores with Params, Seed and Checks, signed
-// by a fresh key (or key, if non-nil).
+// New builds a certificate over scores with Params, Seed, Checks and the
+// stand-in derivation, signed by a fresh key (or key, if non-nil).
 func New(tb testing.TB, scores []float64, key *cert.Key) *Fixture {
+	tb.Helper()
+	return Build(tb, scores, key, TestDerivation)
+}
+
+// Build is New with the given challenge derivation.
+func Build(tb testing.TB, scores []float64, key *cert.Key, d Derivation) *Fixture {
 	tb.Helper()
 	if key == nil {
 		var err error
@@ -147,8 +172,9 @@ func New(tb testing.TB, scores []float64, key *cert.Key) *Fixture {
 	for i := range model {
 		model[i] = byte(i * 7)
 	}
-	recs, res := Run(tb, scores, Params, Seed)
+	recs, res := Run(tb, scores, Params, Seed, d)
 	st := Statement(model, Params, Seed, res, Checks())
+	st.Predicate.Derivation = d.JSON
 	env, tr, err := cert.Seal(st, recs, TranscriptName, key)
 	if err != nil {
 		tb.Fatal(err)

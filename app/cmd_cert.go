@@ -1,0 +1,239 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/job"
+)
+
+func init() {
+	register(command{name: "cert", summary: "check a certificate: signature, transcript, decision, challenges, model", run: cmdCert})
+}
+
+const certUsage = "pot cert verify CERT [--model FILE] [--pubkey KEY]... [--transcript FILE] [--key-dir DIR] [--json]"
+
+// certFlags are shared by `pot cert verify` and `pot report`.
+type certFlags struct {
+	model, transcript, keyDir string
+	pubkeys                   listFlag
+}
+
+// certVerifyOutput is `pot cert verify --json` output.
+type certVerifyOutput struct {
+	Valid       bool    `json:"valid"`
+	Failure     string  `json:"failure,omitempty"` // failure class: signature, transcript, recompute, …
+	Error       string  `json:"error,omitempty"`
+	Certificate string  `json:"certificate"`
+	Transcript  string  `json:"transcript,omitempty"`
+	Signer      string  `json:"signer,omitempty"` // key id
+	Subject     string  `json:"subject,omitempty"`
+	SHA256      string  `json:"sha256,omitempty"`
+	Verdict     string  `json:"verdict,omitempty"`
+	Reason      string  `json:"reason,omitempty"`
+	N           int     `json:"n"`
+	Mean        float64 `json:"mean"`
+	Lower       float64 `json:"lower"`
+	Upper       float64 `json:"upper"`
+	Rederived   bool    `json:"challengesRederived"`
+	Model       bool    `json:"modelChecked"`
+}
+
+func cmdCert(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return fmt.Errorf("%w: %s", errUsage, certUsage)
+	}
+	fs := newFlags("cert verify", stderr)
+	var cf certFlags
+	cf.addFlags(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	pos, err := parseFlags(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: %s", errUsage, certUsage)
+	}
+	out, v, err := verifyCertificate(pos[0], cf)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(out); jerr != nil {
+			return jerr
+		}
+	} else {
+		printCertVerify(stdout, out, v, err)
+	}
+	if err != nil {
+		return fmt.Errorf("certificate %s is NOT valid: %w", pos[0], err)
+	}
+	return nil
+}
+
+func (cf *certFlags) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&cf.model, "model", "", "model file: rehash it and compare with the certificate's subject")
+	fs.Var(&cf.pubkeys, "pubkey", "trust certificates signed by this public key file (repeatable; default: this installation's key)")
+	fs.StringVar(&cf.transcript, "transcript", "", "transcript file (default: the one the certificate names, beside it)")
+	fs.StringVar(&cf.keyDir, "key-dir", "", "directory of this installation's signing key (default: $POT_CONFIG_DIR or the user's config directory)")
+}
+
+// verifyCertificate runs every check on the certificate at path.
+func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Verified, error) {
+	out := &certVerifyOutput{Certificate: path}
+	fail := func(err error) (*certVerifyOutput, *cert.Verified, error) {
+		out.Failure, out.Error = cert.FailureName(err), err.Error()
+		return out, nil, err
+	}
+	env, err := readLimited(path, cert.MaxEnvelopeSize, cert.ErrEnvelope)
+	if err != nil {
+		return fail(err)
+	}
+	trusted, err := trustedKeys(cf.pubkeys, cf.keyDir)
+	if err != nil {
+		return fail(err)
+	}
+	st, _, err := cert.Open(env, trusted)
+	if err != nil {
+		return fail(err)
+	}
+	out.Subject, out.SHA256 = st.Subject[0].Name, st.Subject[0].Digest.SHA256
+	out.Transcript = cf.transcript
+	if out.Transcript == "" {
+		out.Transcript = siblingPath(path, st.Predicate.Transcript.Name)
+	}
+	tr, err := readLimited(out.Transcript, cert.MaxTranscriptSize, cert.ErrTranscript)
+	if err != nil {
+		return fail(err)
+	}
+	opt := cert.Options{Trusted: trusted, Transcript: tr, Rederive: rederive}
+	if cf.model != "" {
+		f, err := os.Open(cf.model)
+		if err != nil {
+			return fail(fmt.Errorf("%w: %v", cert.ErrModelDigest, err))
+		}
+		defer f.Close()
+		opt.Model = f
+	}
+	v, err := cert.Verify(env, opt)
+	if err != nil {
+		out.Failure, out.Error = cert.FailureName(err), err.Error()
+		return out, v, err
+	}
+	r := v.Statement.Predicate.Result
+	out.Valid, out.Signer, out.Verdict, out.Reason = true, v.KeyID, string(r.Verdict), r.Reason
+	out.N, out.Mean, out.Lower, out.Upper = r.N, r.Mean, r.Lower, r.Upper
+	out.Rederived, out.Model = v.Rederived, v.Model
+	return out, v, nil
+}
+
+// rederive recomputes challenge digests from the derivation the run
+// recorded (job.Derivation), for cert.Verify.
+func rederive(st *cert.Statement, seed []byte, i int) ([32]byte, error) {
+	var d job.Derivation
+	if err := json.Unmarshal(st.Predicate.Derivation, &d); err != nil {
+		return [32]byte{}, fmt.Errorf("derivation: %v", err)
+	}
+	return job.Rederive(d, seed, uint64(i))
+}
+
+// readLimited reads a file of at most max bytes; failures match class.
+func readLimited(path string, max int64, class error) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", class, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", class, path, err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", class, path, max)
+	}
+	return b, nil
+}
+
+// printCertVerify prints one line per check: those that passed, then the
+// failure, if any.
+func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err error) {
+	steps := []struct {
+		name  string
+		fails []error
+	}{
+		{"signature", []error{cert.ErrEnvelope, cert.ErrSignature, cert.ErrUntrustedKey, cert.ErrKey}},
+		{"statement", []error{cert.ErrSchema}},
+		{"transcript", []error{cert.ErrTranscript, cert.ErrMerkle}},
+		{"decision", []error{cert.ErrRecompute}},
+		{"challenges", []error{cert.ErrChallenge}},
+		{"model", []error{cert.ErrModelDigest}},
+	}
+	failed := len(steps)
+	if err != nil {
+		failed = 0 // an unclassified error (unreadable file) stops everything
+		for i, s := range steps {
+			for _, e := range s.fails {
+				if errors.Is(err, e) {
+					failed = i
+				}
+			}
+		}
+	}
+	fmt.Fprintf(w, "certificate  %s\n", out.Certificate)
+	for i, s := range steps[:failed] {
+		if i == len(steps)-1 && !v.Model {
+			fmt.Fprintf(w, "%-12s not checked (give --model FILE)\n", s.name)
+			continue
+		}
+		fmt.Fprintf(w, "%-12s ok%s\n", s.name, stepDetail(i, out, v))
+	}
+	if err != nil {
+		class := cert.FailureName(err)
+		if class != "" {
+			class = " (" + class + ")"
+		}
+		fmt.Fprintf(w, "%-12s FAILED%s: %v\n", steps[failed].name, class, err)
+		return
+	}
+	fmt.Fprintf(w, "verdict      %s: %s\n", out.Verdict, out.Reason)
+}
+
+func stepDetail(i int, out *certVerifyOutput, v *cert.Verified) string {
+	if v == nil {
+		return ""
+	}
+	p := &v.Statement.Predicate
+	switch i {
+	case 0:
+		return ", signed by key " + v.KeyID
+	case 1:
+		return fmt.Sprintf(", %s for %s (sha256 %s)", cert.PredicateType, out.Subject, out.SHA256)
+	case 2:
+		return fmt.Sprintf(", %s: %d records, Merkle root %s", out.Transcript, p.Transcript.Records, p.Transcript.MerkleRoot)
+	case 3:
+		if p.Result.N == 0 {
+			return fmt.Sprintf(", %s by the checks (no behavioural test)", p.Result.Verdict)
+		}
+		return fmt.Sprintf(", replayed %d scores: %s, interval [%.4g, %.4g]", p.Result.N, p.Result.Verdict, p.Result.Lower, p.Result.Upper)
+	case 4:
+		if p.Result.N == 0 {
+			return ", seed matches its commitment (no challenges were drawn)"
+		}
+		if v.Rederived {
+			return fmt.Sprintf(", seed matches its commitment; %d challenges re-derived", p.Result.N)
+		}
+		return ", seed matches its commitment (challenges not re-derived)"
+	case 5:
+		return ", file rehashed and matches"
+	}
+	return ""
+}
+
+// siblingPath returns the file name (a plain name, as the schema requires)
+// in the directory of path.
+func siblingPath(path, name string) string { return filepath.Join(filepath.Dir(path), name) }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/weights"
+)
+
+func init() {
+	register(command{name: "weights", summary: "compare the tensors of a candidate model with a reference's", run: cmdWeights})
+}
+
+const weightsUsage = `usage: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]
+
+Compares every tensor of B (the candidate) with the tensor of the same name
+in A (the reference) and prints a verdict:
+  IDENTICAL     every tensor has identical bytes
+  FAITHFUL      every tensor is identical or exactly PoT's requantization of A
+  DIFFERENT     a tensor is missing, extra, reshaped or changed (named)
+  INCONCLUSIVE  differences of the size quantization causes; the
+                behavioural test must decide
+Metadata (tokenizer, chat template) is not compared.
+
+The exit status is 0 whatever the verdict (read it from the output or the
+JSON "verdict" field), 1 if the comparison could not be done, 2 on a usage
+error.
+
+Flags:
+`
+
+func cmdWeights(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("weights", stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), weightsUsage)
+		fs.PrintDefaults()
+	}
+	asJSON := fs.Bool("json", false, "print the full report as JSON")
+	threads := fs.Int("threads", 0, "worker threads (0: all cores); the report does not depend on it")
+	stop := fs.Bool("stop", false, "stop at the first difference")
+	top := fs.Int("top", 10, "how many of the worst tensors to list")
+	progress := fs.Bool("progress", false, "print progress to stderr")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 || *threads < 0 || *top < 0 {
+		return fmt.Errorf("%w: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]", errUsage)
+	}
+	a, err := gguf.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	b, err := gguf.Open(pos[1])
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	opt := weights.Options{Threads: *threads, StopAtFirstDifference: *stop}
+	if *progress {
+		opt.Progress = percent(stderr)
+	}
+	rep, err := weights.Compare(a, b, opt)
+	if *progress {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printWeights(stdout, rep, *top)
+}
+
+// percent returns a progress callback printing whole percents on one line.
+func percent(w io.Writer) func(done, total int64) {
+	last := int64(-1)
+	return func(done, total int64) {
+		if total <= 0 {
+			return
+		}
+		if p := done * 100 / total; p != last {
+			last = p
+			fmt.Fprintf(w, "\rcomparing tensors: %3d%%", p)
+		}
+	}
+}
+
+// printWeights prints the verdict, the count per class and the worst
+// tensors as tables.
+func printWeights(w io.Writer, rep *weights.Report, top int) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "A\t%s\nB\t%s\nverdict\t%s\nreason\t%s\n\n", rep.A, rep.B, rep.Verdict, rep.Reason)
+	fmt.Fprintln(tw, "class\ttensors")
+	for c := weights.Exact; c <= weights.ShapeMismatch; c++ {
+		if n := rep.Counts[c]; n > 0 {
+			fmt.Fprintf(tw, "%s\t%d\n", c, n)
+		}
+	}
+	worst := worstTensors(rep, top)
+	if len(worst) > 0 {
+		fmt.Fprintln(tw, "\nworst tensors\tclass\tA\tB\trel err\texpected\tratio\tdiff blocks")
+		for _, r := range worst {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Class, dash(r.TypeA), dash(r.TypeB),
+				num(r.RelErr), num(r.ExpectedErr), num(r.Ratio), blocks(r))
+		}
+	}
+	return tw.Flush()
+}
+
+// severity orders classes from worst to best for the list of worst tensors.
+var severity = map[weights.Class]int{
+	weights.ShapeMismatch: 0, weights.Missing: 1, weights.Extra: 2, weights.Changed: 3,
+	weights.Unexplained: 4, weights.Unsupported: 5, weights.ConsistentWithQuantization: 6,
+	weights.ExactRequant: 7, weights.NotCompared: 8, weights.Exact: 9,
+}
+
+// worstTensors returns up to n tensors that are not Exact, worst first:
+// by class, then ratio, relative error and differing blocks.
+func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
+	var ts []weights.TensorResult
+	for _, r := range rep.Tensors {
+		if r.Class != weights.Exact && r.Class != weights.NotCompared {
+			ts = append(ts, r)
+		}
+	}
+	slices.SortStableFunc(ts, func(x, y weights.TensorResult) int {
+		switch {
+		case severity[x.Class] != severity[y.Class]:
+			return severity[x.Class] - severity[y.Class]
+		case x.Ratio != y.Ratio:
+			return cmpDesc(x.Ratio, y.Ratio)
+		case x.RelErr != y.RelErr:
+			return cmpDesc(x.RelErr, y.RelErr)
+		default:
+			return cmpDesc(x.DiffFraction, y.DiffFraction)
+		}
+	})
+	return ts[:min(n, len(ts))]
+}
+
+func cmpDesc(x, y float64) int {
+	if x > y {
+		return -1
+	}
+	return 1
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func num(x float64) string {
+	if x == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(x, 'g', 4, 64)
+}
+
+func blocks(r weights.TensorResult) string {
+	if r.Blocks == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", r.DiffBlocks, r.Blocks)
+}
