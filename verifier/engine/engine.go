@@ -89,8 +89,11 @@ type Options struct {
 	Threads int
 	// Streaming mode; StreamAuto compares the file size with MemoryBudget.
 	Streaming Streaming
-	// MemoryBudget in bytes for StreamAuto; 0 means 3/4 of physical memory
-	// (if that is unknown, auto never streams).
+	// MemoryBudget in bytes: StreamAuto streams when the file is larger, and
+	// a batch whose activation buffers would exceed it is refused
+	// (ErrBadInput), so a hostile file's dimensions cannot make the engine
+	// allocate without bound. 0 means 3/4 of physical memory, or
+	// defaultBudget if that is unknown (then auto never streams).
 	MemoryBudget int64
 	// MaxBatchTokens bounds the rows of one forward batch (a longer single
 	// sequence still runs, alone); ≤ 0 means DefaultMaxBatchTokens.
@@ -113,6 +116,7 @@ type Session struct {
 	rope      Rope
 	attn      AttnShape
 	streaming bool
+	budget    int64 // bytes of activations a call may allocate
 	maxBatch  int
 	threads   int
 }
@@ -149,15 +153,23 @@ func Load(f *gguf.File, opt Options) (*Session, error) {
 		s.Close()
 		return nil, fmt.Errorf("engine: %s: %w", f.Path, err)
 	}
+	s.budget = opt.MemoryBudget
+	phys := physicalMemory()
+	if s.budget <= 0 {
+		s.budget = phys / 4 * 3
+	}
 	switch opt.Streaming {
 	case StreamOn:
 		s.streaming = true
 	case StreamAuto:
-		budget := opt.MemoryBudget
-		if budget <= 0 {
-			budget = physicalMemory() / 4 * 3
-		}
-		s.streaming = budget > 0 && f.Size() > budget
+		s.streaming = s.budget > 0 && f.Size() > s.budget
+	}
+	if s.budget <= 0 {
+		s.budget = defaultBudget
+	}
+	if need := activationBytes(&c, 1, 1); need > s.budget {
+		s.Close()
+		return nil, fmt.Errorf("engine: %s: activations of one token need %d bytes, over the memory budget of %d: %w", f.Path, need, s.budget, model.ErrUnsupported)
 	}
 	return s, nil
 }
@@ -348,12 +360,38 @@ func (s *Session) plan(reqs []Request) []*batch {
 	return plan
 }
 
+// defaultBudget is the memory budget when physical memory is unknown.
+const defaultBudget = 4 << 30
+
+// activationBytes is an upper bound on the activation memory of a batch of
+// rows token rows whose longest sequence has maxLen tokens: the per-row
+// buffers of state, the fixed-size FFN and output chunks, and the CPU
+// attention scratch.
+func activationBytes(c *model.Config, rows, maxLen int) int64 {
+	E, Q, KV, F, V := int64(c.Embed), int64(c.QDim()), int64(c.KVDim()), int64(c.FFN), int64(c.Vocab)
+	perRow := 3*E + 2*Q + 2*KV
+	fixed := ffnChunk*2*F + outChunk*(V+E)
+	attn := int64(min(attnBlock, maxLen))*(int64(maxLen)+int64(c.HeadDim)) + 3*int64(maxLen)*int64(c.HeadDim)
+	return 4 * (int64(rows)*perRow + fixed + attn)
+}
+
 // run pushes every batch of the plan through the model and hands the logits
 // of the scored rows to sink.
 func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) error {
-	E, rows := s.cfg.Embed, 0
+	E, rows, total, maxLen := s.cfg.Embed, 0, 0, 0
 	for _, b := range plan {
 		rows = max(rows, b.rows)
+		total += b.rows
+		for _, sp := range b.spans {
+			maxLen = max(maxLen, sp.Len)
+		}
+	}
+	need := activationBytes(&s.cfg, rows, maxLen)
+	if s.streaming {
+		need += 4 * int64(total) * int64(E) // every batch's residual stream
+	}
+	if need > s.budget {
+		return fmt.Errorf("%w: %d token rows need %d bytes of activations, over the memory budget of %d", ErrBadInput, total, need, s.budget)
 	}
 	s.st.grow(&s.cfg, s.be, rows)
 	if s.streaming {

@@ -361,18 +361,39 @@ func TestStreamingChoice(t *testing.T) {
 		opt  Options
 		want bool
 	}{
-		{Options{MemoryBudget: 1000}, true}, // stories260K is 1.1 MB
+		{Options{MemoryBudget: 600 << 10}, true}, // stories260K is 1.1 MB
 		{Options{MemoryBudget: 1 << 40}, false},
 		{Options{}, false}, // 3/4 of physical memory
 		{Options{Streaming: StreamOn, MemoryBudget: 1 << 40}, true},
-		{Options{Streaming: StreamOff, MemoryBudget: 1000}, false},
+		{Options{Streaming: StreamOff, MemoryBudget: 600 << 10}, false},
 	}
 	for _, tc := range tests {
 		if got := openSession(t, "stories260K.gguf", tc.opt).Streaming(); got != tc.want {
 			t.Errorf("%+v: streaming %v, want %v", tc.opt, got, tc.want)
 		}
 	}
+	// A budget too small for the activations of a long request is an
+	// input error, not an allocation.
+	s := openSession(t, "stories260K.gguf", Options{MemoryBudget: 400 << 10, Streaming: StreamOff})
+	if _, err := s.Logits(make([]int32, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Logits(make([]int32, 2000)); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "memory budget") {
+		t.Errorf("2000 tokens in 400 KiB: err = %v", err)
+	}
 	if physicalMemory() <= 0 && (runtime.GOOS == "linux" || runtime.GOOS == "darwin") {
 		t.Error("physical memory unknown")
+	}
+}
+
+// TestTinyBudget: a budget below one token's activations is refused at Load.
+func TestTinyBudget(t *testing.T) {
+	f, err := gguf.Open(testdata.Path(t, "stories260K.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := Load(f, Options{MemoryBudget: 1000}); err == nil || !strings.Contains(err.Error(), "memory budget") {
+		t.Errorf("err = %v", err)
 	}
 }

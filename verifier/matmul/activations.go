@@ -81,7 +81,7 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 			a.bs = grow(a.bs, g*a.nblk*8*lanes)
 		}
 	}
-	run(g, func(_ *worker, gi int) {
+	run(g, func(w *worker, gi int) {
 		if k.epi == epiFloat {
 			a.interleaveFloat(gi, x)
 			return
@@ -92,7 +92,7 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 			if v < n {
 				xv = x[v*cols : (v+1)*cols]
 			}
-			a.quantizeLane(gi, l, xv)
+			a.quantizeLane(gi, l, xv, w.codes[:])
 		}
 	})
 }
@@ -138,12 +138,12 @@ func grow[T any](s []T, n int) []T {
 }
 
 // quantizeLane converts one vector (nil: a padding lane, all zero) into lane
-// l of group g, for the integer vec_dot types.
-func (a *Activations) quantizeLane(g, l int, x []float32) {
+// l of group g, for the integer vec_dot types; codes is scratch of 256
+// bytes.
+func (a *Activations) quantizeLane(g, l int, x []float32, codes []byte) {
 	cols := a.cols
 	q := a.q[g*cols*lanes : (g+1)*cols*lanes]
 	sb := cols / a.nblk
-	var codes [256]byte
 	for b := range a.nblk {
 		c := codes[:sb]
 		var d, s float32

@@ -26,7 +26,7 @@ func BenchmarkMatMulQ(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("%s/%dx%d", typ, rows, cols), func(b *testing.B) {
 				w := randomMatrix(b, rng, typ, rows, cols)
-				for _, n := range []int{1, 64, 256} {
+				for _, n := range []int{1, 64, 256, 512} {
 					b.Run(fmt.Sprintf("n%d", n), func(b *testing.B) {
 						x := randomX(rng, n*cols)
 						var a Activations

@@ -35,9 +35,10 @@
 // so that one SIMD lane holds one vector: a micro-kernel broadcasts four
 // weight codes and multiplies them into eight vectors at once (vpmaddubsw),
 // and the per-vector float work is amortized over whole blocks. Weight rows
-// are first unpacked, a few rows at a time, into signed 8-bit codes plus
-// per-group integer scales ("panels"), which lets one integer kernel serve
-// every quantized type. See matmul.go for tiling and threading.
+// are first unpacked, 16 rows at a time, into 8-bit codes (unsigned, with
+// the type's offset applied later in integers; signed only for Q8_0) plus
+// per-group integer scales ("panels", unpack.go), which lets one integer
+// kernel serve every quantized type. See matmul.go for tiling and threading.
 //
 // # API
 //
@@ -51,18 +52,21 @@
 //
 // # Code paths
 //
-// Each kernel has a pure-Go twin (…Generic, always compiled, the reference
-// and the arm64 path) and an AVX2 version (kernel_amd64.s, chosen once at
-// init from golang.org/x/sys/cpu); the build tag noasm forces the Go code.
-// The integer sums are exact and the float steps identical, so AVX2 and Go
-// results are bitwise equal (TestAsmLikeGeneric), for NaN/Inf inputs too.
+// Each kernel has a pure-Go twin (…Generic, always compiled, the reference)
+// and an AVX2 version (kernel_amd64.s); the integer product kernel also has
+// a NEON version using SDOT (kernel_arm64.s, needs FEAT_DotProd: Apple M1+;
+// tested here under qemu-aarch64 only). The path is chosen once at init from
+// golang.org/x/sys/cpu; the build tag noasm forces the Go code. The integer
+// sums are exact and the float steps identical, so SIMD and Go results are
+// bitwise equal (TestAsmLikeGeneric), for NaN/Inf inputs too.
 //
 // # Left out
 //
-// IQ*/TQ* types, Q8_1/Q8_K as weight types, AVX-512/VNNI and NEON kernels
-// (arm64 runs the pure-Go code, ~20× slower), any repacking of weights at
-// load time, and a kernel for tiny batches: vectors are processed 16 at a
-// time, so n = 1 costs as much as n = 16.
+// IQ*/TQ* types, Q8_1/Q8_K as weight types, AVX-512/VNNI kernels, NEON
+// versions of the float, vector and quantization kernels (pure Go on
+// arm64, ~15× slower than AVX2), any repacking of weights at load time, and
+// a kernel for tiny batches: vectors are processed 16 at a time, so n = 1
+// costs as much as n = 16 (decode is ~30× less efficient than prefill).
 //
 // # Security
 //

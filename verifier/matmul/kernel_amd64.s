@@ -32,7 +32,7 @@
 #define T_SY0  488
 #define T_SY1  512
 #define T_OFF  536
-#define T_UNS  544
+#define T_QA   544
 
 // Registers of tileI8AVX2.
 #define tile R13  // *i8Tile
@@ -44,19 +44,6 @@
 #define dwsc R11  // row 1 scales − row 0 scales
 #define sblk R12  // superblock index b
 // Y0..Y3: int32 S1 for (row, group) = (0,0) (0,1) (1,0) (1,1).
-
-// LOADSTEP: Y8, Y9 = the 4 signed codes of rows 0, 1 broadcast to every lane;
-// Y10, Y11 = their absolute values (as unsigned bytes); Y12, Y13 = the codes of
-// the same 4 elements of the 8 vectors of groups 0, 1.
-#define LOADSTEP \
-	VPBROADCASTD (wq), Y8          \ // Y8 = w0[e:e+4] in every lane
-	VPBROADCASTD (wq)(dwq*1), Y9   \ // Y9 = w1[e:e+4]
-	VPABSB       Y8, Y10           \ // Y10 = |w0| (128 stays 0x80 = 128 unsigned)
-	VPABSB       Y9, Y11           \ // Y11 = |w1|
-	VMOVDQU      (yq), Y12         \ // Y12 = y[g0][lane][e:e+4]
-	VMOVDQU      (yq)(dyq*1), Y13  \ // Y13 = y[g1][lane][e:e+4]
-	ADDQ         $4, wq            \
-	ADDQ         $32, yq
 
 // PROD(ws, wa, ya, t): t = int16 pairs of w·y = |w|·sign(y, w).
 #define PROD(ws, wa, ya, t) \
@@ -120,9 +107,19 @@ group1: // spm = 1: widen every step. Y4, Y5 = scale pairs of rows 0, 1.
 	VPBROADCASTD (wsc)(dwsc*1), Y5
 	ADDQ         $4, wsc
 	MOVQ         T_CPG(tile), CX   // steps in this group (cpg·spm, spm = 1)
+	MOVQ         T_QA(tile), AX
+	SUBQ         T_Q0(tile), AX    // AX = |codes| − codes (same row stride)
+	LEAQ         (AX)(dwq*1), DX   // DX = AX + row 1 − row 0
 
 step1:
-	LOADSTEP
+	VPBROADCASTD (wq), Y8          // w0[e:e+4]
+	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
+	VPBROADCASTD (wq)(AX*1), Y10   // |w0|
+	VPBROADCASTD (wq)(DX*1), Y11   // |w1|
+	VMOVDQU      (yq), Y12         // y[g0]
+	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
+	ADDQ         $4, wq
+	ADDQ         $32, yq
 	PROD(Y8, Y10, Y12, Y14)
 	VPMADDWD Y4, Y14, Y14          // int32: sc0·(pair sums)
 	VPADDD   Y14, Y0, Y0           // S1[0][0] += …
@@ -141,53 +138,24 @@ step1:
 	JNZ      group1
 	JMP      epilogue
 
-group16: // spm > 1: sum spm steps in int16 (Y4..Y7), then widen with the group scale.
+group16: // spm > 1, unsigned codes (0..63): vpmaddubsw takes them directly, no
+	// sign trick; sum spm steps in int16 (Y4..Y7), then widen with the group scale.
 	MOVQ T_CPG(tile), CX           // int16 partial sums in this group
-	CMPQ T_UNS(tile), $0
-	JNE  chunku
 
-chunk16:
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	MOVQ  T_SPM(tile), DX
-
-step16:
-	LOADSTEP
-	PROD(Y8, Y10, Y12, Y14)
-	VPADDW Y14, Y4, Y4             // P[0][0] += … (int16, bounded by spm)
-	PROD(Y8, Y10, Y13, Y15)
-	VPADDW Y15, Y5, Y5
-	PROD(Y9, Y11, Y12, Y14)
-	VPADDW Y14, Y6, Y6
-	PROD(Y9, Y11, Y13, Y15)
-	VPADDW Y15, Y7, Y7
-	DECQ   DX
-	JNZ    step16
-	VPBROADCASTD (wsc), Y14        // (sc0, sc0)
-	VPBROADCASTD (wsc)(dwsc*1), Y15 // (sc1, sc1)
-	VPMADDWD     Y14, Y4, Y4       // int32 sc0·(P pair sums)
-	VPADDD       Y4, Y0, Y0
-	VPMADDWD     Y14, Y5, Y5
-	VPADDD       Y5, Y1, Y1
-	VPMADDWD     Y15, Y6, Y6
-	VPADDD       Y6, Y2, Y2
-	VPMADDWD     Y15, Y7, Y7
-	VPADDD       Y7, Y3, Y3
-	DECQ         CX
-	JNZ          chunk16
-	ADDQ         $4, wsc
-	DECQ         BX
-	JNZ          group16
-	JMP          epilogue
-
-chunku: // unsigned codes (0..63): vpmaddubsw takes them directly, no sign trick
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	MOVQ  T_SPM(tile), DX
+chunku:
+	// first step of the partial sum: P = products (no zeroing, no add)
+	VPBROADCASTD (wq), Y8          // w0[e:e+4] (unsigned)
+	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
+	VMOVDQU      (yq), Y12         // y[g0]
+	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
+	ADDQ         $4, wq
+	ADDQ         $32, yq
+	VPMADDUBSW   Y12, Y8, Y4       // P[0][0] = w0·y0 pairs
+	VPMADDUBSW   Y13, Y8, Y5       // P[0][1] = w0·y1
+	VPMADDUBSW   Y12, Y9, Y6       // P[1][0] = w1·y0
+	VPMADDUBSW   Y13, Y9, Y7       // P[1][1] = w1·y1
+	MOVQ         T_SPM(tile), DX
+	DECQ         DX                // spm−1 more steps (spm ≥ 2)
 
 stepu:
 	VPBROADCASTD (wq), Y8          // w0[e:e+4] (unsigned)

@@ -27,7 +27,7 @@ func TestTileLayout(t *testing.T) {
 		{"pairs", unsafe.Offsetof(x.pairs), 456}, {"ystride", unsafe.Offsetof(x.ystride), 464},
 		{"dstride", unsafe.Offsetof(x.dstride), 472}, {"bstride", unsafe.Offsetof(x.bstride), 480},
 		{"sy", unsafe.Offsetof(x.sy), 488}, {"off", unsafe.Offsetof(x.off), 536},
-		{"uns", unsafe.Offsetof(x.uns), 544},
+		{"qa", unsafe.Offsetof(x.qa), 544},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of i8Tile.%s = %d, asm assumes %d", c.name, c.got, c.want)
@@ -155,6 +155,41 @@ func compareAsmGeneric(t *testing.T, w Matrix, x []float32, n int) {
 	for i := range want {
 		if math.Float32bits(y[i]) != math.Float32bits(want[i]) && !(y[i] != y[i] && want[i] != want[i]) {
 			t.Fatalf("y[%d] = %v (asm), %v (generic)", i, y[i], want[i])
+		}
+	}
+}
+
+// TestKindBounds checks the invariants the kernels rely on: signed codes
+// only with spm = 1, and no int16 overflow in spm steps of vpmaddubsw for
+// the largest code of each type (found by unpacking all-ones blocks).
+func TestKindBounds(t *testing.T) {
+	for typ, k := range weightKinds {
+		if k.epi == epiFloat {
+			continue
+		}
+		if k.gs%(4*k.spm) != 0 || k.sb%k.gs != 0 {
+			t.Errorf("%s: gs %d, spm %d, sb %d do not nest", typ, k.gs, k.spm, k.sb)
+		}
+		cols := k.sb
+		for _, fill := range []byte{0x00, 0x55, 0x80, 0xaa, 0xff} {
+			row := make([]byte, typ.TypeSize()*(cols/typ.BlockSize()))
+			for i := range row {
+				row[i] = fill
+			}
+			q := make([]byte, cols)
+			k.unpack(row, q, make([]uint32, cols/k.gs), make([]uint32, cols/k.sb*8), make([]float32, cols/k.sb*2))
+			for _, c := range q {
+				w := int(int8(c))
+				if k.spm > 1 && w < 0 {
+					t.Fatalf("%s: negative code %d with spm %d", typ, w, k.spm)
+				}
+				if w < 0 {
+					w = -w
+				}
+				if k.spm*2*127*w > 32767 {
+					t.Fatalf("%s: code %d overflows int16 in %d steps", typ, w, k.spm)
+				}
+			}
 		}
 	}
 }

@@ -132,6 +132,7 @@ func scatter(y []float32, rows, n, ra, rb, ga, gb int, out []float32) {
 type panel struct {
 	cols, nsb, ngs int
 	q              []byte    // [chunkRows][cols], int8 codes
+	qa             []byte    // [chunkRows][cols], |codes| as uint8 (Q8_0 only)
 	sc             []uint32  // [chunkRows][ngs]
 	mins           []uint32  // [chunkRows][nsb·8]
 	ab             []float32 // [chunkRows][nsb·2]
@@ -156,6 +157,10 @@ func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {
 	for i := range nr {
 		k.unpack(w.Row(r0+i), p.q[i*cols:(i+1)*cols], p.sc[i*p.ngs:(i+1)*p.ngs],
 			p.mins[i*p.nsb*8:(i+1)*p.nsb*8], p.ab[i*p.nsb*2:(i+1)*p.nsb*2])
+	}
+	if k.spm == 1 { // signed codes: precompute |q| for the sign trick
+		p.qa = grow(p.qa, chunkRows*cols)
+		absBytes(p.qa[:nr*cols], p.q[:nr*cols])
 	}
 }
 
@@ -187,16 +192,16 @@ type i8Tile struct {
 	bstride int        // bytes
 	sy      [2][]int32 // [nsb·lanes] per group: Σ codes per block (epiOff0)
 	off     int        // epiOff0: code offset
-	uns     int        // 1: unsigned codes (no sign trick)
+	qa      []byte     // spm = 1 (Q8_0): |codes| of row ra, at the same row stride as q
 }
 
 // setRows points t at rows ra, rb of the panel.
 func (p *panel) setRows(t *i8Tile, k weightKind, ra, rb int) {
 	cols, nsb, ngs := p.cols, p.nsb, p.ngs
 	t.nsb, t.gpb, t.gs, t.spm, t.epi, t.cpg = nsb, k.sb/k.gs, k.gs, k.spm, k.epi, k.gs/(4*k.spm)
-	t.off, t.uns = k.off, 0
-	if k.uns {
-		t.uns = 1
+	t.off, t.qa = k.off, nil
+	if k.spm == 1 {
+		t.qa = p.qa[ra*cols : (ra+1)*cols]
 	}
 	for i, r := range [2]int{ra, rb} {
 		t.q[i] = p.q[r*cols : (r+1)*cols]

@@ -310,3 +310,61 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// TestPoolClosedAndConcurrent: a closed Pool still computes (on the caller),
+// and concurrent calls on one Pool are serialized with correct results.
+func TestPoolClosedAndConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	w := randomMatrix(t, rng, quant.Q4_K, 40, 512)
+	x := randomX(rng, 9*512)
+	want := make([]float32, 9*40)
+	MatMul(want, w, x, 9, nil)
+
+	p := NewPool(2)
+	done := make(chan []float32)
+	for range 4 {
+		go func() {
+			y := make([]float32, 9*40)
+			MatMul(y, w, x, 9, p)
+			done <- y
+		}()
+	}
+	for range 4 {
+		assertSame(t, "concurrent", <-done, want)
+	}
+	p.Close()
+	p.Close() // idempotent
+	y := make([]float32, 9*40)
+	MatMul(y, w, x, 9, p)
+	assertSame(t, "closed pool", y, want)
+}
+
+// TestPanics: wrong lengths are programmer errors and panic with a message.
+func TestPanics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	w := randomMatrix(t, rng, quant.Q8_0, 4, 64)
+	for _, tc := range []struct {
+		name string
+		fn   func()
+	}{
+		{"short y", func() { MatMul(make([]float32, 7), w, make([]float32, 128), 2, nil) }},
+		{"short x", func() { MatMul(make([]float32, 8), w, make([]float32, 127), 2, nil) }},
+		{"zero n", func() { MatMul(nil, w, nil, 0, nil) }},
+		{"zero Matrix", func() { MatMul(make([]float32, 4), Matrix{Type: quant.Q8_0}, make([]float32, 64), 1, nil) }},
+		{"wrong activation type", func() {
+			var a Activations
+			a.Quantize(make([]float32, 256), 1, 256, quant.Q4_K, nil)
+			MatMulQ(make([]float32, 4), w, &a, nil)
+		}},
+		{"Dot lengths", func() { Dot(make([]float32, 3), make([]float32, 4)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			tc.fn()
+		})
+	}
+}

@@ -26,6 +26,9 @@ type worker struct {
 	it  i8Tile
 	ft  fTile
 	out []float32 // [pairs][2][2·lanes]
+	// codes is the scratch block of activation quantization; a local
+	// array would escape (it reaches assembly) and allocate per block.
+	codes [256]byte
 }
 
 type job struct {

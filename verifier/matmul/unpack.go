@@ -43,10 +43,12 @@ type weightKind struct {
 	act quant.Type // vec_dot_type of the activations
 	sb  int        // superblock size = activation block size (1 for float kinds)
 	gs  int        // elements per integer scale group
-	spm int        // 4-element steps summed in int16 before widening (bounded so no int16 overflow)
+	// spm is the number of 4-element steps summed in int16 before widening
+	// (bounded so that int16 cannot overflow). spm = 1 means signed codes
+	// (Q8_0, multiplied with the sign trick), spm > 1 unsigned codes.
+	spm int
 	epi int
-	uns bool // codes are unsigned (no sign trick)
-	off int  // epiOff0: the code offset
+	off int // epiOff0: the code offset
 	// unpack writes one row into the panel slot (q, sc, mins, ab) or, for
 	// float kinds, f. Slices have exactly the sizes listed above.
 	unpack  func(row []byte, q []byte, sc, mins []uint32, ab []float32)
@@ -62,15 +64,15 @@ var weightKinds = map[quant.Type]weightKind{
 	quant.F16:  {act: quant.F16, sb: 1, epi: epiFloat, unpackF: unpackF16},
 	quant.BF16: {act: quant.BF16, sb: 1, epi: epiFloat, unpackF: unpackBF16},
 	quant.Q8_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 1, epi: epiPlain, unpack: unpackQ8_0},
-	quant.Q4_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 8, epi: epiOff0, uns: true, off: 8, unpack: unpackQ4_0},
-	quant.Q5_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 4, epi: epiOff0, uns: true, off: 16, unpack: unpackQ5_0},
-	quant.Q4_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 8, epi: epiLegacy, uns: true, unpack: unpackQ4_1},
-	quant.Q5_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 4, epi: epiLegacy, uns: true, unpack: unpackQ5_1},
-	quant.Q2_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiMins, uns: true, unpack: unpackQ2_K},
-	quant.Q3_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiOffK, uns: true, unpack: unpackQ3_K},
-	quant.Q4_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 8, epi: epiMins, uns: true, unpack: unpackQ4_K},
-	quant.Q5_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 4, epi: epiMins, uns: true, unpack: unpackQ5_K},
-	quant.Q6_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 2, epi: epiOffK, uns: true, unpack: unpackQ6_K},
+	quant.Q4_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 8, epi: epiOff0, off: 8, unpack: unpackQ4_0},
+	quant.Q5_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 4, epi: epiOff0, off: 16, unpack: unpackQ5_0},
+	quant.Q4_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 8, epi: epiLegacy, unpack: unpackQ4_1},
+	quant.Q5_1: {act: quant.Q8_1, sb: 32, gs: 32, spm: 4, epi: epiLegacy, unpack: unpackQ5_1},
+	quant.Q2_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiMins, unpack: unpackQ2_K},
+	quant.Q3_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 4, epi: epiOffK, unpack: unpackQ3_K},
+	quant.Q4_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 8, epi: epiMins, unpack: unpackQ4_K},
+	quant.Q5_K: {act: quant.Q8_K, sb: 256, gs: 32, spm: 4, epi: epiMins, unpack: unpackQ5_K},
+	quant.Q6_K: {act: quant.Q8_K, sb: 256, gs: 16, spm: 2, epi: epiOffK, unpack: unpackQ6_K},
 }
 
 // SWAR helpers: eight codes at a time in a uint64 (byte k = element k).
@@ -82,6 +84,25 @@ const (
 
 func le64(b []byte) uint64     { return binary.LittleEndian.Uint64(b) }
 func put64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }
+
+// absBytes sets dst[i] = |int8(src[i])| as an unsigned byte (128 for −128),
+// eight at a time: a negative byte x becomes (x XOR 0xff) + 1 = −x, which
+// never carries into the next byte.
+func absBytes(dst, src []byte) {
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		v := le64(src[i:])
+		neg := v >> 7 & ones8 // 1 in each negative byte
+		put64(dst[i:], (v^(neg*0xff))+neg)
+	}
+	for ; i < len(src); i++ {
+		x := int8(src[i])
+		if x < 0 {
+			x = -x // −128 stays 0x80, i.e. 128 unsigned
+		}
+		dst[i] = byte(x)
+	}
+}
 
 // setBits[m] has byte k = 0x10 if bit k of m is set: the fifth bits of 8
 // Q5 codes.

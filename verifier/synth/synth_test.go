@@ -155,4 +155,3 @@ func TestSynthDistributions(t *testing.T) {
 		f.Close()
 	}
 }
-
