@@ -86,7 +86,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	profiles := []synth.FileType{"F16", "Q8_0", "Q6_K", "Q4_K_M", "Q4_0"}
 	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fpPath, Key: key, PoolSize: 128,
-		Calibration: 32, Profiles: profiles, Threads: *threads}); err != nil {
+		Profiles: profiles, Threads: *threads}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "fingerprinted the reference in %.1fs (128 challenges, noise floors for %d requantizations)\n\n",

@@ -20,7 +20,7 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 	pool := fs.Int("pool", 512, "challenges in the pool")
 	k := fs.Int("k", 16, "scored positions per challenge")
 	topK := fs.Int("topk", 32, "reference ids kept per position")
-	cal := fs.Int("calibration", 64, "calibration challenges per noise-floor profile")
+	cal := fs.Int("calibration", 256, "calibration challenges per noise-floor profile")
 	profiles := fs.String("profiles", joinTypes(job.DefaultProfiles), "file types whose noise floors are measured (comma-separated)")
 	keyDir := fs.String("key-dir", "", "directory of the signing key (default: the user's config directory)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")

@@ -26,7 +26,10 @@ type FingerprintConfig struct {
 	// PoolSize challenges (default 512), each with K scored positions
 	// (default 16) keeping the reference's TopK ids (default 32).
 	PoolSize, K, TopK int
-	// Calibration challenges per noise-floor profile (default 64).
+	// Calibration challenges per noise-floor profile (default 256). The
+	// threshold is the largest of them, so a faithful candidate exceeds it
+	// with probability p ~ Beta(1, m): with m = 256, P(p > 0.05) ≈ 2e-6,
+	// far below every preset's γ.
 	Calibration int
 	// Profiles are the file types whose noise floors are measured
 	// (default DefaultProfiles).
@@ -55,7 +58,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 		cfg.TopK = 32
 	}
 	if cfg.Calibration <= 0 {
-		cfg.Calibration = 64
+		cfg.Calibration = 256
 	}
 	if cfg.Profiles == nil {
 		cfg.Profiles = DefaultProfiles
@@ -95,7 +98,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	if _, err := io.ReadFull(cfg.Rand, seed); err != nil {
 		return "", err
 	}
-	src, err := challenge.NewSource(seed, challenge.Config{})
+	src, err := challenge.NewSource(seed, challengeConfig)
 	if err != nil {
 		return "", err
 	}

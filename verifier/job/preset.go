@@ -16,8 +16,10 @@ type Preset struct {
 	// most likely ids plus a tail bucket.
 	K, TopK int
 	// Calibration is the number of calibration challenges that measure the
-	// noise floor when the verifier requantizes a reference model itself;
-	// a faithful candidate then scores 1 with probability ≤ 1/(m+1).
+	// noise floor when the verifier requantizes a reference model itself.
+	// A faithful candidate then scores 1 with probability p ~ Beta(1, m),
+	// mean 1/(m+1); m is chosen so that P(p > γ/2) = (1−γ/2)^m is below
+	// 1e-4 (quick) or 1e-5, or SAME could become unreachable by bad luck.
 	Calibration int
 	// Batch challenges are scored together (matrix × matrix work); the
 	// test still updates after each one and stops at the first verdict.
@@ -29,11 +31,11 @@ type Preset struct {
 // SAME within NMax on a faithful candidate (TestPresetsReachSame).
 var presets = map[string]Preset{
 	"quick": {Name: "quick", Stats: stats.Params{Alpha: 0.05, Gamma: 0.2, Delta: 0.5, NMin: 10, NMax: 150},
-		K: 8, TopK: 16, Calibration: 32, Batch: 8},
+		K: 8, TopK: 16, Calibration: 96, Batch: 8},
 	"standard": {Name: "standard", Stats: stats.Params{Alpha: 0.01, Gamma: 0.2, Delta: 0.5, NMin: 20, NMax: 300},
-		K: 16, TopK: 32, Calibration: 64, Batch: 8},
+		K: 16, TopK: 32, Calibration: 128, Batch: 8},
 	"audit": {Name: "audit", Stats: stats.Params{Alpha: 0.001, Gamma: 0.1, Delta: 0.4, NMin: 40, NMax: 1000},
-		K: 32, TopK: 64, Calibration: 128, Batch: 8},
+		K: 32, TopK: 64, Calibration: 256, Batch: 8},
 }
 
 // LookupPreset returns the named preset.

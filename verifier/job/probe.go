@@ -34,6 +34,14 @@ type reference interface {
 	derivation() json.RawMessage
 }
 
+// challengeConfig shapes the text challenges: a templated prompt and
+// eight extra sampled words, about 36 tokens with a Llama-3 vocabulary
+// (87 with stories260K's 512-token one). That leaves room for K = 16
+// scored positions while keeping each forward pass short; the default 24
+// extra words double the tokens (and quadruple the attention) for no gain
+// in what is scored.
+var challengeConfig = challenge.Config{ExtraWords: 8}
+
 // calibrationBase offsets the indices of calibration challenges from test
 // challenges: both come from the same keyed source, so they are i.i.d.,
 // and disjoint.

@@ -315,7 +315,7 @@ func (r *runner) session(f *gguf.File) (*engine.Session, error) {
 func (r *runner) behaviour() (*Result, error) {
 	res, p := r.res, r.cfg.Preset
 	seed, _ := hex.DecodeString(res.Seed)
-	src, err := challenge.NewSource(seed, challenge.Config{})
+	src, err := challenge.NewSource(seed, challengeConfig)
 	if err != nil {
 		return nil, err
 	}
