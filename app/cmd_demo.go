@@ -125,7 +125,12 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(tw, row)
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\n%d wrong verdicts. Certificates are in %s/certificates (check one with 'pot cert verify').\n", wrong, work)
+	if *dir != "" {
+		fmt.Fprintf(stdout, "\n%d wrong verdicts. Certificates are in %s (check one with 'pot cert verify --key-dir %s CERT').\n",
+			wrong, p("certificates"), keyDir)
+	} else {
+		fmt.Fprintf(stdout, "\n%d wrong verdicts. (Run with --dir DIR to keep the models and certificates.)\n", wrong)
+	}
 	if wrong > 0 {
 		return fmt.Errorf("%d verdicts differ from the expected ones", wrong)
 	}
