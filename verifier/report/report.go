@@ -16,6 +16,7 @@ package report
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -78,6 +79,26 @@ type view struct {
 }
 
 // Plot-area sizes the template needs for its frame and axis titles.
+// Challenges describes where the challenges came from, from the
+// predicate's derivation: keyed text prompts run through the reference
+// model, or keyed draws from a fingerprint's pool.
+func (v *view) Challenges() string {
+	var d struct {
+		Kind     string `json:"kind"`
+		PoolSize int    `json:"poolSize"`
+	}
+	if len(v.P.Derivation) == 0 || json.Unmarshal(v.P.Derivation, &d) != nil {
+		return ""
+	}
+	switch d.Kind {
+	case "text":
+		return "text prompts derived from the seed, scored against the reference model"
+	case "pool":
+		return fmt.Sprintf("drawn by the seed from the fingerprint's pool of %d challenges", d.PoolSize)
+	}
+	return d.Kind
+}
+
 func (v *view) PlotW() int { return innerW }
 func (v *view) PlotH() int { return innerH }
 func (v *view) HalfW() int { return innerW / 2 }

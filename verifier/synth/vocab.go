@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/tokenizer"
 )
 
 // A generated vocabulary: bytes, then letter pieces of growing length with
@@ -60,25 +61,6 @@ func letterPieces(sp string) []string {
 	return p
 }
 
-// byteRune is GPT-2's reversible byte-to-character map used by byte-level
-// BPE vocabularies: printable Latin-1 bytes map to themselves, the rest to
-// U+0100 onwards in byte order (so ' ' becomes 'Ġ').
-func byteRune(b byte) rune {
-	printable := func(c int) bool {
-		return (c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE && c <= 0xFF)
-	}
-	if printable(int(b)) {
-		return rune(b)
-	}
-	n := 0
-	for c := 0; c < int(b); c++ {
-		if !printable(c) {
-			n++
-		}
-	}
-	return rune(256 + n)
-}
-
 // vocabKV returns the tokenizer metadata of shape s.
 func vocabKV(s Shape) ([]gguf.KV, error) {
 	switch s.Tokenizer {
@@ -110,10 +92,10 @@ func bpeVocab(s Shape) ([]gguf.KV, error) {
 	var types []int32
 	var merges []string
 	for b := 0; b < 256; b++ {
-		tokens = append(tokens, string(byteRune(byte(b))))
+		tokens = append(tokens, tokenizer.ByteLevelChar(byte(b)))
 		types = append(types, tokNormal)
 	}
-	sp := string(byteRune(' '))
+	sp := tokenizer.ByteLevelChar(' ')
 	for _, p := range letterPieces(sp) {
 		if len(tokens)+len(specials) >= s.Vocab {
 			break

@@ -31,6 +31,11 @@ func init() {
 	}
 }
 
+// ByteLevelChar returns the character GPT-2's byte-level BPE vocabularies
+// write byte b as ("Ġ" for a space): what a generated vocabulary must use
+// for its tokens to encode and decode here.
+func ByteLevelChar(b byte) string { return byteEnc[b] }
+
 // buildPieces precomputes the decoded bytes of every token as llama.cpp's
 // token_to_piece renders it with special=false: control, unknown, unused
 // and undefined tokens render as nothing; user-defined tokens as their
