@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 
 	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/engine"
@@ -202,6 +201,3 @@ func measure(sess *engine.Session, ps []probe) ([]measured, error) {
 }
 
 func hexDigest(d [32]byte) string { return hex.EncodeToString(d[:]) }
-
-// finite reports whether x is a finite number (JSON can carry it).
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -357,7 +357,7 @@ func (r *runner) behaviour() (*Result, error) {
 	}
 	res.Floor = ck.Floor
 	res.Checks = append(res.Checks, cert.Check{Name: "noise-floor", Result: cert.Pass,
-		Detail: fmt.Sprintf("%s: threshold %.3g from %d calibration distances", ck.Floor.Source, ck.Floor.Threshold(), len(ck.Floor.Samples))})
+		Detail: floorDetail(ck.Floor)})
 	return r.loop(ref, candSess, ck)
 }
 
@@ -413,12 +413,20 @@ func (r *runner) loop(ref reference, candSess *engine.Session, ck *checkpoint) (
 	return r.finish(v, reason)
 }
 
+// behaviourResult is the behavioural check's result: pass for SAME,
+// differs otherwise. A statistical DIFFERENT is not a failed check, which
+// in a certificate means a structural or weight difference; its verdict
+// is replayed from the transcript instead.
+func floorDetail(f score.Floor) string {
+	if len(f.Samples) == 0 {
+		return fmt.Sprintf("%s (threshold %.3g)", f.Source, f.Threshold())
+	}
+	return fmt.Sprintf("%s: threshold %.3g, the largest of %d calibration distances", f.Source, f.Threshold(), len(f.Samples))
+}
+
 func behaviourResult(v stats.Verdict) cert.CheckResult {
-	switch v {
-	case stats.Same:
+	if v == stats.Same {
 		return cert.Pass
-	case stats.Different:
-		return cert.Fail
 	}
 	return cert.Differs
 }

@@ -95,13 +95,17 @@ type Floor struct {
 	// Samples are the calibration distances, sorted ascending.
 	Samples []float64 `json:"samples"`
 	// Source says what was measured, e.g. "requantized to Q4_K_M by the
-	// verifier" or "fingerprint profile Q8_0"; "zero" for an exact floor.
+	// verifier" or "fingerprint profile Q8_0"; ZeroSource for an exact
+	// floor.
 	Source string `json:"source"`
 }
 
 // ZeroFloor is the floor of a candidate that must reproduce the reference
 // exactly (same weights, types, engine and backend).
-func ZeroFloor() Floor { return Floor{Source: "zero"} }
+func ZeroFloor() Floor { return Floor{Source: ZeroSource} }
+
+// ZeroSource is the source of the zero floor.
+const ZeroSource = "zero: the candidate has the reference's own tensor types, so a faithful copy reproduces every log-probability exactly"
 
 // NewFloor returns the floor with the given calibration distances.
 func NewFloor(samples []float64, source string) (Floor, error) {
