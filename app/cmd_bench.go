@@ -107,9 +107,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", " ")
-		return enc.Encode(rep)
+		return writeJSON(stdout, rep)
 	}
 	printBench(stdout, rep)
 	return nil

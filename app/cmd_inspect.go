@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -58,9 +57,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		out.Identity.Tensors = nil
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	}
 	printInspection(stdout, &out)
 	return nil

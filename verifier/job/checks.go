@@ -42,10 +42,31 @@ func (s *structural) fail(name, detail string) {
 }
 
 // compareIdentity runs the hash and metadata layers on two identities
-// computed with per-tensor digests.
+// computed with per-tensor digests, turning identity.Diff's differences
+// into named checks.
 func compareIdentity(cand, ref *identity.Identity) structural {
 	var s structural
-	if cand.FileSHA256 == ref.FileSHA256 {
+	by := map[identity.Kind][]identity.Difference{}
+	for _, d := range identity.Diff(ref, cand) {
+		by[d.Kind] = append(by[d.Kind], d)
+	}
+	names := func(kinds ...identity.Kind) []string {
+		var ns []string
+		for _, k := range kinds {
+			for _, d := range by[k] {
+				if d.Name != "" {
+					ns = append(ns, d.Name)
+				}
+			}
+		}
+		sort.Strings(ns)
+		return ns
+	}
+	if d := by[identity.KindScheme]; len(d) > 0 {
+		s.fail("identity", fmt.Sprintf("identity scheme %s, the reference's is %s", d[0].B, d[0].A))
+		return s
+	}
+	if len(by[identity.KindFile]) == 0 {
 		s.add("file-hash", cert.Pass, "the files are byte-identical (sha256 "+ref.FileSHA256+")")
 	} else {
 		s.add("file-hash", cert.Differs, "the files differ")
@@ -58,40 +79,33 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 	}
 
 	// Tensor names and shapes.
-	refT := tensorsByName(ref)
-	candT := tensorsByName(cand)
 	var missing, extra, reshaped []string
-	for n, rt := range refT {
-		ct, ok := candT[n]
-		switch {
-		case !ok:
-			missing = append(missing, n)
-		case !slices.Equal(ct.Dims, rt.Dims):
-			reshaped = append(reshaped, fmt.Sprintf("%s %v (reference %v)", n, ct.Dims, rt.Dims))
+	for _, d := range by[identity.KindTensorSet] {
+		if d.B == identity.Absent {
+			missing = append(missing, d.Name)
+		} else {
+			extra = append(extra, d.Name)
 		}
 	}
-	for n := range candT {
-		if _, ok := refT[n]; !ok {
-			extra = append(extra, n)
-		}
+	for _, d := range by[identity.KindShape] {
+		reshaped = append(reshaped, fmt.Sprintf("%s %s (reference %s)", d.Name, d.B, d.A))
 	}
-	switch {
-	case len(missing)+len(extra)+len(reshaped) > 0:
+	if len(missing)+len(extra)+len(reshaped) > 0 {
 		sort.Strings(missing)
 		sort.Strings(extra)
 		sort.Strings(reshaped)
 		s.fail("shapes", fmt.Sprintf("tensors differ: missing %s; extra %s; reshaped %s",
 			list(missing), list(extra), list(reshaped)))
-	default:
-		s.add("shapes", cert.Pass, fmt.Sprintf("%d tensors with the reference's names and shapes", len(refT)))
+	} else {
+		s.add("shapes", cert.Pass, fmt.Sprintf("%d tensors with the reference's names and shapes", len(ref.Tensors)))
 	}
 
-	if cand.TokenizerSHA256 != ref.TokenizerSHA256 {
-		s.fail("tokenizer", "the tokenizer differs from the reference's ("+diffKeys(cand, ref, "tokenizer.ggml.")+")")
+	if len(by[identity.KindTokenizer]) > 0 {
+		s.fail("tokenizer", "the tokenizer differs from the reference's ("+list(names(identity.KindTokenizer))+")")
 	} else {
 		s.add("tokenizer", cert.Pass, "tokenizer sha256 "+ref.TokenizerSHA256)
 	}
-	if cand.ChatTemplateSHA256 != ref.ChatTemplateSHA256 {
+	if len(by[identity.KindChatTemplate]) > 0 {
 		s.fail("chat-template", fmt.Sprintf("the chat template differs from the reference's (%s, reference %s)",
 			orAbsent(cand.ChatTemplateSHA256), orAbsent(ref.ChatTemplateSHA256)))
 	} else {
@@ -99,18 +113,15 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 	}
 
 	// Hyper-parameters and other metadata.
-	var hyper, other, cosmetic []string
-	for _, k := range changedKeys(cand, ref) {
-		switch {
-		case strings.HasPrefix(k, "tokenizer."):
-		case identity.Cosmetic(k):
-			cosmetic = append(cosmetic, k)
-		case isComputeKey(k, ref.Architecture):
+	var hyper, other []string
+	for _, k := range names(identity.KindMetadata) {
+		if isComputeKey(k, ref.Architecture) {
 			hyper = append(hyper, k)
-		default:
+		} else {
 			other = append(other, k)
 		}
 	}
+	cosmetic := names(identity.KindCosmetic)
 	if len(hyper) > 0 {
 		s.fail("hyper-parameters", "hyper-parameters differ: "+list(hyper))
 	} else {
@@ -124,16 +135,10 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 	}
 
 	// Tensor data, and the real per-tensor types.
-	var changed []string
-	for n, rt := range refT {
-		if ct, ok := candT[n]; ok && (ct.SHA256 != rt.SHA256 || ct.Type != rt.Type) {
-			changed = append(changed, n)
-		}
-	}
-	sort.Strings(changed)
 	s.add("quant-types", cert.Pass, "candidate "+histogram(cand)+"; reference "+histogram(ref))
-	if len(changed) == 0 && len(missing)+len(extra) == 0 {
-		s.add("tensor-hash", cert.Pass, fmt.Sprintf("all %d tensors are byte-identical to the reference's", len(refT)))
+	changed := names(identity.KindType, identity.KindTensorData)
+	if len(changed)+len(missing)+len(extra)+len(by[identity.KindTensorData]) == 0 {
+		s.add("tensor-hash", cert.Pass, fmt.Sprintf("all %d tensors are byte-identical to the reference's", len(ref.Tensors)))
 		if s.verdict == "" {
 			s.verdict = cert.Identical
 			s.reason = "the tensor data is byte-identical to the reference's"
@@ -142,53 +147,9 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 			}
 		}
 	} else {
-		s.add("tensor-hash", cert.Differs, fmt.Sprintf("%d of %d tensors differ, e.g. %s", len(changed), len(refT), list(changed)))
+		s.add("tensor-hash", cert.Differs, fmt.Sprintf("%d of %d tensors differ, e.g. %s", len(changed), len(ref.Tensors), list(changed)))
 	}
 	return s
-}
-
-func tensorsByName(id *identity.Identity) map[string]identity.Tensor {
-	m := make(map[string]identity.Tensor, len(id.Tensors))
-	for _, t := range id.Tensors {
-		m[t.Name] = t
-	}
-	return m
-}
-
-// changedKeys lists the metadata keys present in one identity only or with
-// different values, sorted.
-func changedKeys(a, b *identity.Identity) []string {
-	am := map[string]string{}
-	for _, k := range a.Keys {
-		am[k.Key] = k.SHA256
-	}
-	bm := map[string]string{}
-	for _, k := range b.Keys {
-		bm[k.Key] = k.SHA256
-	}
-	var out []string
-	for k, v := range am {
-		if bm[k] != v {
-			out = append(out, k)
-		}
-	}
-	for k := range bm {
-		if _, ok := am[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func diffKeys(a, b *identity.Identity, prefix string) string {
-	var ks []string
-	for _, k := range changedKeys(a, b) {
-		if strings.HasPrefix(k, prefix) {
-			ks = append(ks, k)
-		}
-	}
-	return list(ks)
 }
 
 func isComputeKey(k, arch string) bool {
