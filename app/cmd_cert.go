@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/proof-of-training/pot/verifier/cert"
-	"github.com/proof-of-training/pot/verifier/job"
 )
 
 func init() {
@@ -38,11 +37,10 @@ type certVerifyOutput struct {
 	Verdict     string  `json:"verdict,omitempty"`
 	Reason      string  `json:"reason,omitempty"`
 	N           int     `json:"n"`
-	Mean        float64 `json:"mean"`
-	Lower       float64 `json:"lower"`
-	Upper       float64 `json:"upper"`
-	Rederived   bool    `json:"challengesRederived"`
-	Model       bool    `json:"modelChecked"`
+	// Levels is the rank test's final state per level.
+	Levels    []cert.LevelState `json:"levels,omitempty"`
+	Rederived bool              `json:"challengesRederived"`
+	Model     bool              `json:"modelChecked"`
 }
 
 func cmdCert(args []string, stdout, stderr io.Writer) error {
@@ -111,7 +109,7 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	if err != nil {
 		return fail(err)
 	}
-	opt := cert.Options{Trusted: trusted, Transcript: tr, Rederive: rederive}
+	opt := cert.Options{Trusted: trusted, Transcript: tr, Rederive: cert.ChallengeDigests}
 	if cf.model != "" {
 		f, err := os.Open(cf.model)
 		if err != nil {
@@ -127,19 +125,9 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	}
 	r := v.Statement.Predicate.Result
 	out.Valid, out.Signer, out.Verdict, out.Reason = true, v.KeyID, string(r.Verdict), r.Reason
-	out.N, out.Mean, out.Lower, out.Upper = r.N, r.Mean, r.Lower, r.Upper
+	out.N, out.Levels = r.N, r.Levels
 	out.Rederived, out.Model = v.Rederived, v.Model
 	return out, v, nil
-}
-
-// rederive recomputes challenge digests from the derivation the run
-// recorded (job.Derivation), for cert.Verify.
-func rederive(st *cert.Statement, seed []byte, i int) ([32]byte, error) {
-	var d job.Derivation
-	if err := json.Unmarshal(st.Predicate.Derivation, &d); err != nil {
-		return [32]byte{}, fmt.Errorf("derivation: %v", err)
-	}
-	return job.Rederive(d, seed, uint64(i))
 }
 
 // readLimited reads a file of at most max bytes; failures match class.
@@ -187,7 +175,7 @@ func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err e
 	fmt.Fprintf(w, "certificate  %s\n", out.Certificate)
 	for i, s := range steps[:failed] {
 		if i == len(steps)-1 && !v.Model {
-			fmt.Fprintf(w, "%-12s not checked (give --model FILE)\n", s.name)
+			fmt.Fprintf(w, "%-12s NOT BOUND to any file: this certificate speaks only for the file with SHA-256 %s (give --model FILE to check yours)\n", s.name, out.SHA256)
 			continue
 		}
 		fmt.Fprintf(w, "%-12s ok%s\n", s.name, stepDetail(i, out, v))
@@ -219,7 +207,7 @@ func stepDetail(i int, out *certVerifyOutput, v *cert.Verified) string {
 		if p.Result.N == 0 {
 			return fmt.Sprintf(", %s by the checks (no behavioural test)", p.Result.Verdict)
 		}
-		return fmt.Sprintf(", replayed %d scores: %s, interval [%.4g, %.4g]", p.Result.N, p.Result.Verdict, p.Result.Lower, p.Result.Upper)
+		return fmt.Sprintf(", replayed the ranks of %d challenges: %s", p.Result.N, p.Result.Verdict)
 	case 4:
 		if p.Result.N == 0 {
 			return ", seed matches its commitment (no challenges were drawn)"

@@ -17,10 +17,10 @@ func init() {
 func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("fingerprint", stderr)
 	out := fs.String("o", "", "output file (required)")
-	pool := fs.Int("pool", 512, "challenges in the pool")
+	pool := fs.Int("pool", 1024, "challenges in the pool (at least the mode's budget: audit draws up to 1000)")
 	k := fs.Int("k", 16, "scored positions per challenge")
 	topK := fs.Int("topk", 32, "reference ids kept per position")
-	cal := fs.Int("calibration", 256, "calibration challenges per noise-floor profile")
+	cal := fs.Int("calibration", 512, "calibration challenges per noise-floor profile (audit needs 512)")
 	profiles := fs.String("profiles", joinTypes(job.DefaultProfiles), "file types whose noise floors are measured (comma-separated)")
 	keyDir := fs.String("key-dir", "", "directory of the signing key (default: the user's config directory)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")

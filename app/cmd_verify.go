@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +11,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/engine"
 	"github.com/proof-of-training/pot/verifier/job"
+	"github.com/proof-of-training/pot/verifier/stats"
 )
 
 func init() {
@@ -20,30 +23,23 @@ func init() {
 
 // verifyOutput is `pot verify --json` output.
 type verifyOutput struct {
-	Verdict     string       `json:"verdict"`
-	Reason      string       `json:"reason"`
-	N           int          `json:"n"`
-	Mean        float64      `json:"mean"`
-	Lower       float64      `json:"lower"`
-	Upper       float64      `json:"upper"`
-	Alpha       float64      `json:"alpha"`
-	Gamma       float64      `json:"gamma"`
-	Delta       float64      `json:"delta"`
-	K           int          `json:"k"`
-	TopK        int          `json:"topK"`
-	NMin        int          `json:"nMin"`
-	NMax        int          `json:"nMax"`
-	Mode        string       `json:"mode"`
-	Checks      []cert.Check `json:"checks"`
-	Floor       string       `json:"floor,omitempty"`
-	Seed        string       `json:"seed"`
-	Commitment  string       `json:"commitment"`
-	Candidate   string       `json:"candidate"`
-	Reference   string       `json:"reference"`
-	Backend     string       `json:"backend"`
-	Seconds     float64      `json:"seconds"`
-	Certificate string       `json:"certificate,omitempty"`
-	Transcript  string       `json:"transcript,omitempty"`
+	Verdict     string            `json:"verdict"`
+	Reason      string            `json:"reason"`
+	N           int               `json:"n"`
+	Levels      []cert.LevelState `json:"levels,omitempty"` // the rank test's final state per level
+	Params      cert.Params       `json:"params"`
+	Challenges  string            `json:"challenges,omitempty"` // the challenge distribution, in words
+	Checks      []cert.Check      `json:"checks"`
+	Floor       string            `json:"floor,omitempty"`
+	Seed        string            `json:"seed"`
+	SeedChosen  bool              `json:"seedChosen"`
+	Commitment  string            `json:"commitment"`
+	Candidate   string            `json:"candidate"`
+	Reference   string            `json:"reference"`
+	Backend     string            `json:"backend"`
+	Seconds     float64           `json:"seconds"`
+	Certificate string            `json:"certificate,omitempty"`
+	Transcript  string            `json:"transcript,omitempty"`
 }
 
 // verifyFlags are shared by `pot verify` and `pot demo`.
@@ -124,13 +120,15 @@ func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress 
 	if err != nil {
 		return nil, err
 	}
-	out := &verifyOutput{Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Mean: res.Mean,
-		Lower: res.Lower, Upper: res.Upper, Alpha: res.Params.Alpha, Gamma: res.Params.Gamma, Delta: res.Params.Delta,
-		K: res.Params.K, TopK: res.Params.TopK, NMin: res.Params.NMin, NMax: res.Params.NMax, Mode: preset.Name,
-		Checks: res.Checks, Seed: res.Seed, Commitment: res.Commitment, Candidate: candidate,
+	out := &verifyOutput{Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Levels: res.Levels, Params: res.Params,
+		Checks: res.Checks, Seed: res.Seed, SeedChosen: res.SeedChosen, Commitment: res.Commitment, Candidate: candidate,
 		Reference: vf.ref + vf.fp, Backend: res.Backend, Seconds: res.Finish.Sub(res.Started).Seconds()}
 	if res.Floor.Source != "" {
-		out.Floor = fmt.Sprintf("%s (threshold %.3g)", res.Floor.Source, res.Floor.Threshold())
+		out.Floor = res.Floor.Source
+	}
+	var d challenge.Derivation
+	if len(res.Derivation) > 0 && json.Unmarshal(res.Derivation, &d) == nil && d.Validate() == nil {
+		out.Challenges = d.Describe()
 	}
 	if key != nil {
 		dir := vf.out
@@ -189,8 +187,8 @@ func jobProgress(w io.Writer) func(job.Event) {
 		if e.Stage == "hash" {
 			unit = "B"
 		}
-		if e.Stage == "challenge" && b.tty {
-			fmt.Fprintf(w, "\rchallenge %d: mean %.3f, interval [%.3f, %.3f]   ", e.Done, e.Mean, e.Lower, e.Upper)
+		if e.Stage == "challenge" && b.tty && len(e.Levels) > 0 {
+			fmt.Fprintf(w, "\rchallenge %d of at most %d: exceedance in [%.3f, %.3f]   ", e.Done, e.Total, e.Levels[0].Lower, e.Levels[0].Upper)
 			return
 		}
 		b.update(e.Done, e.Total, unit)
@@ -207,13 +205,23 @@ func printVerify(w io.Writer, o *verifyOutput) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, c.Result, c.Detail)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nmode %s: α=%g γ=%g δ=%g, K=%d positions × top-%d, n ∈ [%d, %d]\n",
-		o.Mode, o.Alpha, o.Gamma, o.Delta, o.K, o.TopK, o.NMin, o.NMax)
 	if o.N > 0 {
-		fmt.Fprintf(w, "challenges %d: mean score %.3f, %g%%-confidence interval [%.3f, %.3f]\n", o.N, o.Mean, 100*(1-o.Alpha), o.Lower, o.Upper)
+		r := o.Params.Rule
+		fmt.Fprintf(w, "\nmode %s: %d challenges (at most %d), %d positions × top-%d each, error rate at most %g\n",
+			o.Params.Preset, o.N, r.NMax, o.Params.K, o.Params.TopK, r.Alpha)
+		fmt.Fprintf(w, "challenges: %s\n", o.Challenges)
 		fmt.Fprintf(w, "noise floor: %s\n", o.Floor)
+		for i, l := range o.Levels {
+			lv := r.Levels[i]
+			fmt.Fprintf(w, "  level %d: exceeded on [%s, %s] of inputs (faithful copy: at most %s; SAME needs below %s)\n",
+				i, stats.Percent(l.Lower), stats.Percent(l.Upper), stats.Percent(lv.Faithful), stats.Percent(lv.Epsilon))
+		}
 	}
-	fmt.Fprintf(w, "seed %s (commitment %s)\n", o.Seed, o.Commitment)
+	chosen := ""
+	if o.SeedChosen {
+		chosen = " — chosen by whoever ran this, so the challenges were predictable to them"
+	}
+	fmt.Fprintf(w, "seed %s (commitment %s)%s\n", o.Seed, o.Commitment, chosen)
 	if o.Certificate != "" {
 		fmt.Fprintf(w, "certificate %s\ntranscript  %s\n", o.Certificate, o.Transcript)
 	}
