@@ -26,17 +26,17 @@ type certFlags struct {
 
 // certVerifyOutput is `pot cert verify --json` output.
 type certVerifyOutput struct {
-	Valid       bool    `json:"valid"`
-	Failure     string  `json:"failure,omitempty"` // failure class: signature, transcript, recompute, …
-	Error       string  `json:"error,omitempty"`
-	Certificate string  `json:"certificate"`
-	Transcript  string  `json:"transcript,omitempty"`
-	Signer      string  `json:"signer,omitempty"` // key id
-	Subject     string  `json:"subject,omitempty"`
-	SHA256      string  `json:"sha256,omitempty"`
-	Verdict     string  `json:"verdict,omitempty"`
-	Reason      string  `json:"reason,omitempty"`
-	N           int     `json:"n"`
+	Valid       bool   `json:"valid"`
+	Failure     string `json:"failure,omitempty"` // failure class: signature, transcript, recompute, …
+	Error       string `json:"error,omitempty"`
+	Certificate string `json:"certificate"`
+	Transcript  string `json:"transcript,omitempty"`
+	Signer      string `json:"signer,omitempty"` // key id
+	Subject     string `json:"subject,omitempty"`
+	SHA256      string `json:"sha256,omitempty"`
+	Verdict     string `json:"verdict,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	N           int    `json:"n"`
 	// Levels is the rank test's final state per level.
 	Levels    []cert.LevelState `json:"levels,omitempty"`
 	Rederived bool              `json:"challengesRederived"`
