@@ -1,6 +1,7 @@
 package behaviour
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -30,6 +31,9 @@ type Calibration struct {
 	// so far after each batch, so a checkpoint can keep them.
 	Have   []float64
 	Commit func([]float64) error
+	// Pause, if set, is asked after each committed batch; when it says
+	// true Calibrate stops with ErrPaused (Have and Commit resume it).
+	Pause func() bool
 
 	Engine   engine.Options
 	TempDir  string
@@ -94,9 +98,15 @@ func Calibrate(c Calibration) ([]float64, error) {
 		if c.Progress != nil {
 			c.Progress(len(ds), c.M)
 		}
+		if len(ds) < c.M && c.Pause != nil && c.Pause() {
+			return nil, ErrPaused
+		}
 	}
 	return ds, nil
 }
+
+// ErrPaused is returned by a calibration that Calibration.Pause stopped.
+var ErrPaused = errors.New("behaviour: calibration paused")
 
 // TypeMap returns f's tensor types by name.
 func TypeMap(f *gguf.File) map[string]quant.Type {

@@ -26,9 +26,11 @@ type attack struct {
 	edit    []variant.Edit // on the reference
 	then    []variant.Edit // on the edited file
 	harmful bool           // never SAME; DIFFERENT unless refOnly in fingerprint mode
-	// refOnly: the edit touches so few inputs (one rare token) that only
-	// the weights can see it; in fingerprint mode it may pass (the README's
-	// detection limits say so).
+	// refOnly: the edit's effect on behaviour is below what the
+	// behavioural test resolves (one rare token; a scaled row that RMSNorm
+	// undoes), so only the weights can see it: with the behavioural test
+	// alone (fingerprint, or --behaviour) it may pass, and the README's
+	// detection limits say so.
 	refOnly bool
 }
 
@@ -65,13 +67,16 @@ func attacks(unused, frequent []int) []attack {
 		{name: "three frequent token rows swapped, Q4_0", harmful: true,
 			edit: []variant.Edit{variant.SwapRows("token_embd.weight", [][2]int{{frequent[0], frequent[1]}, {frequent[2], frequent[3]}, {frequent[4], frequent[5]}})},
 			then: []variant.Edit{q("Q4_0")}},
-		{name: "a frequent token row ×1.45, Q4_K_M", harmful: true, edit: []variant.Edit{scaleRow(frequent[0], 1.45)}, then: []variant.Edit{q("Q4_K_M")}},
+		// RMSNorm follows the embedding, so a scaled row changes little
+		// behaviour (measured: below Q4_K_M's own noise): the weights see
+		// it, the behavioural test need not.
+		{name: "a frequent token row ×1.45, Q4_K_M", harmful: true, refOnly: true, edit: []variant.Edit{scaleRow(frequent[0], 1.45)}, then: []variant.Edit{q("Q4_K_M")}},
 		{name: "a rare token row ×1.45, Q4_K_M", harmful: true, refOnly: true, edit: []variant.Edit{scaleRow(unused[0], 1.45)}, then: []variant.Edit{q("Q4_K_M")}},
 		{name: "rank-4 edit of 6% in every block matrix, Q4_0", harmful: true, edit: []variant.Edit{variant.LowRank(4, 0.06, 5)}, then: []variant.Edit{q("Q4_0")}},
 		{name: "rank-4 edit of 10% in every block matrix, Q8_0", harmful: true, edit: []variant.Edit{variant.LowRank(4, 0.10, 6)}, then: []variant.Edit{q("Q8_0")}},
 		{name: "blocks 1 and 2 swapped, Q8_0", harmful: true, edit: []variant.Edit{variant.SwapLayers(1, 2)}, then: []variant.Edit{q("Q8_0")}},
-		{name: "rank-4 edit of 10%, Q8_0, one tensor retyped to Q6_K", harmful: true, edit: []variant.Edit{variant.LowRank(4, 0.10, 7)},
-			then: []variant.Edit{q("Q8_0"), variant.Retype(map[string]quant.Type{"blk.0.ffn_down.weight": quant.Q6_K})}},
+		{name: "rank-4 edit of 10%, Q8_0, one tensor retyped to Q5_0", harmful: true, edit: []variant.Edit{variant.LowRank(4, 0.10, 7)},
+			then: []variant.Edit{q("Q8_0"), variant.Retype(map[string]quant.Type{"blk.0.attn_q.weight": quant.Q5_0})}},
 		{name: "faithful Q8_0", then: []variant.Edit{q("Q8_0")}},
 		{name: "faithful Q4_0", then: []variant.Edit{q("Q4_0")}},
 		{name: "faithful Q4_K_M", then: []variant.Edit{q("Q4_K_M")}},
@@ -121,11 +126,8 @@ func TestAdversarialSuite(t *testing.T) {
 				fmt.Fprintf(&table, "| %s | %s | %s | %s | %d |\n", base, a.name, m.name, res.Verdict, res.N)
 				bad := false
 				switch {
-				case a.harmful && a.refOnly && m.fp:
+				case a.harmful && a.refOnly && (m.fp || m.behaviour):
 				case a.harmful && m.fp && res.Verdict == cert.Undecided && strings.Contains(res.Reason, "no noise floor"):
-				case a.harmful && a.refOnly && m.behaviour:
-					// One rare token: the forced behavioural test alone may
-					// pass it; the weights (the --ref row) must not.
 				case a.harmful:
 					bad = res.Verdict != cert.Different
 				case strings.HasPrefix(a.name, "faithful"):

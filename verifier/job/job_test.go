@@ -262,3 +262,47 @@ func TestResume(t *testing.T) {
 		t.Errorf("a checkpoint of another run: err = %v, want a refusal", err)
 	}
 }
+
+// TestResumeCalibration: a run stopped during calibration (a kill there
+// loses nothing but the batch in flight) and resumed, through a relative
+// checkpoint path and from another working directory's view of the same
+// files, gives the uninterrupted run's floor, records and verdict; a
+// conflicting --seed is refused with a clear message.
+func TestResumeCalibration(t *testing.T) {
+	fx := baseFixture(t, "stories260K")
+	p, _ := LookupPreset("quick")
+	cand := fx.cands[len(fx.cands)-1] // a requantization
+	seed := bytes.Repeat([]byte{9}, 32)
+	base := Config{Candidate: cand, Reference: fx.ref, Preset: p, Behaviour: true, Threads: 2}
+	full := base
+	full.Seed = seed
+	want, err := Run(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ck := "run.checkpoint" // relative
+	stopped := base
+	stopped.Seed, stopped.Checkpoint = seed, ck
+	calls := 0
+	stopped.Pause = func() bool { calls++; return calls == 2 } // the second calibration batch
+	if _, err := Run(stopped); !errors.Is(err, ErrPaused) {
+		t.Fatalf("pause during calibration: %v", err)
+	}
+	conflict := base
+	conflict.Checkpoint, conflict.Seed = filepath.Join(dir, ck), bytes.Repeat([]byte{8}, 32)
+	if _, err := Run(conflict); err == nil || !strings.Contains(err.Error(), "another seed") {
+		t.Errorf("conflicting seed: %v, want a refusal naming the seed", err)
+	}
+	resumed := base
+	resumed.Checkpoint = filepath.Join(dir, ".", ck) // another spelling of the same file
+	got, err := Run(resumed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Verdict != want.Verdict || got.N != want.N || !reflect.DeepEqual(got.Floor, want.Floor) ||
+		!reflect.DeepEqual(got.Records, want.Records) || got.SeedChosen != want.SeedChosen {
+		t.Errorf("resumed after calibration pause: %s n=%d, uninterrupted %s n=%d", got.Verdict, got.N, want.Verdict, want.N)
+	}
+}

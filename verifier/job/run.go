@@ -80,9 +80,10 @@ type Config struct {
 	TempDir string
 	// Progress, if set, receives events; it must not block for long.
 	Progress func(Event)
-	// Pause, if set, is asked after each committed challenge; when it says
-	// true the run stops with ErrPaused, and running it again with the same
-	// Checkpoint continues where it stopped.
+	// Pause, if set, is asked after each committed challenge and each
+	// committed calibration batch; when it says true the run stops with
+	// ErrPaused, and running it again with the same Checkpoint continues
+	// where it stopped.
 	Pause func() bool
 }
 
@@ -563,6 +564,7 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 			r.ck.Calibration = ds
 			return r.ck.save(r.cfg.Checkpoint)
 		},
+		Pause:   r.cfg.Pause,
 		Engine:  engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming},
 		TempDir: r.cfg.TempDir, Batch: r.cfg.Preset.Batch,
 		Progress: func(done, total int) {
@@ -577,6 +579,9 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 			"(two quantizations of the same weights)"
 	}
 	ds, err := behaviour.Calibrate(c)
+	if errors.Is(err, behaviour.ErrPaused) {
+		return score.Floor{}, ErrPaused
+	}
 	if err != nil {
 		return score.Floor{}, fmt.Errorf("calibration: %w", err)
 	}
