@@ -27,12 +27,14 @@ type checkpointKey struct {
 // needed to continue exactly where a run stopped. It holds the secret seed,
 // so it is written with mode 0600.
 type checkpoint struct {
-	Version  int             `json:"version"`
-	Key      checkpointKey   `json:"key"`
-	Seed     string          `json:"seed"`
-	Floor    score.Floor     `json:"floor"`
-	Records  []cert.Record   `json:"records"`
-	Sequence json.RawMessage `json:"sequence,omitempty"`
+	Version int           `json:"version"`
+	Key     checkpointKey `json:"key"`
+	Seed    string        `json:"seed"`
+	// SeedChosenBy is cert.SeedByVerifier or cert.SeedByRunner.
+	SeedChosenBy string          `json:"seedChosenBy,omitempty"`
+	Floor        score.Floor     `json:"floor"`
+	Records      []cert.Record   `json:"records"`
+	Sequence     json.RawMessage `json:"sequence,omitempty"`
 
 	seq *stats.Sequence // nil until the floor is known
 }

@@ -54,10 +54,12 @@ type Config struct {
 	// Exactly one of Reference (a model file) and Fingerprint.
 	Reference   string
 	Fingerprint string
-	// FingerprintKeys, if set, are the only creators whose fingerprints
-	// are accepted; otherwise any intact fingerprint is, and the result
-	// names its creator.
+	// FingerprintKeys are the trusted fingerprint creators: a fingerprint
+	// sealed by any other key is refused (an *fingerprint.UntrustedError),
+	// unless AllowUntrusted, when the run goes on and its reference is
+	// marked untrusted (cert.FingerprintRef.Trusted false).
 	FingerprintKeys []ed25519.PublicKey
+	AllowUntrusted  bool
 
 	Preset Preset
 	// Seed, if set (32 bytes), replaces the fresh secret seed: for
@@ -111,11 +113,14 @@ type Result struct {
 	Lower float64 `json:"lower"`
 	Upper float64 `json:"upper"`
 
-	Floor      score.Floor     `json:"floor"`
-	Seed       string          `json:"seed"`       // hex, revealed
-	Commitment string          `json:"commitment"` // hex, fixed before the first challenge
-	Derivation json.RawMessage `json:"derivation,omitempty"`
-	Records    []cert.Record   `json:"-"`
+	Floor score.Floor `json:"floor"`
+	Seed  string      `json:"seed"` // hex, revealed
+	// SeedChosenBy is cert.SeedByVerifier for a fresh seed, cert.SeedByRunner
+	// for Config.Seed.
+	SeedChosenBy string          `json:"seedChosenBy"`
+	Commitment   string          `json:"commitment"` // hex, fixed before the first challenge
+	Derivation   json.RawMessage `json:"derivation,omitempty"`
+	Records      []cert.Record   `json:"-"`
 
 	Candidate       *identity.Identity `json:"-"`
 	CandidatePath   string             `json:"candidate"`
@@ -203,15 +208,17 @@ func (r *runner) run() (*Result, error) {
 		if refID, err = r.hash(r.ref); err != nil {
 			return nil, err
 		}
-		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference), Digest: cert.Digest{SHA256: refID.FileSHA256}}
+		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference),
+			Digest: cert.Digest{SHA256: refID.FileSHA256}, DigestSource: cert.DigestComputed}
 	} else {
-		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.FingerprintKeys); err != nil {
+		trust := fingerprint.Trust{Keys: cfg.FingerprintKeys, AllowUntrusted: cfg.AllowUntrusted}
+		if r.fp, err = fingerprint.Read(cfg.Fingerprint, trust); err != nil {
 			return nil, err
 		}
 		refID = &r.fp.Reference
 		res.Reference = cert.Reference{Kind: cert.RefFingerprint, Name: filepath.Base(cfg.Fingerprint),
-			Digest:      cert.Digest{SHA256: refID.FileSHA256},
-			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID}}
+			Digest: cert.Digest{SHA256: refID.FileSHA256}, DigestSource: cert.DigestClaimed,
+			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID, Trusted: r.fp.Trusted}}
 	}
 	st := compareIdentity(res.Candidate, refID)
 	res.Checks = append(res.Checks, st.checks...)
@@ -245,26 +252,30 @@ func (r *runner) chooseSeed() error {
 	if err != nil {
 		return err
 	}
-	seed := r.cfg.Seed
+	seed, chosenBy := r.cfg.Seed, cert.SeedByRunner
 	switch {
 	case ck != nil:
 		if seed, err = hex.DecodeString(ck.Seed); err != nil {
 			return fmt.Errorf("job: checkpoint %s: seed: %w", r.cfg.Checkpoint, err)
+		}
+		if ck.SeedChosenBy == cert.SeedByVerifier {
+			chosenBy = ck.SeedChosenBy // else unknown: say runner, the weaker claim
 		}
 	case seed == nil:
 		seed = make([]byte, 32)
 		if _, err := io.ReadFull(r.cfg.Rand, seed); err != nil {
 			return fmt.Errorf("job: drawing the seed: %w", err)
 		}
+		chosenBy = cert.SeedByVerifier
 	}
 	if len(seed) != 32 {
 		return fmt.Errorf("job: seed of %d bytes, want 32", len(seed))
 	}
-	r.res.Seed = hex.EncodeToString(seed)
+	r.res.Seed, r.res.SeedChosenBy = hex.EncodeToString(seed), chosenBy
 	c := challenge.Commit(seed)
 	r.res.Commitment = hex.EncodeToString(c[:])
 	if ck == nil {
-		ck = &checkpoint{Key: key, Seed: r.res.Seed}
+		ck = &checkpoint{Key: key, Seed: r.res.Seed, SeedChosenBy: chosenBy}
 	}
 	r.ck = ck
 	return nil
