@@ -87,6 +87,7 @@ func TestTrust(t *testing.T) {
 		{"another key trusted", Trust{Keys: []ed25519.PublicKey{other.Public()}}, false, ErrUntrusted},
 		{"creator trusted", Trust{Keys: []ed25519.PublicKey{other.Public(), key.Public()}}, true, nil},
 		{"untrusted allowed", Trust{Keys: []ed25519.PublicKey{other.Public()}, AllowUntrusted: true}, false, nil},
+		{"creator's key id trusted", Trust{KeyIDs: []string{other.KeyID(), key.KeyID()}}, true, nil},
 		{"trusted and allowed", Trust{Keys: []ed25519.PublicKey{key.Public()}, AllowUntrusted: true}, true, nil},
 	} {
 		fp, err := Read(path, tc.trust)

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/proof-of-training/pot/verifier/cert"
 )
@@ -23,20 +24,23 @@ type Trust struct {
 	// Keys are the trusted creator keys. Empty means none is: every
 	// fingerprint is untrusted.
 	Keys []ed25519.PublicKey
+	// KeyIDs are trusted creator key ids (cert.KeyID, 64 hex digits): the
+	// id is the key's SHA-256, so trusting it trusts exactly that key.
+	KeyIDs []string
 	// AllowUntrusted accepts an intact fingerprint whose creator is not in
 	// Keys, with Fingerprint.Trusted false; the caller must then mark
 	// everything it derives from it as untrusted.
 	AllowUntrusted bool
 }
 
-// trusts reports whether pub is one of t.Keys.
+// trusts reports whether pub is one of t.Keys or t.KeyIDs.
 func (t Trust) trusts(pub ed25519.PublicKey) bool {
 	for _, k := range t.Keys {
 		if k.Equal(pub) {
 			return true
 		}
 	}
-	return false
+	return slices.Contains(t.KeyIDs, cert.KeyID(pub))
 }
 
 // ErrUntrusted marks an intact fingerprint whose creator key is not

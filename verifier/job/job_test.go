@@ -16,6 +16,7 @@ import (
 
 	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/fingerprint"
 	"github.com/proof-of-training/pot/verifier/synth"
 	"github.com/proof-of-training/pot/verifier/variant"
 )
@@ -56,8 +57,10 @@ type fixture struct {
 	key     *cert.Key
 }
 
-// trusted is the fixture's trusted fingerprint creators: its own key.
-func (fx *fixture) trusted() []ed25519.PublicKey { return []ed25519.PublicKey{fx.key.Public()} }
+// trusted trusts the fixture's fingerprint creator: its own key.
+func (fx *fixture) trusted() fingerprint.Trust {
+	return fingerprint.Trust{Keys: []ed25519.PublicKey{fx.key.Public()}}
+}
 
 var (
 	fixtures   = map[string]*fixture{}
@@ -168,7 +171,7 @@ func TestRequiredVerdicts(t *testing.T) {
 					cfg := Config{Candidate: fx.cands[i], Preset: p, Behaviour: m.behaviour, Threads: 2,
 						Seed: bytes.Repeat([]byte{byte(i + 1)}, 32)}
 					if m.fp {
-						cfg.Fingerprint, cfg.FingerprintKeys = fx.fp, fx.trusted()
+						cfg.Fingerprint, cfg.Trust = fx.fp, fx.trusted()
 					} else {
 						cfg.Reference = fx.ref
 					}
@@ -217,7 +220,7 @@ func TestResume(t *testing.T) {
 	p, _ := LookupPreset("standard")
 	cand := fx.cands[len(fx.cands)-1] // a requantization: many challenges
 	seed := bytes.Repeat([]byte{5}, 32)
-	full, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, FingerprintKeys: fx.trusted(), Preset: p, Seed: seed})
+	full, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,13 +228,13 @@ func TestResume(t *testing.T) {
 	for _, stop := range []int{1, full.N / 2, full.N - 1} {
 		os.Remove(ck)
 		done := 0
-		_, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, FingerprintKeys: fx.trusted(), Preset: p, Seed: seed, Checkpoint: ck,
+		_, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Seed: seed, Checkpoint: ck,
 			Pause: func() bool { done++; return done == stop }})
 		if !errors.Is(err, ErrPaused) {
 			t.Fatalf("pause after %d: err = %v, want ErrPaused", stop, err)
 		}
 		// Resume without the seed: the checkpoint holds it.
-		res, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, FingerprintKeys: fx.trusted(), Preset: p, Checkpoint: ck})
+		res, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Checkpoint: ck})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +248,7 @@ func TestResume(t *testing.T) {
 	}
 	// A checkpoint of another run is refused, not overwritten.
 	other := fx.cands[4] // 1% noise: another file
-	if _, err := Run(Config{Candidate: other, Fingerprint: fx.fp, FingerprintKeys: fx.trusted(), Preset: p, Checkpoint: ck}); err == nil ||
+	if _, err := Run(Config{Candidate: other, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Checkpoint: ck}); err == nil ||
 		!strings.Contains(err.Error(), "another run") {
 		t.Errorf("a checkpoint of another run: err = %v, want a refusal", err)
 	}

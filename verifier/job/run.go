@@ -24,7 +24,6 @@
 package job
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -54,12 +53,11 @@ type Config struct {
 	// Exactly one of Reference (a model file) and Fingerprint.
 	Reference   string
 	Fingerprint string
-	// FingerprintKeys are the trusted fingerprint creators: a fingerprint
-	// sealed by any other key is refused (an *fingerprint.UntrustedError),
-	// unless AllowUntrusted, when the run goes on and its reference is
+	// Trust names the trusted fingerprint creators: a fingerprint sealed
+	// by any other key is refused (an *fingerprint.UntrustedError), unless
+	// Trust.AllowUntrusted, when the run goes on and its reference is
 	// marked untrusted (cert.FingerprintRef.Trusted false).
-	FingerprintKeys []ed25519.PublicKey
-	AllowUntrusted  bool
+	Trust fingerprint.Trust
 
 	Preset Preset
 	// Seed, if set (32 bytes), replaces the fresh secret seed: for
@@ -211,8 +209,7 @@ func (r *runner) run() (*Result, error) {
 		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference),
 			Digest: cert.Digest{SHA256: refID.FileSHA256}, DigestSource: cert.DigestComputed}
 	} else {
-		trust := fingerprint.Trust{Keys: cfg.FingerprintKeys, AllowUntrusted: cfg.AllowUntrusted}
-		if r.fp, err = fingerprint.Read(cfg.Fingerprint, trust); err != nil {
+		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.Trust); err != nil {
 			return nil, err
 		}
 		refID = &r.fp.Reference

@@ -62,7 +62,7 @@ func TestForgedFingerprint(t *testing.T) {
 	edited, forged := forgedFingerprint(t, genuine, forger)
 	p, _ := LookupPreset("quick")
 	run := func(keys []ed25519.PublicKey, allow bool) (*Result, error) {
-		return Run(Config{Candidate: edited, Fingerprint: forged, FingerprintKeys: keys, AllowUntrusted: allow,
+		return Run(Config{Candidate: edited, Fingerprint: forged, Trust: fingerprint.Trust{Keys: keys, AllowUntrusted: allow},
 			Preset: p, Threads: 2, Seed: bytes.Repeat([]byte{3}, 32)})
 	}
 	for _, keys := range [][]ed25519.PublicKey{nil, {honest.Public()}} {
