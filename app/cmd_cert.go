@@ -43,6 +43,13 @@ type certVerifyOutput struct {
 	Upper       float64 `json:"upper"`
 	Rederived   bool    `json:"challengesRederived"`
 	Model       bool    `json:"modelChecked"`
+	// Reference is what the run compared against; Untrusted marks a
+	// fingerprint whose creator the run did not trust.
+	Reference *cert.Reference `json:"reference,omitempty"`
+	Untrusted bool            `json:"untrusted"`
+	// SeedChosenBy is "verifier" or "runner" (then the challenges were
+	// predictable to whoever ran it).
+	SeedChosenBy string `json:"seedChosenBy,omitempty"`
 }
 
 func cmdCert(args []string, stdout, stderr io.Writer) error {
@@ -129,6 +136,8 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	out.Valid, out.Signer, out.Verdict, out.Reason = true, v.KeyID, string(r.Verdict), r.Reason
 	out.N, out.Mean, out.Lower, out.Upper = r.N, r.Mean, r.Lower, r.Upper
 	out.Rederived, out.Model = v.Rederived, v.Model
+	p := &v.Statement.Predicate
+	out.Reference, out.Untrusted, out.SeedChosenBy = &p.Reference, p.Reference.Untrusted(), p.Seed.ChosenBy
 	return out, v, nil
 }
 
@@ -198,6 +207,17 @@ func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err e
 			class = " (" + class + ")"
 		}
 		fmt.Fprintf(w, "%-12s FAILED%s: %v\n", steps[failed].name, class, err)
+		return
+	}
+	p := &v.Statement.Predicate
+	fmt.Fprintf(w, "reference    %s\n", describeReference(&p.Reference))
+	if p.Seed.ChosenBy == cert.SeedByRunner {
+		fmt.Fprintf(w, "seed         chosen by the runner: %s\n", cert.RunnerSeedWarning)
+	} else {
+		fmt.Fprintf(w, "seed         drawn fresh by the verifier after hashing the candidate\n")
+	}
+	if out.Untrusted {
+		fmt.Fprintf(w, "verdict      %s, UNTRUSTED (the fingerprint's creator was not trusted): %s\n", out.Verdict, out.Reason)
 		return
 	}
 	fmt.Fprintf(w, "verdict      %s: %s\n", out.Verdict, out.Reason)
