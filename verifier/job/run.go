@@ -6,7 +6,9 @@
 //  2. hashes: whole file and per tensor; identical tensor data is IDENTICAL
 //     (cosmetic metadata is reported, not fatal);
 //  3. metadata: architecture, shapes, hyper-parameters, tokenizer, chat
-//     template (a difference is a structural DIFFERENT);
+//     template (a difference is a structural DIFFERENT; a differing key of
+//     unknown effect, identity.KeyEffect, makes identical tensors SAME,
+//     never IDENTICAL);
 //  4. weights, when the reference model is at hand: an exact
 //     requantization proves SAME at once, changed weights prove DIFFERENT;
 //  5. the behavioural test: keyed challenges, each scored 0/1 against the
