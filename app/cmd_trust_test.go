@@ -163,3 +163,29 @@ func TestVerifyTrust(t *testing.T) {
 		t.Errorf("cert verify of a trusted run:\n%s", text)
 	}
 }
+
+// TestPrintVerifyUntrusted: the text output marks the verdict UNTRUSTED on
+// its first line, names the reference, its claimed digest and creator key,
+// and a runner-chosen seed.
+func TestPrintVerifyUntrusted(t *testing.T) {
+	creator := strings.Repeat("c", 64)
+	o := &verifyOutput{Verdict: "SAME", Reason: "r", SeedChosenBy: cert.SeedByRunner, Untrusted: true,
+		ReferenceInfo: cert.Reference{Kind: cert.RefFingerprint, Name: "ref.potfp", Digest: cert.Digest{SHA256: strings.Repeat("d", 64)},
+			DigestSource: cert.DigestClaimed, Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: strings.Repeat("f", 64)}, Creator: creator}}}
+	var b bytes.Buffer
+	printVerify(&b, o)
+	lines := strings.Split(b.String(), "\n")
+	if !strings.HasPrefix(lines[0], "SAME, UNTRUSTED") || !strings.Contains(lines[1], creator) ||
+		!strings.Contains(lines[1], "claimed") || !strings.Contains(lines[1], "ref.potfp") ||
+		!strings.Contains(b.String(), cert.RunnerSeedWarning) {
+		t.Errorf("output:\n%s", b.String())
+	}
+	o.Untrusted, o.SeedChosenBy, o.ReferenceInfo = false, cert.SeedByVerifier,
+		cert.Reference{Kind: cert.RefModel, Name: "ref.gguf", Digest: cert.Digest{SHA256: strings.Repeat("d", 64)}, DigestSource: cert.DigestComputed}
+	b.Reset()
+	printVerify(&b, o)
+	if s := b.String(); strings.Contains(s, "UNTRUSTED") || !strings.Contains(s, "ref.gguf") || !strings.Contains(s, "computed") ||
+		strings.Contains(s, cert.RunnerSeedWarning) {
+		t.Errorf("output:\n%s", s)
+	}
+}
