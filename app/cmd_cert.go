@@ -47,6 +47,10 @@ type certVerifyOutput struct {
 	// fingerprint whose creator the run did not trust.
 	Reference *cert.Reference `json:"reference,omitempty"`
 	Untrusted bool            `json:"untrusted"`
+	// CreatorTrustedHere: the fingerprint's creator key is in this
+	// installation's trust store (what the runner trusted need not be
+	// what you trust).
+	CreatorTrustedHere bool `json:"creatorTrustedHere"`
 	// SeedChosenBy is "verifier" or "runner" (then the challenges were
 	// predictable to whoever ran it).
 	SeedChosenBy string `json:"seedChosenBy,omitempty"`
@@ -138,6 +142,12 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	out.Rederived, out.Model = v.Rederived, v.Model
 	p := &v.Statement.Predicate
 	out.Reference, out.Untrusted, out.SeedChosenBy = &p.Reference, p.Reference.Untrusted(), p.Seed.ChosenBy
+	if fp := p.Reference.Fingerprint; fp != nil {
+		if store, err := trustStore(""); err == nil {
+			_, err := store.Find(fp.Creator)
+			out.CreatorTrustedHere = err == nil
+		}
+	}
 	return out, v, nil
 }
 
@@ -211,6 +221,13 @@ func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err e
 	}
 	p := &v.Statement.Predicate
 	fmt.Fprintf(w, "reference    %s\n", describeReference(&p.Reference))
+	if p.Reference.Fingerprint != nil {
+		if out.CreatorTrustedHere {
+			fmt.Fprintf(w, "%-12s you trust the fingerprint's creator key too (it is in your trust store)\n", "")
+		} else {
+			fmt.Fprintf(w, "%-12s you do not trust the fingerprint's creator key (pot trust add adds it)\n", "")
+		}
+	}
 	if p.Seed.ChosenBy == cert.SeedByRunner {
 		fmt.Fprintf(w, "seed         chosen by the runner: %s\n", cert.RunnerSeedWarning)
 	} else {

@@ -133,7 +133,8 @@ func TestVerifyTrust(t *testing.T) {
 		t.Errorf("cert verify of an untrusted run: exit %d\n%s", code, text)
 	}
 	code, r := certVerifyJSON(t, o.Certificate)
-	if code != 0 || !r.Untrusted || r.Reference == nil || r.Reference.Fingerprint.Creator != creator.KeyID() || r.SeedChosenBy != cert.SeedByRunner {
+	if code != 0 || !r.Untrusted || r.Reference == nil || r.Reference.Fingerprint.Creator != creator.KeyID() ||
+		r.SeedChosenBy != cert.SeedByRunner || r.CreatorTrustedHere {
 		t.Errorf("cert verify --json: exit %d, %+v", code, r)
 	}
 	html := filepath.Join(dir, "report.html")
@@ -159,7 +160,8 @@ func TestVerifyTrust(t *testing.T) {
 	if code != 0 || o.Untrusted || !o.ReferenceInfo.Fingerprint.Trusted {
 		t.Errorf("trusted through the store: exit %d %s %+v", code, errs, o)
 	}
-	if code, text, _ := runPot(t, "cert", "verify", o.Certificate); code != 0 || strings.Contains(text, "UNTRUSTED") || !strings.Contains(text, "drawn fresh") {
+	if code, text, _ := runPot(t, "cert", "verify", o.Certificate); code != 0 || strings.Contains(text, "UNTRUSTED") ||
+		!strings.Contains(text, "drawn fresh") || !strings.Contains(text, "you trust the fingerprint's creator key too") {
 		t.Errorf("cert verify of a trusted run:\n%s", text)
 	}
 }

@@ -63,7 +63,8 @@ type Config struct {
 
 	Preset Preset
 	// Seed, if set (32 bytes), replaces the fresh secret seed: for
-	// reproducing a run. Rand supplies fresh seeds (crypto/rand if nil).
+	// reproducing a run. The certificate records it as chosen by the
+	// runner (cert.SeedByRunner). Rand supplies fresh seeds (crypto/rand if nil).
 	Seed []byte
 	Rand io.Reader
 	// Clock gives the times recorded (time.Now if nil).
