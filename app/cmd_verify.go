@@ -243,9 +243,9 @@ func describeReference(r *cert.Reference) string {
 	if r.Kind != cert.RefFingerprint || r.Fingerprint == nil {
 		return fmt.Sprintf("model %s, sha256 %s (computed)", r.Name, r.Digest.SHA256)
 	}
-	trust := "trusted"
+	trust := "trusted when this ran"
 	if !r.Fingerprint.Trusted {
-		trust = "UNTRUSTED: not in the trust store nor given with --trust; the verdict holds only if you trust whoever holds that key"
+		trust = "UNTRUSTED when this ran: the key was neither in the trust store nor given with --trust; the verdict holds only if you trust whoever holds it"
 	}
 	return fmt.Sprintf("fingerprint %s (sha256 %s), sealed by key %s (%s); it claims model sha256 %s (claimed: only the fingerprint says so)",
 		r.Name, r.Fingerprint.Digest.SHA256, r.Fingerprint.Creator, trust, r.Digest.SHA256)
