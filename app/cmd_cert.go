@@ -41,6 +41,17 @@ type certVerifyOutput struct {
 	Levels    []cert.LevelState `json:"levels,omitempty"`
 	Rederived bool              `json:"challengesRederived"`
 	Model     bool              `json:"modelChecked"`
+	// Reference is what the run compared against; Untrusted marks a
+	// fingerprint whose creator the run did not trust.
+	Reference *cert.Reference `json:"reference,omitempty"`
+	Untrusted bool            `json:"untrusted"`
+	// CreatorTrustedHere: the fingerprint's creator key is in this
+	// installation's trust store (what the runner trusted need not be
+	// what you trust).
+	CreatorTrustedHere bool `json:"creatorTrustedHere"`
+	// SeedChosenBy is "verifier" or "runner" (then the challenges were
+	// predictable to whoever ran it).
+	SeedChosenBy string `json:"seedChosenBy,omitempty"`
 }
 
 func cmdCert(args []string, stdout, stderr io.Writer) error {
@@ -127,6 +138,14 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	out.Valid, out.Signer, out.Verdict, out.Reason = true, v.KeyID, string(r.Verdict), r.Reason
 	out.N, out.Levels = r.N, r.Levels
 	out.Rederived, out.Model = v.Rederived, v.Model
+	p := &v.Statement.Predicate
+	out.Reference, out.Untrusted, out.SeedChosenBy = &p.Reference, p.Reference.Untrusted(), p.Seed.ChosenBy
+	if fp := p.Reference.Fingerprint; fp != nil {
+		if store, err := trustStore(""); err == nil {
+			_, err := store.Find(fp.Creator)
+			out.CreatorTrustedHere = err == nil
+		}
+	}
 	return out, v, nil
 }
 
@@ -186,6 +205,24 @@ func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err e
 			class = " (" + class + ")"
 		}
 		fmt.Fprintf(w, "%-12s FAILED%s: %v\n", steps[failed].name, class, err)
+		return
+	}
+	p := &v.Statement.Predicate
+	fmt.Fprintf(w, "reference    %s\n", describeReference(&p.Reference))
+	if p.Reference.Fingerprint != nil {
+		if out.CreatorTrustedHere {
+			fmt.Fprintf(w, "%-12s you trust the fingerprint's creator key too (it is in your trust store)\n", "")
+		} else {
+			fmt.Fprintf(w, "%-12s you do not trust the fingerprint's creator key (pot trust add adds it)\n", "")
+		}
+	}
+	if p.Seed.ChosenBy == cert.SeedByRunner {
+		fmt.Fprintf(w, "seed         chosen by the runner: %s\n", cert.RunnerSeedWarning)
+	} else {
+		fmt.Fprintf(w, "seed         drawn fresh by the verifier after hashing the candidate\n")
+	}
+	if out.Untrusted {
+		fmt.Fprintf(w, "verdict      %s, UNTRUSTED (the fingerprint's creator was not trusted): %s\n", out.Verdict, out.Reason)
 		return
 	}
 	fmt.Fprintf(w, "verdict      %s: %s\n", out.Verdict, out.Reason)

@@ -64,7 +64,7 @@ func TestCertVerifyCommand(t *testing.T) {
 		t.Fatalf("valid certificate: exit %d, %+v", code, r)
 	}
 	code, out, _ := runPot(t, "cert", "verify", cp, "--key-dir", keyDir)
-	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        not checked", "verdict      SAME"} {
+	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        NOT BOUND to any file", "verdict      SAME"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}

@@ -117,6 +117,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			{fp: fpPath, mode: *mode},
 		} {
 			vf.keyDir, vf.out, vf.threads, vf.streaming = keyDir, p("certificates"), *threads, "auto"
+			vf.trust = listFlag{key.KeyID()} // the demo's own fingerprint
 			out, err := runVerify(cand, vf, io.Discard, false)
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)

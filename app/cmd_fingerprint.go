@@ -53,7 +53,10 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (sha256 %s, signed by %s) in %.1fs\n", *out, digest, key.KeyID(), time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "wrote %s (sha256 %s) in %.1fs\n", *out, digest, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "sealed by your key %s.\n"+
+		"A fingerprint counts only for those who trust its creator: send them your public key (pot key export -o mykey.pem),\n"+
+		"and they run: pot trust add mykey.pem --name YOUR-NAME (to trust it here: pot key export | pot trust add -)\n", key.KeyID())
 	return nil
 }
 

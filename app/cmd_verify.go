@@ -23,30 +23,38 @@ func init() {
 
 // verifyOutput is `pot verify --json` output.
 type verifyOutput struct {
-	Verdict     string            `json:"verdict"`
-	Reason      string            `json:"reason"`
-	N           int               `json:"n"`
-	Levels      []cert.LevelState `json:"levels,omitempty"` // the rank test's final state per level
-	Params      cert.Params       `json:"params"`
-	Challenges  string            `json:"challenges,omitempty"` // the challenge distribution, in words
-	Checks      []cert.Check      `json:"checks"`
-	Floor       string            `json:"floor,omitempty"`
-	Seed        string            `json:"seed"`
-	SeedChosen  bool              `json:"seedChosen"`
-	Commitment  string            `json:"commitment"`
-	Candidate   string            `json:"candidate"`
-	Reference   string            `json:"reference"`
-	Backend     string            `json:"backend"`
-	Seconds     float64           `json:"seconds"`
-	Certificate string            `json:"certificate,omitempty"`
-	Transcript  string            `json:"transcript,omitempty"`
+	Verdict    string            `json:"verdict"`
+	Reason     string            `json:"reason"`
+	N          int               `json:"n"`
+	Levels     []cert.LevelState `json:"levels,omitempty"` // the rank test's final state per level
+	Params     cert.Params       `json:"params"`
+	Challenges string            `json:"challenges,omitempty"` // the challenge distribution, in words
+	Checks     []cert.Check      `json:"checks"`
+	Floor      string            `json:"floor,omitempty"`
+	Seed       string            `json:"seed"`
+	Commitment string            `json:"commitment"`
+	// SeedChosenBy is "verifier" (fresh) or "runner" (--seed).
+	SeedChosenBy string `json:"seedChosenBy"`
+	Candidate    string `json:"candidate"`
+	Reference    string `json:"reference"` // the file given
+	// ReferenceInfo is the certificate's reference: kind, name, digest and
+	// whether it was computed or only claimed, and for a fingerprint its
+	// creator key and whether that key is trusted.
+	ReferenceInfo cert.Reference `json:"referenceInfo"`
+	// Untrusted: the fingerprint's creator is not trusted (--allow-untrusted).
+	Untrusted   bool    `json:"untrusted"`
+	Backend     string  `json:"backend"`
+	Seconds     float64 `json:"seconds"`
+	Certificate string  `json:"certificate,omitempty"`
+	Transcript  string  `json:"transcript,omitempty"`
 }
 
 // verifyFlags are shared by `pot verify` and `pot demo`.
 type verifyFlags struct {
-	ref, fp, mode, seed, out, keyDir, trust, checkpoint, streaming string
-	threads                                                        int
-	behaviour, noCert                                              bool
+	ref, fp, mode, seed, out, keyDir, checkpoint, streaming string
+	trust                                                   listFlag
+	threads                                                 int
+	behaviour, noCert, allowUntrusted                       bool
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
@@ -58,7 +66,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")
 	fs.StringVar(&vf.out, "out", "", "directory for the certificate and transcript (default: the user's data directory)")
 	fs.StringVar(&vf.keyDir, "key-dir", "", "directory of the signing key (default: the user's config directory)")
-	fs.StringVar(&vf.trust, "trust", "", "accept only fingerprints sealed by this public key file")
+	fs.Var(&vf.trust, "trust", "also trust fingerprints sealed by this key: a public key file or a key id (repeatable; see pot trust)")
+	fs.BoolVar(&vf.allowUntrusted, "allow-untrusted", false, "go on with a fingerprint whose creator is not trusted, marking the result UNTRUSTED")
 	fs.StringVar(&vf.checkpoint, "checkpoint", "", "checkpoint file: resume the run from it, and keep it up to date")
 	fs.StringVar(&vf.streaming, "streaming", "auto", "layer streaming: auto, on or off")
 	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
@@ -100,12 +109,10 @@ func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress 
 			return nil, fmt.Errorf("%w: --seed wants 64 hex digits", errUsage)
 		}
 	}
-	if vf.trust != "" {
-		pub, err := readPublicKey(vf.trust)
-		if err != nil {
+	if vf.fp != "" {
+		if cfg.Trust, err = fingerprintTrust("", vf.trust, vf.allowUntrusted); err != nil {
 			return nil, err
 		}
-		cfg.FingerprintKeys = []ed25519.PublicKey{pub}
 	}
 	var key *cert.Key
 	if !vf.noCert {
@@ -118,11 +125,12 @@ func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress 
 	}
 	res, err := job.Run(cfg)
 	if err != nil {
-		return nil, err
+		return nil, untrustedHelp(err, vf.fp)
 	}
 	out := &verifyOutput{Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Levels: res.Levels, Params: res.Params,
-		Checks: res.Checks, Seed: res.Seed, SeedChosen: res.SeedChosen, Commitment: res.Commitment, Candidate: candidate,
-		Reference: vf.ref + vf.fp, Backend: res.Backend, Seconds: res.Finish.Sub(res.Started).Seconds()}
+		Checks: res.Checks, Seed: res.Seed, Commitment: res.Commitment, Candidate: candidate,
+		Reference: vf.ref + vf.fp, Backend: res.Backend, Seconds: res.Finish.Sub(res.Started).Seconds(),
+		SeedChosenBy: res.SeedChosenBy, ReferenceInfo: res.Reference, Untrusted: res.Reference.Untrusted()}
 	if res.Floor.Source != "" {
 		out.Floor = res.Floor.Source
 	}
@@ -199,7 +207,12 @@ func printVerify(w io.Writer, o *verifyOutput) {
 	if isTerminal(w) {
 		fmt.Fprint(w, "\r\033[K")
 	}
-	fmt.Fprintf(w, "%s — %s\n\n", o.Verdict, o.Reason)
+	if o.Untrusted {
+		fmt.Fprintf(w, "%s, UNTRUSTED — %s\n", o.Verdict, o.Reason)
+	} else {
+		fmt.Fprintf(w, "%s — %s\n", o.Verdict, o.Reason)
+	}
+	fmt.Fprintf(w, "reference: %s\n\n", describeReference(&o.ReferenceInfo))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range o.Checks {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, c.Result, c.Detail)
@@ -217,12 +230,26 @@ func printVerify(w io.Writer, o *verifyOutput) {
 				i, stats.Percent(l.Lower), stats.Percent(l.Upper), stats.Percent(lv.Faithful), stats.Percent(lv.Epsilon))
 		}
 	}
-	chosen := ""
-	if o.SeedChosen {
-		chosen = " — chosen by whoever ran this, so the challenges were predictable to them"
+	fmt.Fprintf(w, "seed %s (commitment %s)\n", o.Seed, o.Commitment)
+	if o.SeedChosenBy == cert.SeedByRunner {
+		fmt.Fprintf(w, "seed chosen with --seed: %s\n", cert.RunnerSeedWarning)
 	}
-	fmt.Fprintf(w, "seed %s (commitment %s)%s\n", o.Seed, o.Commitment, chosen)
 	if o.Certificate != "" {
 		fmt.Fprintf(w, "certificate %s\ntranscript  %s\n", o.Certificate, o.Transcript)
 	}
+}
+
+// describeReference says in one line what a run compared against: the
+// reference's kind, name and model digest, whether PoT computed that digest
+// or only the fingerprint claims it, and who sealed the fingerprint.
+func describeReference(r *cert.Reference) string {
+	if r.Kind != cert.RefFingerprint || r.Fingerprint == nil {
+		return fmt.Sprintf("model %s, sha256 %s (computed)", r.Name, r.Digest.SHA256)
+	}
+	trust := "trusted when this ran"
+	if !r.Fingerprint.Trusted {
+		trust = "UNTRUSTED when this ran: the key was neither in the trust store nor given with --trust; the verdict holds only if you trust whoever holds it"
+	}
+	return fmt.Sprintf("fingerprint %s (sha256 %s), sealed by key %s (%s); it claims model sha256 %s (claimed: only the fingerprint says so)",
+		r.Name, r.Fingerprint.Digest.SHA256, r.Fingerprint.Creator, trust, r.Digest.SHA256)
 }

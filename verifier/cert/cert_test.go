@@ -338,6 +338,17 @@ func TestSignedButWrong(t *testing.T) {
 		{"check-result", func(st *Statement, r []Record) []Record { st.Predicate.Checks[0].Result = "ok"; return r }, ErrSchema},
 		{"control-char", func(st *Statement, r []Record) []Record { st.Predicate.Result.Reason = "a\nb"; return r }, ErrSchema},
 		{"short-seed", func(st *Statement, r []Record) []Record { st.Predicate.Seed.Revealed = "abcd"; return r }, ErrSchema},
+		{"seed-chooser-missing", func(st *Statement, r []Record) []Record { st.Predicate.Seed.ChosenBy = ""; return r }, ErrSchema},
+		{"seed-chooser-unknown", func(st *Statement, r []Record) []Record { st.Predicate.Seed.ChosenBy = "nobody"; return r }, ErrSchema},
+		{"digest-source-missing", func(st *Statement, r []Record) []Record { st.Predicate.Reference.DigestSource = ""; return r }, ErrSchema},
+		{"fingerprint-digest-computed", func(st *Statement, r []Record) []Record {
+			st.Predicate.Reference.DigestSource = DigestComputed
+			return r
+		}, ErrSchema},
+		{"model-digest-claimed", func(st *Statement, r []Record) []Record {
+			st.Predicate.Reference.Kind, st.Predicate.Reference.Fingerprint = RefModel, nil
+			return r
+		}, ErrSchema},
 		{"records-count", func(st *Statement, r []Record) []Record {
 			st.Predicate.Transcript.Records--
 			st.Predicate.Result.N--

@@ -78,19 +78,43 @@ const (
 	RefFingerprint = "fingerprint" // a signed reference fingerprint
 )
 
+// Where a reference's model digest comes from.
+const (
+	// DigestComputed: the verifier hashed the reference model file itself.
+	DigestComputed = "computed"
+	// DigestClaimed: only the fingerprint says so; the verifier never saw
+	// the model, so the digest is as good as the fingerprint's creator.
+	DigestClaimed = "claimed"
+)
+
 // Reference is what the candidate was compared with.
 type Reference struct {
 	Kind   string `json:"kind"`   // RefModel or RefFingerprint
 	Name   string `json:"name"`   // file name of the reference model or fingerprint
 	Digest Digest `json:"digest"` // SHA-256 of the reference model file
+	// DigestSource is DigestComputed for RefModel and DigestClaimed for
+	// RefFingerprint.
+	DigestSource string `json:"digestSource"`
 	// Fingerprint is set exactly when Kind is RefFingerprint.
 	Fingerprint *FingerprintRef `json:"fingerprint,omitempty"`
+}
+
+// Untrusted reports whether the reference is a fingerprint whose creator
+// the verifier did not trust: such a verdict speaks only for whoever holds
+// the creator key.
+func (r *Reference) Untrusted() bool {
+	return r.Kind == RefFingerprint && (r.Fingerprint == nil || !r.Fingerprint.Trusted)
 }
 
 // FingerprintRef identifies the fingerprint file a run used.
 type FingerprintRef struct {
 	Digest  Digest `json:"digest"`  // SHA-256 of the fingerprint file
 	Creator string `json:"creator"` // key id of the key that signed it
+	// Trusted records whether the creator key was in the verifier's trust
+	// store (or given with --trust). False means the run went on only
+	// because the runner allowed untrusted fingerprints: the result is
+	// UNTRUSTED.
+	Trusted bool `json:"trusted"`
 }
 
 // CheckResult is the outcome of one check.
@@ -123,10 +147,12 @@ type Check struct {
 // Params are the behavioural test's parameters: the challenge shape and
 // the decision rule (see verifier/stats: Rule).
 type Params struct {
-	Preset string     `json:"preset"` // the named preset, e.g. "standard"
-	K      int        `json:"k"`      // scored positions per challenge
-	TopK   int        `json:"topK"`   // reference probabilities kept per position
-	Rule   stats.Rule `json:"rule"`
+	Preset string `json:"preset"` // the named preset, e.g. "standard"
+	K      int    `json:"k"`      // scored positions per challenge
+	TopK   int    `json:"topK"`   // reference probabilities kept per position
+	// Rule is the decision rule; its zero value when no behavioural test
+	// ran.
+	Rule stats.Rule `json:"rule"`
 }
 
 // Floor is the noise floor the challenges were ranked against: what a
@@ -146,7 +172,22 @@ type Floor struct {
 type Seed struct {
 	Commitment string `json:"commitment"` // hex challenge.Commit(seed)
 	Revealed   string `json:"revealed"`   // hex seed
+	// ChosenBy is SeedByVerifier for a fresh secret seed drawn by the
+	// verifier, SeedByRunner for one the person running PoT supplied
+	// (--seed): then nothing stops the runner from trying seeds until the
+	// verdict suits them, and a third party cannot rely on the challenges
+	// being unpredictable.
+	ChosenBy string `json:"chosenBy"`
 }
+
+// Who chose a run's challenge seed.
+const (
+	SeedByVerifier = "verifier"
+	SeedByRunner   = "runner"
+)
+
+// RunnerSeedWarning says in plain words what a runner-chosen seed means.
+const RunnerSeedWarning = "the person who ran this chose the challenge seed: a third party cannot rely on the challenges being unpredictable"
 
 // Verdict is the certificate's answer (DESIGN.md §1).
 type Verdict string
@@ -241,6 +282,9 @@ func (st *Statement) Validate() error {
 	if err := checkHex("predicate.seed.revealed", p.Seed.Revealed, minSeedBytes, maxSeedBytes); err != nil {
 		return err
 	}
+	if p.Seed.ChosenBy != SeedByVerifier && p.Seed.ChosenBy != SeedByRunner {
+		return errorf(ErrSchema, "predicate.seed.chosenBy %q, want %q or %q", clip(p.Seed.ChosenBy), SeedByVerifier, SeedByRunner)
+	}
 	if err := p.Result.validate(p.Params); err != nil {
 		return err
 	}
@@ -256,7 +300,13 @@ func (r *Reference) validate() error {
 		if r.Fingerprint != nil {
 			return errorf(ErrSchema, "predicate.reference.fingerprint set for kind %q", r.Kind)
 		}
+		if r.DigestSource != DigestComputed {
+			return errorf(ErrSchema, "predicate.reference.digestSource %q, want %q for kind %q", clip(r.DigestSource), DigestComputed, r.Kind)
+		}
 	case RefFingerprint:
+		if r.DigestSource != DigestClaimed {
+			return errorf(ErrSchema, "predicate.reference.digestSource %q, want %q for kind %q", clip(r.DigestSource), DigestClaimed, r.Kind)
+		}
 		if r.Fingerprint == nil {
 			return errorf(ErrSchema, "predicate.reference.fingerprint missing for kind %q", r.Kind)
 		}
@@ -312,6 +362,9 @@ func (p Params) Validate() error {
 	}
 	if err := checkText("predicate.params.preset", p.Preset, maxNameLen, false); err != nil {
 		return err
+	}
+	if p.Rule.NMax == 0 && len(p.Rule.Levels) == 0 {
+		return nil // no behavioural test ran: no rule (Result.N ≤ nMax = 0)
 	}
 	if err := p.Rule.Validate(); err != nil {
 		return errorf(ErrSchema, "predicate.params.rule: %v", err)

@@ -31,11 +31,12 @@ type checkpointKey struct {
 // needed to continue exactly where a run stopped. It holds the secret seed,
 // so it is written with mode 0600.
 type checkpoint struct {
-	Version    int           `json:"version"`
-	Key        checkpointKey `json:"key"`
-	Seed       string        `json:"seed"`
-	SeedChosen bool          `json:"seedChosen"`
-	Started    time.Time     `json:"started"` // when the first process started the run
+	Version int           `json:"version"`
+	Key     checkpointKey `json:"key"`
+	Seed    string        `json:"seed"`
+	// SeedChosenBy is cert.SeedByVerifier or cert.SeedByRunner.
+	SeedChosenBy string    `json:"seedChosenBy"`
+	Started      time.Time `json:"started"` // when the first process started the run
 	// Calibration holds the calibration distances measured so far, until
 	// the floor is complete.
 	Calibration []float64       `json:"calibration,omitempty"`

@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/fingerprint"
 	"github.com/proof-of-training/pot/verifier/synth"
 	"github.com/proof-of-training/pot/verifier/variant"
 )
@@ -53,6 +55,11 @@ type fixture struct {
 	cands   []string
 	pairs   []pair
 	key     *cert.Key
+}
+
+// trusted trusts the fixture's fingerprint creator: its own key.
+func (fx *fixture) trusted() fingerprint.Trust {
+	return fingerprint.Trust{Keys: []ed25519.PublicKey{fx.key.Public()}}
 }
 
 var (
@@ -183,7 +190,7 @@ func TestRequiredVerdicts(t *testing.T) {
 					cfg := Config{Candidate: fx.cands[i], Preset: p, Behaviour: m.behaviour, Threads: 2,
 						Seed: bytes.Repeat([]byte{byte(i + 1)}, 32)}
 					if m.fp {
-						cfg.Fingerprint = fx.fp
+						cfg.Fingerprint, cfg.Trust = fx.fp, fx.trusted()
 					} else {
 						cfg.Reference = fx.ref
 					}
@@ -232,7 +239,7 @@ func TestResume(t *testing.T) {
 	p, _ := LookupPreset("standard")
 	cand := fx.cands[len(fx.cands)-1] // a requantization: many challenges
 	seed := bytes.Repeat([]byte{5}, 32)
-	full, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Preset: p, Seed: seed})
+	full, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,15 +247,18 @@ func TestResume(t *testing.T) {
 	for _, stop := range []int{1, full.N / 2, full.N - 1} {
 		os.Remove(ck)
 		done := 0
-		_, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Preset: p, Seed: seed, Checkpoint: ck,
+		_, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Seed: seed, Checkpoint: ck,
 			Pause: func() bool { done++; return done == stop }})
 		if !errors.Is(err, ErrPaused) {
 			t.Fatalf("pause after %d: err = %v, want ErrPaused", stop, err)
 		}
 		// Resume without the seed: the checkpoint holds it.
-		res, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Preset: p, Checkpoint: ck})
+		res, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Checkpoint: ck})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.SeedChosenBy != cert.SeedByRunner || full.SeedChosenBy != cert.SeedByRunner {
+			t.Errorf("a --seed run resumed: seed chosen by %q (uninterrupted %q), want %q", res.SeedChosenBy, full.SeedChosenBy, cert.SeedByRunner)
 		}
 		if res.Verdict != full.Verdict || res.N != full.N || res.Seed != full.Seed ||
 			!reflect.DeepEqual(res.Records, full.Records) {
@@ -257,7 +267,7 @@ func TestResume(t *testing.T) {
 	}
 	// A checkpoint of another run is refused, not overwritten.
 	other := fx.cands[4] // 1% noise: another file
-	if _, err := Run(Config{Candidate: other, Fingerprint: fx.fp, Preset: p, Checkpoint: ck}); err == nil ||
+	if _, err := Run(Config{Candidate: other, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Checkpoint: ck}); err == nil ||
 		!strings.Contains(err.Error(), "another run") {
 		t.Errorf("a checkpoint of another run: err = %v, want a refusal", err)
 	}
@@ -302,7 +312,7 @@ func TestResumeCalibration(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Verdict != want.Verdict || got.N != want.N || !reflect.DeepEqual(got.Floor, want.Floor) ||
-		!reflect.DeepEqual(got.Records, want.Records) || got.SeedChosen != want.SeedChosen {
+		!reflect.DeepEqual(got.Records, want.Records) || got.SeedChosenBy != want.SeedChosenBy {
 		t.Errorf("resumed after calibration pause: %s n=%d, uninterrupted %s n=%d", got.Verdict, got.N, want.Verdict, want.N)
 	}
 }

@@ -6,7 +6,9 @@
 //  2. hashes: whole file and per tensor; identical tensor data is IDENTICAL
 //     (cosmetic metadata is reported, not fatal);
 //  3. metadata: architecture, shapes, hyper-parameters, tokenizer, chat
-//     template (a difference is a structural DIFFERENT);
+//     template (a difference is a structural DIFFERENT; a differing key of
+//     unknown effect, identity.KeyEffect, makes identical tensors SAME,
+//     never IDENTICAL);
 //  4. weights, when the reference model is at hand: an exact
 //     requantization proves SAME at once, changed weights prove DIFFERENT;
 //  5. the behavioural test: keyed challenges, each scored 0/1 against the
@@ -24,7 +26,6 @@
 package job
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -55,14 +56,16 @@ type Config struct {
 	// Exactly one of Reference (a model file) and Fingerprint.
 	Reference   string
 	Fingerprint string
-	// FingerprintKeys, if set, are the only creators whose fingerprints
-	// are accepted; otherwise any intact fingerprint is, and the result
-	// names its creator.
-	FingerprintKeys []ed25519.PublicKey
+	// Trust names the trusted fingerprint creators: a fingerprint sealed
+	// by any other key is refused (an *fingerprint.UntrustedError), unless
+	// Trust.AllowUntrusted, when the run goes on and its reference is
+	// marked untrusted (cert.FingerprintRef.Trusted false).
+	Trust fingerprint.Trust
 
 	Preset Preset
 	// Seed, if set (32 bytes), replaces the fresh secret seed: for
-	// reproducing a run. Rand supplies fresh seeds (crypto/rand if nil).
+	// reproducing a run. The certificate records it as chosen by the
+	// runner (cert.SeedByRunner). Rand supplies fresh seeds (crypto/rand if nil).
 	Seed []byte
 	Rand io.Reader
 	// Clock gives the times recorded (time.Now if nil).
@@ -111,12 +114,14 @@ type Result struct {
 	N      int               `json:"n"`
 	Levels []cert.LevelState `json:"levels"` // the rank test's final state, one per level
 
-	Floor      score.Floor     `json:"floor"`
-	Seed       string          `json:"seed"`       // hex, revealed
-	SeedChosen bool            `json:"seedChosen"` // given by the runner (Config.Seed), not drawn fresh
-	Commitment string          `json:"commitment"` // hex, fixed before the first challenge
-	Derivation json.RawMessage `json:"derivation,omitempty"`
-	Records    []cert.Record   `json:"-"`
+	Floor score.Floor `json:"floor"`
+	Seed  string      `json:"seed"` // hex, revealed
+	// SeedChosenBy is cert.SeedByVerifier for a fresh seed, cert.SeedByRunner
+	// for Config.Seed.
+	SeedChosenBy string          `json:"seedChosenBy"`
+	Commitment   string          `json:"commitment"` // hex, fixed before the first challenge
+	Derivation   json.RawMessage `json:"derivation,omitempty"`
+	Records      []cert.Record   `json:"-"`
 
 	Candidate       *identity.Identity `json:"-"`
 	CandidatePath   string             `json:"candidate"`
@@ -203,15 +208,16 @@ func (r *runner) run() (*Result, error) {
 		if r.refID, err = r.hash(r.ref, "reference"); err != nil {
 			return nil, err
 		}
-		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference), Digest: cert.Digest{SHA256: r.refID.FileSHA256}}
+		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference),
+			Digest: cert.Digest{SHA256: r.refID.FileSHA256}, DigestSource: cert.DigestComputed}
 	} else {
-		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.FingerprintKeys); err != nil {
+		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.Trust); err != nil {
 			return nil, err
 		}
 		r.refID = &r.fp.Reference
 		res.Reference = cert.Reference{Kind: cert.RefFingerprint, Name: filepath.Base(cfg.Fingerprint),
-			Digest:      cert.Digest{SHA256: r.refID.FileSHA256},
-			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID}}
+			Digest: cert.Digest{SHA256: r.refID.FileSHA256}, DigestSource: cert.DigestClaimed,
+			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID, Trusted: r.fp.Trusted}}
 	}
 	if err := r.chooseSeed(); err != nil {
 		return nil, err
@@ -253,7 +259,7 @@ func (r *runner) chooseSeed() error {
 	if err != nil {
 		return err
 	}
-	seed := r.cfg.Seed
+	seed, chosenBy := r.cfg.Seed, cert.SeedByRunner
 	switch {
 	case ck != nil:
 		saved, err := hex.DecodeString(ck.Seed)
@@ -263,25 +269,25 @@ func (r *runner) chooseSeed() error {
 		if seed != nil && hex.EncodeToString(seed) != ck.Seed {
 			return fmt.Errorf("job: checkpoint %s continues a run with another seed; remove the checkpoint or drop --seed", r.cfg.Checkpoint)
 		}
-		seed = saved
-		r.res.SeedChosen = ck.SeedChosen
-		r.res.Started = ck.Started
+		seed, r.res.Started = saved, ck.Started
+		if ck.SeedChosenBy == cert.SeedByVerifier {
+			chosenBy = ck.SeedChosenBy // else unknown: say runner, the weaker claim
+		}
 	case seed == nil:
 		seed = make([]byte, 32)
 		if _, err := io.ReadFull(r.cfg.Rand, seed); err != nil {
 			return fmt.Errorf("job: drawing the seed: %w", err)
 		}
-	default:
-		r.res.SeedChosen = true
+		chosenBy = cert.SeedByVerifier
 	}
 	if len(seed) != 32 {
 		return fmt.Errorf("job: seed of %d bytes, want 32", len(seed))
 	}
-	r.res.Seed = hex.EncodeToString(seed)
+	r.res.Seed, r.res.SeedChosenBy = hex.EncodeToString(seed), chosenBy
 	c := challenge.Commit(seed)
 	r.res.Commitment = hex.EncodeToString(c[:])
 	if ck == nil {
-		ck = &checkpoint{Key: key, Seed: r.res.Seed, SeedChosen: r.res.SeedChosen, Started: r.res.Started}
+		ck = &checkpoint{Key: key, Seed: r.res.Seed, SeedChosenBy: chosenBy, Started: r.res.Started}
 	}
 	r.ck = ck
 	return nil

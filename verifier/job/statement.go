@@ -15,7 +15,7 @@ const Version = "0.1.0"
 // Statement returns the certificate statement of a finished run (its
 // transcript reference is filled in by cert.Seal / cert.WriteFiles).
 func (res *Result) Statement() *cert.Statement {
-	seedCommit := cert.Seed{Commitment: res.Commitment, Revealed: res.Seed}
+	seedCommit := cert.Seed{Commitment: res.Commitment, Revealed: res.Seed, ChosenBy: res.SeedChosenBy}
 	return &cert.Statement{
 		Type:          cert.StatementType,
 		PredicateType: cert.PredicateType,

@@ -105,6 +105,9 @@ func (v *view) Challenges() string {
 	return d.Describe()
 }
 
+// RunnerSeedWarning is what a runner-chosen seed means.
+func (v *view) RunnerSeedWarning() string { return cert.RunnerSeedWarning }
+
 func (v *view) PlotW() int { return innerW }
 func (v *view) PlotH() int { return innerH }
 func (v *view) HalfW() int { return innerW / 2 }
@@ -119,6 +122,18 @@ type text struct {
 }
 
 func verdictText(st *cert.Statement) text {
+	t := plainVerdict(st)
+	if st.Predicate.Seed.ChosenBy == cert.SeedByRunner && st.Predicate.Result.N > 0 {
+		t.NotProve = append(t.NotProve, "that the challenges were unpredictable: "+cert.RunnerSeedWarning)
+	}
+	if st.Predicate.Reference.Untrusted() {
+		t.Headline = "UNTRUSTED — " + t.Headline
+		t.NotProve = append([]string{"anything about the model the fingerprint names: its creator key was not trusted"}, t.NotProve...)
+	}
+	return t
+}
+
+func plainVerdict(st *cert.Statement) text {
 	p := &st.Predicate
 	r := p.Result
 	rule := p.Params.Rule

@@ -174,3 +174,52 @@ func chromiumArgs(dir string) []string {
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir=" + filepath.Join(dir, "profile")}
 }
+
+// TestReportTrustAndSeed: an untrusted fingerprint is named first, before
+// the verdict; a runner-chosen seed is said plainly; a trusted run with a
+// fresh seed says neither.
+func TestReportTrustAndSeed(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		trusted        bool
+		chosenBy       string
+		want, notWant  []string
+		untrustedFirst bool
+	}{
+		{"trusted fresh seed", true, cert.SeedByVerifier,
+			[]string{"The person who ran this trusted that key", "Drawn fresh", `id="digest-claimed"`}, []string{"UNTRUSTED", `id="seed-runner"`}, false},
+		{"untrusted runner seed", false, cert.SeedByRunner,
+			[]string{`id="untrusted"`, "UNTRUSTED — SAME", `id="seed-runner"`, cert.RunnerSeedWarning, `id="digest-claimed"`}, nil, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := certtest.New(t, certtest.SameScores(60), nil)
+			st := *f.Statement
+			fpRef := *st.Predicate.Reference.Fingerprint
+			fpRef.Trusted = c.trusted
+			st.Predicate.Reference.Fingerprint = &fpRef
+			st.Predicate.Seed.ChosenBy = c.chosenBy
+			env, tr, err := cert.Seal(&st, f.Records, certtest.TranscriptName, f.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Envelope, f.Transcript = env, tr
+			html := string(render(t, f))
+			for _, w := range c.want {
+				if !strings.Contains(html, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(html, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+			if c.untrustedFirst {
+				u, v := strings.Index(html, `id="untrusted"`), strings.Index(html, `id="verdict"`)
+				if u < 0 || u > v || !strings.Contains(html[u:v], fpRef.Creator) {
+					t.Errorf("the untrusted notice (at %d) must come before the verdict (at %d) and name key %s", u, v, fpRef.Creator)
+				}
+			}
+		})
+	}
+}
