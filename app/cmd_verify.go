@@ -15,11 +15,37 @@ import (
 )
 
 func init() {
-	register(command{name: "verify", summary: "verify a model against a reference model or fingerprint", run: cmdVerify})
+	register(command{name: "verify", summary: "verify a model against a reference model or fingerprint",
+		usage: "pot verify CANDIDATE (--ref MODEL | --fingerprint FP) [--mode quick|standard|audit] [--json] [--progress MODE]",
+		help:  verifyHelp, run: cmdVerify})
 }
+
+const verifyHelp = `Checks that the model file CANDIDATE is the reference model, or a faithful
+requantization of it, privately on this machine. The reference is the
+original model file (--ref) or a signed fingerprint of it (--fingerprint),
+never both. Checks run cheapest first and stop at the first conclusive one:
+file structure, hashes, metadata, tensor weights (with --ref), then a
+behavioural test on keyed challenge prompts.
+
+Verdicts:
+  IDENTICAL  the tensor data is byte-identical to the reference's
+  SAME       behaves like the reference, or is a faithful requantization
+  DIFFERENT  a structural, weight or behavioural difference was found
+  UNDECIDED  the challenge budget ran out before either was proven
+
+Modes (--mode) set how sure the behavioural test must be and how long it may
+run: quick (error rate 5%, at most 150 challenges), standard (1%, 300) and
+audit (0.1%, 1000). The verdict and the checks are printed first; then the
+certificate (signed with this installation's key, see 'pot key') and its
+transcript are written to --out, and 'pot cert verify' checks them offline.
+`
+
+// verifyFormat names and versions the --json output.
+const verifyFormat = "pot.verify/v1"
 
 // verifyOutput is `pot verify --json` output.
 type verifyOutput struct {
+	Format      string       `json:"format"`
 	Verdict     string       `json:"verdict"`
 	Reason      string       `json:"reason"`
 	N           int          `json:"n"`
@@ -30,9 +56,9 @@ type verifyOutput struct {
 	Gamma       float64      `json:"gamma"`
 	Delta       float64      `json:"delta"`
 	K           int          `json:"k"`
-	TopK        int          `json:"topK"`
-	NMin        int          `json:"nMin"`
-	NMax        int          `json:"nMax"`
+	TopK        int          `json:"top_k"`
+	NMin        int          `json:"n_min"`
+	NMax        int          `json:"n_max"`
 	Mode        string       `json:"mode"`
 	Checks      []cert.Check `json:"checks"`
 	Floor       string       `json:"floor,omitempty"`
@@ -44,6 +70,8 @@ type verifyOutput struct {
 	Seconds     float64      `json:"seconds"`
 	Certificate string       `json:"certificate,omitempty"`
 	Transcript  string       `json:"transcript,omitempty"`
+	// CertificateError says why no certificate was written (exit 5).
+	CertificateError string `json:"certificate_error,omitempty"`
 }
 
 // verifyFlags are shared by `pot verify` and `pot demo`.
@@ -54,7 +82,7 @@ type verifyFlags struct {
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("verify", stderr)
+	fs := newFlags("verify")
 	var vf verifyFlags
 	fs.StringVar(&vf.ref, "ref", "", "reference model file")
 	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
@@ -68,63 +96,103 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
 	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
 	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	asJSON := fs.Bool("json", false, "print one JSON object (format "+verifyFormat+")")
+	progressMode := progressFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || (vf.ref == "") == (vf.fp == "") {
-		return fmt.Errorf("%w: pot verify CANDIDATE (--ref MODEL | --fingerprint FP) [--mode M] [--json]", errUsage)
+	switch {
+	case len(pos) != 1:
+		return usageErrorf("want one CANDIDATE model file, got %d arguments", len(pos))
+	case vf.ref != "" && vf.fp != "":
+		return usageErrorf("--ref and --fingerprint are alternatives: give the reference model or its fingerprint, not both")
+	case vf.ref == "" && vf.fp == "":
+		return usageErrorf("no reference: give --ref MODEL or --fingerprint FP")
 	}
-	out, err := runVerify(pos[0], vf, stderr, !*asJSON)
+	prog, err := newProgress(stderr, *progressMode)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return writeJSON(stdout, out)
+	out, key, res, err := runVerify(pos[0], vf, prog, stderr)
+	if err != nil {
+		return err
 	}
-	printVerify(stdout, out)
-	return nil
+	if !*asJSON {
+		printVerify(stdout, out) // before writing: a full disk must not hide the verdict
+	}
+	werr := writeCertificate(out, key, res, vf)
+	if werr != nil {
+		out.CertificateError = werr.Error()
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, out); err != nil {
+			return outputError(err)
+		}
+	} else if out.Certificate != "" {
+		fmt.Fprintf(stdout, "certificate %s\ntranscript  %s\n", out.Certificate, out.Transcript)
+	}
+	if werr != nil {
+		return outputError(fmt.Errorf("the verdict stands, but no certificate was written: %w", werr))
+	}
+	return exitWith(verdictStatus(out.Verdict, false), nil)
 }
 
-// runVerify runs one verification and writes its certificate.
-func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress bool) (*verifyOutput, error) {
+// verdictStatus is the exit status of a verdict (exit.go); untrusted is
+// set when the reference was a fingerprint whose creator is not trusted.
+// TODO(#9): pass the run's untrusted-fingerprint state once job reports
+// it (--allow-untrusted).
+func verdictStatus(v string, untrusted bool) int {
+	switch {
+	case untrusted:
+		return exitUntrusted
+	case v == string(cert.Identical), v == string(cert.Same):
+		return exitOK
+	case v == string(cert.Different):
+		return exitDifferent
+	}
+	return exitUndecided
+}
+
+// runVerify runs one verification, reporting progress to prog (may be
+// nil); writeCertificate then certifies it with the key returned (nil with
+// --no-cert).
+func runVerify(candidate string, vf verifyFlags, prog *progress, stderr io.Writer) (*verifyOutput, *cert.Key, *job.Result, error) {
 	preset, err := job.LookupPreset(vf.mode)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, nil, nil, usageErrorf("%v", err)
 	}
 	streaming, err := engine.ParseStreaming(vf.streaming)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, nil, nil, usageErrorf("%v", err)
 	}
 	cfg := job.Config{Candidate: candidate, Reference: vf.ref, Fingerprint: vf.fp, Preset: preset,
 		Threads: vf.threads, Streaming: streaming, Behaviour: vf.behaviour, Checkpoint: vf.checkpoint}
 	if vf.seed != "" {
 		if cfg.Seed, err = hex.DecodeString(vf.seed); err != nil || len(cfg.Seed) != 32 {
-			return nil, fmt.Errorf("%w: --seed wants 64 hex digits", errUsage)
+			return nil, nil, nil, usageErrorf("--seed wants 64 hex digits")
 		}
 	}
 	if vf.trust != "" {
 		pub, err := readPublicKey(vf.trust)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		cfg.FingerprintKeys = []ed25519.PublicKey{pub}
 	}
 	var key *cert.Key
 	if !vf.noCert {
-		if key, err = loadKey(vf.keyDir); err != nil {
-			return nil, err
+		if key, err = loadKey(vf.keyDir, stderr); err != nil {
+			return nil, nil, nil, err
 		}
 	}
-	if showProgress {
-		cfg.Progress = jobProgress(stderr)
-	}
+	cfg.Progress = jobProgress(prog, false)
 	res, err := job.Run(cfg)
+	prog.end()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	out := &verifyOutput{Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Mean: res.Mean,
+	out := &verifyOutput{Format: verifyFormat, Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Mean: res.Mean,
 		Lower: res.Lower, Upper: res.Upper, Alpha: res.Params.Alpha, Gamma: res.Params.Gamma, Delta: res.Params.Delta,
 		K: res.Params.K, TopK: res.Params.TopK, NMin: res.Params.NMin, NMax: res.Params.NMax, Mode: preset.Name,
 		Checks: res.Checks, Seed: res.Seed, Commitment: res.Commitment, Candidate: candidate,
@@ -132,34 +200,31 @@ func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress 
 	if res.Floor.Source != "" {
 		out.Floor = fmt.Sprintf("%s (threshold %.3g)", res.Floor.Source, res.Floor.Threshold())
 	}
+	return out, key, res, nil
+}
+
+// writeCertificate writes the run's certificate and transcript (both or
+// neither, see cert.WriteFiles) unless key is nil, then removes the spent
+// checkpoint: only once both files are durable.
+func writeCertificate(out *verifyOutput, key *cert.Key, res *job.Result, vf verifyFlags) error {
 	if key != nil {
 		dir := vf.out
 		if dir == "" {
+			var err error
 			if dir, err = cert.DataDir(cert.OSEnv()); err != nil {
-				return nil, err
+				return err
 			}
 		}
+		var err error
 		out.Certificate, out.Transcript, err = cert.WriteFiles(dir, res.Statement(), res.Records, key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if vf.checkpoint != "" {
-		// The run is complete and certified: its checkpoint is spent.
 		os.Remove(vf.checkpoint)
 	}
-	return out, nil
-}
-
-// loadKey returns the installation's signing key, creating it on first use.
-func loadKey(dir string) (*cert.Key, error) {
-	if dir == "" {
-		var err error
-		if dir, err = cert.ConfigDir(cert.OSEnv()); err != nil {
-			return nil, err
-		}
-	}
-	return cert.LoadOrCreateKey(dir)
+	return nil
 }
 
 func readPublicKey(path string) (ed25519.PublicKey, error) {
@@ -174,47 +239,57 @@ func readPublicKey(path string) (ed25519.PublicKey, error) {
 	return pub, nil
 }
 
-// jobProgress draws the run's stages on a terminal.
-func jobProgress(w io.Writer) func(job.Event) {
-	bars := map[string]*progressBar{}
-	labels := map[string]string{"hash": "hashing   ", "weights": "weights   ", "calibrate": "calibrating",
-		"challenge": "challenges", "pool": "pool      "}
+// jobProgress reports the job's events as p's phases (nil when p is).
+// Fingerprinting calibrates one profile at a time, verifying one
+// challenge at a time.
+func jobProgress(p *progress, fingerprinting bool) func(job.Event) {
+	if p == nil {
+		return nil
+	}
 	return func(e job.Event) {
-		b := bars[e.Stage]
-		if b == nil {
-			b = newProgressBar(w, labels[e.Stage])
-			bars[e.Stage] = b
+		switch e.Stage {
+		case "hash":
+			p.update("hash:"+e.File, "hashing "+e.File, "B", false, e.Done, e.Total, "", nil)
+		case "weights":
+			p.update("weights", "comparing weights", "B", false, e.Done, e.Total, "", nil)
+		case "pool":
+			p.update("pool", "running the reference on its challenges", "challenges", false, e.Done, e.Total, "", nil)
+		case "calibrate":
+			if fingerprinting {
+				p.update("calibrate", "measuring noise floors", "profiles", false, e.Done, e.Total, "", nil)
+			} else {
+				p.update("calibrate", "measuring the noise floor", "challenges", false, e.Done, e.Total, "", nil)
+			}
+		case "challenge":
+			p.update("challenge", "behavioural test", "challenges", true, e.Done, e.Total,
+				fmt.Sprintf("mean score %.3f, interval [%.3f, %.3f]", e.Mean, e.Lower, e.Upper),
+				map[string]float64{"mean": e.Mean, "lower": e.Lower, "upper": e.Upper})
+		default:
+			p.update(e.Stage, e.Stage, "steps", false, e.Done, e.Total, "", nil)
 		}
-		unit := ""
-		if e.Stage == "hash" {
-			unit = "B"
-		}
-		if e.Stage == "challenge" && b.tty {
-			fmt.Fprintf(w, "\rchallenge %d: mean %.3f, interval [%.3f, %.3f]   ", e.Done, e.Mean, e.Lower, e.Upper)
-			return
-		}
-		b.update(e.Done, e.Total, unit)
 	}
 }
 
+// printVerify prints the verdict and the checks in words; the statistical
+// parameters only when the behavioural test ran.
 func printVerify(w io.Writer, o *verifyOutput) {
-	if isTerminal(w) {
-		fmt.Fprint(w, "\r\033[K")
-	}
 	fmt.Fprintf(w, "%s — %s\n\n", o.Verdict, o.Reason)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range o.Checks {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, c.Result, c.Detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, checkWords[c.Result], c.Detail)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nmode %s: α=%g γ=%g δ=%g, K=%d positions × top-%d, n ∈ [%d, %d]\n",
-		o.Mode, o.Alpha, o.Gamma, o.Delta, o.K, o.TopK, o.NMin, o.NMax)
 	if o.N > 0 {
-		fmt.Fprintf(w, "challenges %d: mean score %.3f, %g%%-confidence interval [%.3f, %.3f]\n", o.N, o.Mean, 100*(1-o.Alpha), o.Lower, o.Upper)
-		fmt.Fprintf(w, "noise floor: %s\n", o.Floor)
+		fmt.Fprintf(w, "\nbehavioural test (mode %s): %d challenges, mean score %.3f, %g%% confidence interval [%.3f, %.3f]\n",
+			o.Mode, o.N, o.Mean, 100*(1-o.Alpha), o.Lower, o.Upper)
+		fmt.Fprintf(w, "  SAME needs the whole interval below %g, DIFFERENT above %g; %d positions per challenge, top %d tokens each\n",
+			o.Gamma, o.Delta, o.K, o.TopK)
+		fmt.Fprintf(w, "  noise floor: %s\n", o.Floor)
+	} else {
+		fmt.Fprintf(w, "\nno behavioural test was needed (mode %s)\n", o.Mode)
 	}
 	fmt.Fprintf(w, "seed %s (commitment %s)\n", o.Seed, o.Commitment)
-	if o.Certificate != "" {
-		fmt.Fprintf(w, "certificate %s\ntranscript  %s\n", o.Certificate, o.Transcript)
-	}
 }
+
+// checkWords are the check results as people read them.
+var checkWords = map[cert.CheckResult]string{cert.Pass: "ok", cert.Differs: "differs", cert.Fail: "FAILED", cert.Skip: "skipped"}

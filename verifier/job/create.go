@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/proof-of-training/pot/verifier/cert"
@@ -80,7 +81,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	}
 	defer ref.Close()
 	id, err := identity.Compute(ref, identity.Options{PerTensor: true, Progress: func(d, t int64) {
-		progress(Event{Stage: "hash", Done: d, Total: t})
+		progress(Event{Stage: "hash", File: filepath.Base(cfg.Reference), Done: d, Total: t})
 	}})
 	if err != nil {
 		return "", err

@@ -90,7 +90,8 @@ var ErrPaused = errors.New("job: paused")
 
 // Event reports progress.
 type Event struct {
-	Stage string // "hash", "weights", "calibrate", "challenge"
+	Stage string // "hash", "weights", "calibrate", "challenge"; "pool" when fingerprinting
+	File  string // for "hash": the base name of the file being hashed
 	Done  int64  // bytes hashed, tensors compared, challenges run
 	Total int64
 	// Running state of the test, for "challenge" events.
@@ -167,7 +168,7 @@ func (r *runner) progress(e Event) {
 
 func (r *runner) hash(f *gguf.File) (*identity.Identity, error) {
 	return identity.Compute(f, identity.Options{PerTensor: true, Progress: func(done, total int64) {
-		r.progress(Event{Stage: "hash", Done: done, Total: total})
+		r.progress(Event{Stage: "hash", File: filepath.Base(f.Path), Done: done, Total: total})
 	}})
 }
 
