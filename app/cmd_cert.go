@@ -18,7 +18,7 @@ import (
 func init() {
 	register(command{name: "cert", summary: "check a certificate: signature, transcript, decision, challenges, model",
 		usage: "pot cert verify CERT [--model FILE] [--pubkey KEY]... [--transcript FILE] [--key-dir DIR] [--json]",
-		help: certHelp, run: cmdCert})
+		help:  certHelp, run: cmdCert})
 }
 
 const certHelp = `Checks a certificate written by pot verify, offline: its signature (by a

@@ -2,7 +2,7 @@ package main
 
 import (
 	"crypto/ed25519"
-		"errors"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -44,7 +44,7 @@ func cmdKey(args []string, stdout, stderr io.Writer) error {
 		return &helpRequest{}
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlags("key "+sub)
+	fs := newFlags("key " + sub)
 	keyDir := fs.String("key-dir", "", "directory of the signing key (default: $POT_CONFIG_DIR or the user's config directory)")
 	var asJSON *bool
 	var out *string

@@ -12,7 +12,7 @@ import (
 func init() {
 	register(command{name: "report", summary: "render a certificate as a readable, self-contained HTML page",
 		usage: "pot report CERT -o REPORT.html [--model FILE] [--pubkey KEY]... [--transcript FILE] [--key-dir DIR] [--unverified]",
-		help: reportHelp, run: cmdReport})
+		help:  reportHelp, run: cmdReport})
 }
 
 const reportHelp = `Checks the certificate as 'pot cert verify' does, then writes a
