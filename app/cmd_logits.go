@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -56,6 +57,9 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	logits, err := s.Logits(toks)
+	if errors.Is(err, engine.ErrBadInput) {
+		return usageErrorf("--tokens: %v", err) // e.g. an id outside the vocabulary
+	}
 	if err != nil {
 		return err
 	}
@@ -82,16 +86,17 @@ func parseTokens(s string) ([]int32, error) {
 	return toks, nil
 }
 
+// writeF32File writes x to path (a failure is an output error, exit 5).
 func writeF32File(path string, x []float32) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return outputError(err)
 	}
 	if err := writeF32(f, x); err != nil {
 		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
+		return outputError(fmt.Errorf("%s: %w", path, err))
 	}
-	return f.Close()
+	return outputError(f.Close())
 }
 
 // writeF32 writes x as little-endian float32s.

@@ -43,7 +43,7 @@ func cmdSynth(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	if err := synth.WriteFile(*out, synth.Spec{Shape: s, FileType: ft, Seed: *seed, Name: *name, Threads: *threads}); err != nil {
-		return err
+		return outputError(err)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s %s, %.1fM parameters, seed %d) in %.1fs\n", *out, s.Name, ft,
 		float64(s.Params())/1e6, *seed, time.Since(start).Seconds())

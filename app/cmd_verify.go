@@ -17,7 +17,7 @@ import (
 func init() {
 	register(command{name: "verify", summary: "verify a model against a reference model or fingerprint",
 		usage: "pot verify CANDIDATE (--ref MODEL | --fingerprint FP) [--mode quick|standard|audit] [--json] [--progress MODE]",
-		help:  verifyHelp, run: cmdVerify})
+		help:  verifyHelp + modesHelp(), run: cmdVerify})
 }
 
 const verifyHelp = `Checks that the model file CANDIDATE is the reference model, or a faithful
@@ -33,12 +33,26 @@ Verdicts:
   DIFFERENT  a structural, weight or behavioural difference was found
   UNDECIDED  the challenge budget ran out before either was proven
 
-Modes (--mode) set how sure the behavioural test must be and how long it may
-run: quick (error rate 5%, at most 150 challenges), standard (1%, 300) and
-audit (0.1%, 1000). The verdict and the checks are printed first; then the
-certificate (signed with this installation's key, see 'pot key') and its
-transcript are written to --out, and 'pot cert verify' checks them offline.
+The verdict and the checks are printed first; then the certificate (signed
+with this installation's key, see 'pot key') and its transcript are written
+to --out, and 'pot cert verify' checks them offline.
+
+Modes (--mode) set how sure the behavioural test must be and how long it
+may run:
 `
+
+// modesHelp lists the presets with their error rate and challenge budget.
+func modesHelp() string {
+	var b strings.Builder
+	for _, n := range job.PresetNames() {
+		p, err := job.LookupPreset(n)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-9s error rate %g%%, at most %d challenges\n", n, 100*p.Stats.Alpha, p.Stats.NMax)
+	}
+	return b.String()
+}
 
 // verifyFormat names and versions the --json output.
 const verifyFormat = "pot.verify/v1"
