@@ -115,8 +115,8 @@ func TestReportNoBehaviouralTest(t *testing.T) {
 func TestReportStateFirst(t *testing.T) {
 	f := certtest.New(t, certtest.ConstScores(60, 1), nil)
 	for _, c := range []struct {
-		name   string
-		in     Input
+		name  string
+		in    Input
 		first string
 	}{
 		{"unverified", Input{Statement: f.Statement, Records: f.Records, Problem: "bad signature"}, "This certificate was NOT verified"},
