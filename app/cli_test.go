@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building pot for the command-line tests: %v\n%s", err, out)
 		potBin = ""
 	}
-	code := m.Run()
+	code := testdata.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

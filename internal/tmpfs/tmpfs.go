@@ -7,6 +7,8 @@ package tmpfs
 import (
 	"os"
 	"testing"
+
+	"github.com/proof-of-training/pot/internal/testdata"
 )
 
 // Mount mounts a tmpfs of size bytes on a new directory, unmounted when
@@ -15,11 +17,7 @@ func Mount(tb testing.TB, size int) string {
 	tb.Helper()
 	dir := tb.TempDir()
 	if err := mount(dir, size); err != nil {
-		msg := "cannot mount a small tmpfs (needs root on Linux): " + err.Error()
-		if os.Getenv("POT_REQUIRE_SYSTEM") == "1" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
+		testdata.Missing(tb, "a tmpfs mount ("+err.Error()+")", "run the tests as root on Linux")
 	}
 	tb.Cleanup(func() {
 		if err := unmount(dir); err != nil {

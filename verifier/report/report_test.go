@@ -10,9 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/cert/certtest"
 )
+
+// TestMain ends with a line naming what the tests missed (chromium).
+func TestMain(m *testing.M) { os.Exit(testdata.Main(m)) }
 
 // render verifies a fixture and renders its page.
 func render(t *testing.T, f *certtest.Fixture) []byte {
@@ -157,13 +161,7 @@ func TestXTicks(t *testing.T) {
 // plot's paths survive into the rendered DOM with their points. It fails
 // instead of skipping when POT_REQUIRE_SYSTEM=1.
 func TestReportInBrowser(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("POT_REQUIRE_SYSTEM") == "1" {
-			t.Fatal("chromium not installed (apt-get install chromium)")
-		}
-		t.Skip("chromium not installed (apt-get install chromium, or put chromium-browser or google-chrome on PATH): the page is not checked in a browser")
-	}
+	chromium := testdata.Tool(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome")
 	f := certtest.New(t, certtest.SameScores(60), nil)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
@@ -194,15 +192,6 @@ func TestReportInBrowser(t *testing.T) {
 			t.Errorf("screenshot: %v\n%s", err, out)
 		}
 	}
-}
-
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 func chromiumArgs(dir string) []string {
