@@ -306,4 +306,4 @@ func printVerify(w io.Writer, o *verifyOutput) {
 }
 
 // checkWords are the check results as people read them.
-var checkWords = map[cert.CheckResult]string{cert.Pass: "ok", cert.Differs: "differs", cert.Fail: "FAILED", cert.Skip: "skipped"}
+var checkWords = map[cert.CheckResult]string{cert.Pass: "ok", cert.Differs: "differs (not decisive)", cert.Fail: "FAILED", cert.Skip: "skipped"}

@@ -112,7 +112,7 @@ func (p *progress) update(key, title, unit string, upTo bool, done, total int64,
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.clock()
-	if p.cur == nil || p.cur.key != key {
+	if p.cur == nil || p.cur.key != key || done < p.cur.done { // going back: the same step again (a second file of the same name)
 		p.endLocked()
 		// A phase's first event comes after its first chunk of work: it
 		// began when the previous phase ended (or the reporter was made).

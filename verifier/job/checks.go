@@ -155,7 +155,8 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 			}
 		}
 	} else if len(changed) == 0 {
-		s.add("tensor-hash", cert.Differs, fmt.Sprintf("the tensors both files have are byte-identical, but %d are missing and %d extra", len(missing), len(extra)))
+		s.add("tensor-hash", cert.Differs, fmt.Sprintf("every tensor with the reference's name and shape is byte-identical; %d are missing, %d extra and %d reshaped (see shapes)",
+			len(missing), len(extra), len(reshaped)))
 	} else {
 		s.add("tensor-hash", cert.Differs, fmt.Sprintf("%d of %d tensors differ, e.g. %s", len(changed), len(ref.Tensors), list(changed)))
 	}
