@@ -26,7 +26,7 @@ func TestWeightsCommand(t *testing.T) {
 		{"faithful", []string{f32, q4k}, 0, []string{"verdict  FAITHFUL", "exact requantization  15", "blk.0.attn_q.weight"}},
 		{"identical", []string{q4k, q4k, "--threads", "1"}, 0, []string{"verdict  IDENTICAL", "identical  26"}},
 		{"reverse", []string{q4k, f32, "--top", "0"}, 3, []string{"verdict  INCONCLUSIVE", "within quantization error  15"}},
-		{"different", []string{f32, stories, "--stop"}, 1, []string{"verdict  DIFFERENT", `"token_embd.weight" ShapeMismatch`}},
+		{"different", []string{f32, stories, "--stop"}, 1, []string{"verdict  DIFFERENT", `"token_embd.weight" has another shape`}},
 		{"one file", []string{f32}, 2, nil},
 		{"bad threads", []string{f32, q4k, "--threads", "-1"}, 2, nil},
 		{"missing file", []string{f32, f32 + ".missing"}, 4, nil},
