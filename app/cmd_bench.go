@@ -52,8 +52,12 @@ type benchRun struct {
 	PeakRSS      int64   `json:"peak_rss_bytes"` // getrusage ru_maxrss of the process
 }
 
+// benchFormat names and versions the --json output.
+const benchFormat = "pot.bench/v1"
+
 // benchReport is what `pot bench --json` prints.
 type benchReport struct {
+	Format    string      `json:"format"`
 	Model     string      `json:"model"`
 	FileBytes int64       `json:"file_bytes"`
 	Arch      string      `json:"arch"`
@@ -190,7 +194,7 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 	}
 	gflop := forwardFLOPs(c, p) / 1e9
 	sec := best.Seconds()
-	return &benchReport{
+	return &benchReport{Format: benchFormat,
 		Model: filepath.Base(path), FileBytes: f.Size(), Arch: string(c.Arch), Backend: s.Backend(), Params: p, GFLOP: gflop,
 		Runs: []benchRun{{
 			Mode: mode.String(), Streaming: s.Streaming(), LoadSeconds: load.Seconds(), Seconds: sec, CPUSeconds: bestCPU.Seconds(),
