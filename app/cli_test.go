@@ -145,6 +145,35 @@ func TestExitStatus(t *testing.T) {
 			}
 		})
 	}
+
+	// The certificates the verify cases wrote: bound to the right file (0),
+	// to none (3), to the wrong one (1).
+	certsMade, _ := filepath.Glob(filepath.Join(certs, "*.cert.json"))
+	if len(certsMade) != 4 {
+		t.Fatalf("%d certificates written, want 4 (one per verdict case)", len(certsMade))
+	}
+	for _, c := range []struct {
+		args   []string
+		code   int
+		stdout string // last line
+	}{
+		{[]string{"--model", stories}, exitOK, "valid, and bound to this file"},
+		{nil, exitUndecided, "valid, but not bound to any file: it is about stories260K.gguf with sha256 "},
+		{[]string{"--model", f32}, exitDifferent, "model        FAILED (model-digest)"},
+	} {
+		var cp string
+		for _, p := range certsMade {
+			if strings.Contains(p, "-270cba1bd510") { // stories260K.gguf's digest prefix
+				cp = p
+			}
+		}
+		args := append([]string{"cert", "verify", cp, "--key-dir", keyDir}, c.args...)
+		code, stdout, stderr := execPot(t, env, args...)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if code != c.code || !strings.HasPrefix(lines[len(lines)-1], c.stdout) {
+			t.Errorf("pot %s: exit %d, want %d; last line %q, want %q; stderr %q", strings.Join(args, " "), code, c.code, lines[len(lines)-1], c.stdout, stderr)
+		}
+	}
 }
 
 // TestHelpGolden: every command's --help (and pot help) matches
