@@ -268,6 +268,8 @@ func jobProgress(p *progress, fingerprinting bool) func(job.Event) {
 			p.update("weights", "comparing weights", "B", false, e.Done, e.Total, "", nil)
 		case "pool":
 			p.update("pool", "running the reference on its challenges", "challenges", false, e.Done, e.Total, "", nil)
+		case "calibration-probes":
+			p.update("calibration-probes", "running the reference on calibration challenges", "challenges", false, e.Done, e.Total, "", nil)
 		case "calibrate":
 			if fingerprinting {
 				p.update("calibrate", "measuring noise floors", "profiles", false, e.Done, e.Total, "", nil)

@@ -133,6 +133,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 			return "", err
 		}
 		cal = append(cal, ps...)
+		progress(Event{Stage: "calibration-probes", Done: int64(len(cal)), Total: int64(cfg.Calibration)})
 	}
 	own := typeMap(ref)
 	var floors []fingerprint.Profile

@@ -90,7 +90,7 @@ var ErrPaused = errors.New("job: paused")
 
 // Event reports progress.
 type Event struct {
-	Stage string // "hash", "weights", "calibrate", "challenge"; "pool" when fingerprinting
+	Stage string // "hash", "weights", "calibrate", "challenge"; "pool", "calibration-probes" when fingerprinting
 	File  string // for "hash": the base name of the file being hashed
 	Done  int64  // bytes hashed, tensors compared, challenges run
 	Total int64
