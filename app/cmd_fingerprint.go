@@ -52,6 +52,7 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer prog.keepAlive()()
 	start := time.Now()
 	digest, err := job.CreateFingerprint(job.FingerprintConfig{Reference: pos[0], Out: *out, Key: key,
 		PoolSize: *pool, K: *k, TopK: *topK, Calibration: *cal, Profiles: fts, Threads: *threads,

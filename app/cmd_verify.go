@@ -128,7 +128,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stop := prog.keepAlive()
 	out, key, res, err := runVerify(pos[0], vf, prog, stderr)
+	stop()
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,11 @@ func progressFlag(fs *flag.FlagSet) *string {
 // enough that a log shows a run is alive, rarely enough to stay readable.
 const plainEvery = 5 * time.Second
 
+// quietEvery: in plain mode, a step that reports nothing for this long
+// (requantizing a reference, loading a model) gets a line saying the run
+// is alive.
+const quietEvery = 30 * time.Second
+
 // barEvery caps bar redraws (and JSON events) at ten a second.
 const barEvery = 100 * time.Millisecond
 
@@ -58,6 +63,7 @@ type progress struct {
 	mode  string // bar, plain, json or none
 	clock func() time.Time
 	last  time.Time // time of the latest event: the start of the next phase
+	quiet time.Time // time of the latest "still working" line
 	cur   *phase
 }
 
@@ -140,6 +146,43 @@ func (p *progress) update(key, title, unit string, upTo bool, done, total int64,
 			p.jsonLocked(ph, "running", now)
 		}
 	}
+}
+
+// keepAlive makes plain mode print a line whenever nothing was reported
+// for quietEvery, until the returned function is called.
+func (p *progress) keepAlive() (stop func()) {
+	if p == nil || p.mode != "plain" {
+		return func() {}
+	}
+	t := time.NewTicker(plainEvery)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				p.quietTick()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
+}
+
+// quietTick prints the "still working" line if it is due.
+func (p *progress) quietTick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock()
+	since := p.last
+	if p.quiet.After(since) {
+		since = p.quiet
+	}
+	if now.Sub(since) < quietEvery {
+		return
+	}
+	p.quiet = now
+	fmt.Fprintf(p.w, "still working: %s since the last progress report\n", clock(now.Sub(p.last).Seconds()))
 }
 
 // end ends the current phase, if any; call it before printing results.

@@ -112,6 +112,22 @@ func TestProgressBar(t *testing.T) {
 	}
 }
 
+// TestProgressQuiet: a silent step gets a line every quietEvery.
+func TestProgressQuiet(t *testing.T) {
+	p, c, b := newTestProgress(t, "plain")
+	for range 10 { // 50 s of silence, checked every 5 s
+		c.tick(plainEvery)
+		p.quietTick()
+	}
+	p.update("weights", "comparing weights", "B", false, 1, 2, "", nil)
+	c.tick(20 * time.Second)
+	p.quietTick()
+	want := "still working: 30s since the last progress report\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
 func TestProgressModes(t *testing.T) {
 	if _, err := newProgress(&bytes.Buffer{}, "loud"); exitStatus(err) != exitUsage {
 		t.Errorf("unknown mode: %v", err)
