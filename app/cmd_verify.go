@@ -20,40 +20,6 @@ func init() {
 		help:  verifyHelp + modesHelp(), run: cmdVerify})
 }
 
-const verifyHelp = `Checks that the model file CANDIDATE is the reference model, or a faithful
-requantization of it, privately on this machine. The reference is the
-original model file (--ref) or a signed fingerprint of it (--fingerprint),
-never both. Checks run cheapest first and stop at the first conclusive one:
-file structure, hashes, metadata, tensor weights (with --ref), then a
-behavioural test on keyed challenge prompts.
-
-Verdicts:
-  IDENTICAL  the tensor data is byte-identical to the reference's
-  SAME       behaves like the reference, or is a faithful requantization
-  DIFFERENT  a structural, weight or behavioural difference was found
-  UNDECIDED  the challenge budget ran out before either was proven
-
-The verdict and the checks are printed first; then the certificate (signed
-with this installation's key, see 'pot key') and its transcript are written
-to --out, and 'pot cert verify' checks them offline.
-
-Modes (--mode) set how sure the behavioural test must be and how long it
-may run:
-`
-
-// modesHelp lists the presets with their error rate and challenge budget.
-func modesHelp() string {
-	var b strings.Builder
-	for _, n := range job.PresetNames() {
-		p, err := job.LookupPreset(n)
-		if err != nil {
-			continue
-		}
-		fmt.Fprintf(&b, "  %-9s error rate %g%%, at most %d challenges\n", n, 100*p.Stats.Alpha, p.Stats.NMax)
-	}
-	return b.String()
-}
-
 // verifyFormat names and versions the --json output.
 const verifyFormat = "pot.verify/v1"
 
@@ -154,22 +120,6 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	return exitWith(verdictStatus(out.Verdict, false), nil)
 }
 
-// verdictStatus is the exit status of a verdict (exit.go); untrusted is
-// set when the reference was a fingerprint whose creator is not trusted.
-// TODO(#9): pass the run's untrusted-fingerprint state once job reports
-// it (--allow-untrusted).
-func verdictStatus(v string, untrusted bool) int {
-	switch {
-	case untrusted:
-		return exitUntrusted
-	case v == string(cert.Identical), v == string(cert.Same):
-		return exitOK
-	case v == string(cert.Different):
-		return exitDifferent
-	}
-	return exitUndecided
-}
-
 // runVerify runs one verification, reporting progress to prog (may be
 // nil); writeCertificate then certifies it with the key returned (nil with
 // --no-cert).
@@ -253,39 +203,6 @@ func readPublicKey(path string) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return pub, nil
-}
-
-// jobProgress reports the job's events as p's phases (nil when p is).
-// Fingerprinting calibrates one profile at a time, verifying one
-// challenge at a time.
-func jobProgress(p *progress, fingerprinting bool) func(job.Event) {
-	if p == nil {
-		return nil
-	}
-	return func(e job.Event) {
-		switch e.Stage {
-		case "hash":
-			p.update("hash:"+e.File, "hashing "+e.File, "B", false, e.Done, e.Total, "", nil)
-		case "weights":
-			p.update("weights", "comparing weights", "B", false, e.Done, e.Total, "", nil)
-		case "pool":
-			p.update("pool", "running the reference on its challenges", "challenges", false, e.Done, e.Total, "", nil)
-		case "calibration-probes":
-			p.update("calibration-probes", "running the reference on calibration challenges", "challenges", false, e.Done, e.Total, "", nil)
-		case "calibrate":
-			if fingerprinting {
-				p.update("calibrate", "measuring noise floors", "profiles", false, e.Done, e.Total, "", nil)
-			} else {
-				p.update("calibrate", "measuring the noise floor", "challenges", false, e.Done, e.Total, "", nil)
-			}
-		case "challenge":
-			p.update("challenge", "behavioural test", "challenges", true, e.Done, e.Total,
-				fmt.Sprintf("mean score %.3f, interval [%.3f, %.3f]", e.Mean, e.Lower, e.Upper),
-				map[string]float64{"mean": e.Mean, "lower": e.Lower, "upper": e.Upper})
-		default:
-			p.update(e.Stage, e.Stage, "steps", false, e.Done, e.Total, "", nil)
-		}
-	}
 }
 
 // printVerify prints the verdict and the checks in words; the statistical

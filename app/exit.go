@@ -144,3 +144,19 @@ func exitStatus(err error) int {
 	}
 	return exitFailure
 }
+
+// verdictStatus is the exit status of a verdict (exit.go); untrusted is
+// set when the reference was a fingerprint whose creator is not trusted.
+// TODO(#9): pass the run's untrusted-fingerprint state once job reports
+// it (--allow-untrusted).
+func verdictStatus(v string, untrusted bool) int {
+	switch {
+	case untrusted:
+		return exitUntrusted
+	case v == string(cert.Identical), v == string(cert.Same):
+		return exitOK
+	case v == string(cert.Different):
+		return exitDifferent
+	}
+	return exitUndecided
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/proof-of-training/pot/verifier/job"
 )
 
 // Progress output.
@@ -324,5 +326,38 @@ func clock(s float64) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	default:
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+// jobProgress reports the job's events as p's phases (nil when p is).
+// Fingerprinting calibrates one profile at a time, verifying one
+// challenge at a time.
+func jobProgress(p *progress, fingerprinting bool) func(job.Event) {
+	if p == nil {
+		return nil
+	}
+	return func(e job.Event) {
+		switch e.Stage {
+		case "hash":
+			p.update("hash:"+e.File, "hashing "+e.File, "B", false, e.Done, e.Total, "", nil)
+		case "weights":
+			p.update("weights", "comparing weights", "B", false, e.Done, e.Total, "", nil)
+		case "pool":
+			p.update("pool", "running the reference on its challenges", "challenges", false, e.Done, e.Total, "", nil)
+		case "calibration-probes":
+			p.update("calibration-probes", "running the reference on calibration challenges", "challenges", false, e.Done, e.Total, "", nil)
+		case "calibrate":
+			if fingerprinting {
+				p.update("calibrate", "measuring noise floors", "profiles", false, e.Done, e.Total, "", nil)
+			} else {
+				p.update("calibrate", "measuring the noise floor", "challenges", false, e.Done, e.Total, "", nil)
+			}
+		case "challenge":
+			p.update("challenge", "behavioural test", "challenges", true, e.Done, e.Total,
+				fmt.Sprintf("mean score %.3f, interval [%.3f, %.3f]", e.Mean, e.Lower, e.Upper),
+				map[string]float64{"mean": e.Mean, "lower": e.Lower, "upper": e.Upper})
+		default:
+			p.update(e.Stage, e.Stage, "steps", false, e.Done, e.Total, "", nil)
+		}
 	}
 }
