@@ -211,7 +211,11 @@ func printVerify(w io.Writer, o *verifyOutput) {
 	fmt.Fprintf(w, "%s — %s\n\n", o.Verdict, o.Reason)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range o.Checks {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, checkWords[c.Result], c.Detail)
+		name := c.Name
+		if w, ok := checkNames[name]; ok {
+			name = w
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, checkWords[c.Result], c.Detail)
 	}
 	tw.Flush()
 	if o.N > 0 {
@@ -219,12 +223,16 @@ func printVerify(w io.Writer, o *verifyOutput) {
 			o.Mode, o.N, o.Mean, 100*(1-o.Alpha), o.Lower, o.Upper)
 		fmt.Fprintf(w, "  SAME needs the whole interval below %g, DIFFERENT above %g; %d positions per challenge, top %d tokens each\n",
 			o.Gamma, o.Delta, o.K, o.TopK)
-		fmt.Fprintf(w, "  noise floor: %s\n", o.Floor)
 	} else {
 		fmt.Fprintf(w, "\nno behavioural test was needed (mode %s)\n", o.Mode)
 	}
 	fmt.Fprintf(w, "seed %s (commitment %s)\n", o.Seed, o.Commitment)
 }
+
+// checkNames are the checks' names as people read them (the certificate
+// and --json keep the identifiers).
+var checkNames = map[string]string{"file-hash": "file hash", "chat-template": "chat template", "cosmetic-metadata": "cosmetic metadata",
+	"quant-types": "quantization types", "tensor-hash": "tensor hashes", "noise-floor": "noise floor", "behaviour": "behavioural test"}
 
 // checkWords are the check results as people read them.
 var checkWords = map[cert.CheckResult]string{cert.Pass: "ok", cert.Differs: "differs (not decisive)", cert.Fail: "FAILED", cert.Skip: "skipped"}
