@@ -109,7 +109,7 @@ func printInspection(w io.Writer, in *inspection) {
 	fmt.Fprintf(tw, "file\t%s (%d bytes, GGUF v%d)\n", in.Path, id.FileSize, id.GGUFVersion)
 	fmt.Fprintf(tw, "architecture\t%s\n", id.Architecture)
 	if c := in.Config; c != nil {
-		fmt.Fprintf(tw, "hyper-parameters\tembd %d, layers %d, heads %d/%d (kv), head dim %d, ff %d, vocab %d, context %d, rope base %g\n",
+		fmt.Fprintf(tw, "hyper-parameters\tembedding %d, layers %d, heads %d (%d key/value), head dim %d, feed-forward %d, vocabulary %d, context %d, rope base %g\n",
 			c.Embed, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.FFN, c.Vocab, c.ContextLength, c.RopeBase)
 	} else {
 		fmt.Fprintf(tw, "model\tnot runnable: %s\n", in.ModelErr)
