@@ -47,11 +47,11 @@ func tokenizeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		return fmt.Errorf("reading stdin: %w", err)
 	}
 	if len(data) > maxTokenizeInput {
-		return fmt.Errorf("stdin: more than %d bytes", maxTokenizeInput)
+		return exitWith(exitBadInput, fmt.Errorf("stdin: more than %d bytes", maxTokenizeInput))
 	}
 	var texts []string
 	if err := json.Unmarshal(data, &texts); err != nil {
-		return fmt.Errorf("stdin: want a JSON array of strings: %w", err)
+		return exitWith(exitBadInput, fmt.Errorf("stdin: want a JSON array of strings: %w", err))
 	}
 	out := make([][]int32, len(texts))
 	for i, s := range texts {

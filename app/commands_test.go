@@ -49,8 +49,8 @@ func TestTokenizeCommand(t *testing.T) {
 	if len(ids) != 2 || len(ids[0]) != 2 || ids[0][0] != 9707 || ids[0][1] != 1879 || ids[1][0] != 151644 {
 		t.Errorf("ids %v, want [[9707 1879] [151644 …]]", ids)
 	}
-	if _, err := tokenize(`{"not": "an array"}`, vocab); err == nil {
-		t.Error("bad stdin accepted")
+	if _, err := tokenize(`{"not": "an array"}`, vocab); exitStatus(err) != exitBadInput {
+		t.Errorf("bad stdin: %v, want exit %d", err, exitBadInput)
 	}
 }
 
