@@ -115,7 +115,7 @@ func TestAdversarialSuite(t *testing.T) {
 				cfg := Config{Candidate: cand, Preset: p, Behaviour: m.behaviour, Threads: 2, TempDir: dir,
 					Seed: bytes.Repeat([]byte{byte(i + 11)}, 32)}
 				if m.fp {
-					cfg.Fingerprint = fx.fp
+					cfg.Fingerprint, cfg.Trust = fx.fp, fx.trusted()
 				} else {
 					cfg.Reference = fx.ref
 				}
