@@ -20,7 +20,6 @@ func init() {
 		help:  trustHelp, run: cmdTrust})
 }
 
-
 const trustHelp = `A fingerprint counts only if you trust the key that sealed it. pot verify
 --fingerprint refuses a fingerprint from any other key (naming it), unless
 --trust KEY is given for that run or --allow-untrusted marks the result
