@@ -18,13 +18,20 @@ func init() {
 const weightsUsage = `usage: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]
 
 Compares every tensor of B (the candidate) with the tensor of the same name
-in A (the reference) and prints a verdict:
-  IDENTICAL     every tensor has identical bytes
-  FAITHFUL      every tensor is identical or exactly PoT's requantization of A
-  DIFFERENT     a tensor is missing, extra, reshaped or changed (named)
-  INCONCLUSIVE  differences of the size quantization causes; the
-                behavioural test must decide
-Metadata (tokenizer, chat template) is not compared.
+in A (the reference), block by block, and says what B's weights are:
+  identical weights           every tensor has identical bytes
+  a faithful requantization   every tensor is identical or exactly PoT's own
+                              requantization of A
+  another quantization        B differs from A, but every block is within
+                              what quantizing the same weights can produce
+                              (another tool, an importance matrix, a BF16
+                              step); only a behavioural test can say more
+  weights changed             a block is beyond that (the tensor and row
+                              are named)
+  different tensors           a tensor is missing, extra or reshaped
+Metadata (tokenizer, chat template) is not compared. --json names the
+verdict faithful, identical, other_quantization, different, structural or
+inconclusive.
 
 The exit status is 0 whatever the verdict (read it from the output or the
 JSON "verdict" field), 1 if the comparison could not be done, 2 on a usage
@@ -92,23 +99,23 @@ func percent(w io.Writer) func(done, total int64) {
 	}
 }
 
-// printWeights prints the verdict, the count per class and the worst
-// tensors as tables.
+// printWeights prints the verdict and its reason, the tensors per class
+// and the worst tensors, in words.
 func printWeights(w io.Writer, rep *weights.Report, top int) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "A\t%s\nB\t%s\nverdict\t%s\nreason\t%s\n\n", rep.A, rep.B, rep.Verdict, rep.Reason)
-	fmt.Fprintln(tw, "class\ttensors")
+	fmt.Fprintf(tw, "reference\t%s\ncandidate\t%s\nverdict\t%s\nwhy\t%s\n\n", rep.A, rep.B, rep.Verdict.Words(), rep.Reason)
+	fmt.Fprintln(tw, "tensors\t")
 	for c := weights.Exact; c <= weights.ShapeMismatch; c++ {
 		if n := rep.Counts[c]; n > 0 {
-			fmt.Fprintf(tw, "%s\t%d\n", c, n)
+			fmt.Fprintf(tw, "%d\t%s\n", n, c.Words())
 		}
 	}
 	worst := worstTensors(rep, top)
 	if len(worst) > 0 {
-		fmt.Fprintln(tw, "\nworst tensors\tclass\tA\tB\trel err\texpected\tratio\tdiff blocks")
+		fmt.Fprintln(tw, "\nworst tensors\tclass\treference\tcandidate\tblocks differing\tbeyond the bound\tworst/bound")
 		for _, r := range worst {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Class, dash(r.TypeA), dash(r.TypeB),
-				num(r.RelErr), num(r.ExpectedErr), num(r.Ratio), blocks(r))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Class.Words(), dash(r.TypeA), dash(r.TypeB),
+				count(r.DiffBlocks, r.Blocks), beyond(r), num(r.WorstRatio))
 		}
 	}
 	return tw.Flush()
@@ -117,16 +124,15 @@ func printWeights(w io.Writer, rep *weights.Report, top int) error {
 // severity orders classes from worst to best for the list of worst tensors.
 var severity = map[weights.Class]int{
 	weights.ShapeMismatch: 0, weights.Missing: 1, weights.Extra: 2, weights.Changed: 3,
-	weights.Unexplained: 4, weights.Unsupported: 5, weights.ConsistentWithQuantization: 6,
-	weights.ExactRequant: 7, weights.NotCompared: 8, weights.Exact: 9,
+	weights.Unsupported: 4, weights.Requantized: 5, weights.ExactRequant: 6, weights.NotCompared: 7, weights.Exact: 8,
 }
 
-// worstTensors returns up to n tensors that are not Exact, worst first:
-// by class, then ratio, relative error and differing blocks.
+// worstTensors returns up to n tensors that are not byte-identical, worst
+// first: by class, then worst ratio to the bound and differing blocks.
 func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
 	var ts []weights.TensorResult
 	for _, r := range rep.Tensors {
-		if r.Class != weights.Exact && r.Class != weights.NotCompared {
+		if (r.Class != weights.Exact || r.DiffBlocks > 0) && r.Class != weights.NotCompared {
 			ts = append(ts, r)
 		}
 	}
@@ -134,12 +140,10 @@ func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
 		switch {
 		case severity[x.Class] != severity[y.Class]:
 			return severity[x.Class] - severity[y.Class]
-		case x.Ratio != y.Ratio:
-			return cmpDesc(x.Ratio, y.Ratio)
-		case x.RelErr != y.RelErr:
-			return cmpDesc(x.RelErr, y.RelErr)
+		case x.WorstRatio != y.WorstRatio:
+			return cmpDesc(x.WorstRatio, y.WorstRatio)
 		default:
-			return cmpDesc(x.DiffFraction, y.DiffFraction)
+			return cmpDesc(float64(x.DiffBlocks), float64(y.DiffBlocks))
 		}
 	})
 	return ts[:min(n, len(ts))]
@@ -166,9 +170,16 @@ func num(x float64) string {
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-func blocks(r weights.TensorResult) string {
-	if r.Blocks == 0 {
+func count(k, n int64) string {
+	if n == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%d/%d", r.DiffBlocks, r.Blocks)
+	return fmt.Sprintf("%d of %d", k, n)
+}
+
+func beyond(r weights.TensorResult) string {
+	if r.BeyondBlocks == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d blocks in %d rows", r.BeyondBlocks, r.BeyondRows)
 }
