@@ -55,14 +55,16 @@ func (s *sums) add(o *sums) {
 // of A, B and the reference; their bounds; the reference's bytes.
 type scratch struct {
 	a, b, q    []float32
-	ta, tb, tq []float32
+	ta, tb, tq []float32 // bounds (tolerance)
+	oa, ob, oq []float32 // outward allowances (tolerance)
 	r          []byte
 	diffs      []int32 // indices of differing blocks in the chunk
 }
 
 func newScratch(n int) *scratch {
 	f := func() []float32 { return make([]float32, n) }
-	return &scratch{a: f(), b: f(), q: f(), ta: f(), tb: f(), tq: f(), r: make([]byte, 4*n), diffs: make([]int32, 0, n)}
+	return &scratch{a: f(), b: f(), q: f(), ta: f(), tb: f(), tq: f(), oa: f(), ob: f(), oq: f(),
+		r: make([]byte, 4*n), diffs: make([]int32, 0, n)}
 }
 
 // chunkJob says how to judge a tensor pair of types tA, tB.
@@ -101,8 +103,8 @@ const capFactor = 2
 
 // viaBF16 allows for a route through a 16-bit float copy of the source
 // (convert_hf_to_gguf --outtype bf16, then llama-quantize): half an ulp of
-// BF16 is 2⁻⁹ of the value, doubled for the reference's own rounding.
-const viaBF16 = 0x1p-8
+// BF16 is at most 2⁻⁸ of the value; twice that leaves a margin.
+const viaBF16 = 0x1p-7
 
 // run judges one chunk of n elements starting at element e0 of the tensor:
 // xa holds them in A's type, xb in B's.
@@ -139,8 +141,9 @@ func (j *chunkJob) run(sc *scratch, xa, xb []byte, n int, e0 int64) (sums, error
 	if len(diffs) == 0 {
 		return s, nil
 	}
-	b, ta, tb := sc.b[:n], sc.ta[:n], sc.tb[:n]
-	q, tq := a, ta // the reference's values and bounds (same type)
+	b := sc.b[:n]
+	ea, eb := ends{sc.ta[:n], sc.oa[:n]}, ends{sc.tb[:n], sc.ob[:n]}
+	q, eq := a, ea // the reference's values and bounds (same type)
 	if !j.requant {
 		if err := quant.Dequantize(j.tA, xa, a); err != nil {
 			return s, err
@@ -149,22 +152,22 @@ func (j *chunkJob) run(sc *scratch, xa, xb []byte, n int, e0 int64) (sums, error
 	if err := quant.Dequantize(j.tB, xb, b); err != nil {
 		return s, err
 	}
-	tolerance(j.tA, xa, ta)
-	tolerance(j.tB, xb, tb)
+	tolerance(j.tA, xa, a, ea)
+	tolerance(j.tB, xb, b, eb)
 	switch {
 	case j.requant:
-		q, tq = sc.q[:n], sc.tq[:n]
+		q, eq = sc.q[:n], ends{sc.tq[:n], sc.oq[:n]}
 		if err := quant.Dequantize(j.tB, ref, q); err != nil {
 			return s, err
 		}
-		tolerance(j.tB, ref, tq)
+		tolerance(j.tB, ref, q, eq)
 	case j.tA != j.tB:
-		q, tq = nil, nil
+		q, eq = nil, ends{}
 	}
 	for _, k := range diffs {
 		lo, hi := int(k)*bs, (int(k)+1)*bs
 		if q != nil {
-			switch off := offRef(b[lo:hi], q[lo:hi], tq[lo:hi]); {
+			switch off := offRef(b[lo:hi], q[lo:hi], eq.tol[lo:hi]); {
 			case off == 0:
 				s.sameVals++
 				continue
@@ -172,7 +175,7 @@ func (j *chunkJob) run(sc *scratch, xa, xb []byte, n int, e0 int64) (sums, error
 				s.tiny++
 			}
 		}
-		if j.judge(&s, a[lo:hi], b[lo:hi], ta[lo:hi], tb[lo:hi], tqOrNil(tq, lo, hi), e0+int64(lo)) {
+		if j.judge(&s, a[lo:hi], b[lo:hi], ea.sub(lo, hi), eb.sub(lo, hi), eq.sub(lo, hi), e0+int64(lo)) {
 			s.beyond++
 			row := (e0 + int64(lo)) / j.cols
 			if s.rows == 0 || row != s.lastRow {
@@ -187,11 +190,11 @@ func (j *chunkJob) run(sc *scratch, xa, xb []byte, n int, e0 int64) (sums, error
 	return s, nil
 }
 
-func tqOrNil(tq []float32, lo, hi int) []float32 {
-	if tq == nil {
-		return nil
+func (e ends) sub(lo, hi int) ends {
+	if e.tol == nil {
+		return e
 	}
-	return tq[lo:hi]
+	return ends{e.tol[lo:hi], e.out[lo:hi]}
 }
 
 // offRef counts the elements of b that differ from the reference q: 0 if
@@ -211,23 +214,35 @@ func offRef(b, q, tq []float32) int {
 	return off
 }
 
-// judge holds one block to the bound
-// |b−a| ≤ ta + min(tb, capFactor·tq) + viaBF16·|a| (tq nil: no cap), updates s.worst, and reports whether any element is
-// beyond it. NaN or Inf in a or b is always beyond.
-func (j *chunkJob) judge(s *sums, a, b, ta, tb, tq []float32, e0 int64) bool {
+// judge holds one block to the bound (see the package doc)
+//
+//	|b−a| ≤ A's bound + min(B's, capFactor·the reference's) + viaBF16·|a|
+//
+// where a side's bound grows by its outward allowance when the difference
+// points outward from an end of that side's block (eq.tol nil: no
+// reference, no cap). It updates s.worst and reports whether any element
+// is beyond. NaN or Inf in a or b is always beyond.
+func (j *chunkJob) judge(s *sums, a, b []float32, ea, eb, eq ends, e0 int64) bool {
 	beyond := false
 	for i := range b {
-		t := tb[i]
-		if tq != nil {
-			t = min(t, capFactor*tq[i])
+		diff := float64(b[i]) - float64(a[i])
+		ta, tb, ob := ea.tol[i], eb.tol[i], abs(eb.out[i])
+		if eq.tol != nil {
+			tb, ob = min(tb, capFactor*eq.tol[i]), min(ob, capFactor*clampExtra*eq.tol[i])
 		}
-		bound := float64(ta[i]) + float64(t) + viaBF16*math.Abs(float64(a[i]))
-		d := math.Abs(float64(b[i]) - float64(a[i]))
+		if diff*float64(ea.out[i]) > 0 { // b beyond the end a sits at
+			ta += abs(ea.out[i])
+		}
+		if diff*float64(eb.out[i]) < 0 { // a beyond the end b sits at
+			tb += ob
+		}
+		bound := float64(ta) + float64(tb) + viaBF16*math.Abs(float64(a[i]))
+		d := math.Abs(diff)
 		r := d / bound
 		switch {
 		case d == 0:
 			r = 0
-		case math.IsNaN(r) || math.IsInf(d, 0):
+		case math.IsNaN(r) || math.IsInf(r, 0):
 			r = math.Inf(1)
 		}
 		if !(d <= bound) || math.IsInf(d, 0) {

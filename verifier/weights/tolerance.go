@@ -29,51 +29,85 @@ import (
 // their step is one unit in the last place of the value.
 //
 // Layouts are ggml-common.h's (as in package quant, which decodes them).
-func tolerance(t quant.Type, src []byte, dst []float32) {
+func tolerance(t quant.Type, src []byte, vals []float32, e ends) {
 	switch t {
 	case quant.F32:
-		for i := range dst {
-			dst[i] = abs(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))) * 0x1p-23
+		for i, v := range vals {
+			e.tol[i], e.out[i] = abs(v)*0x1p-23, 0
 		}
 	case quant.F16:
-		for i := range dst {
-			dst[i] = abs(quant.F16ToF32(binary.LittleEndian.Uint16(src[2*i:])))*0x1p-10 + 0x1p-24
+		for i, v := range vals {
+			e.tol[i], e.out[i] = abs(v)*0x1p-10+f16Floor, 0
 		}
 	case quant.BF16:
-		for i := range dst {
-			dst[i] = abs(quant.BF16ToF32(binary.LittleEndian.Uint16(src[2*i:])))*0x1p-7 + 0x1p-126
+		for i, v := range vals {
+			e.tol[i], e.out[i] = abs(v)*0x1p-7+0x1p-126, 0
 		}
 	case quant.Q4_0:
-		legacy(src, dst, 18, 8, false)
+		legacy(src, vals, e, 18, -8, 7, false)
 	case quant.Q5_0:
-		legacy(src, dst, 22, 16, false)
+		legacy(src, vals, e, 22, -16, 15, false)
 	case quant.Q8_0:
-		legacy(src, dst, 34, 127, false)
+		legacy(src, vals, e, 34, -127, 127, false)
 	case quant.Q8_1:
-		legacy(src, dst, 36, 127, false)
+		legacy(src, vals, e, 36, -127, 127, false)
 	case quant.Q4_1:
-		legacy(src, dst, 20, 15, true)
+		legacy(src, vals, e, 20, 0, 15, true)
 	case quant.Q5_1:
-		legacy(src, dst, 24, 31, true)
+		legacy(src, vals, e, 24, 0, 31, true)
 	case quant.Q4_K:
-		kScaleMin(src, dst, 144, 15)
+		kScaleMin(src, vals, e, 144, 15)
 	case quant.Q5_K:
-		kScaleMin(src, dst, 176, 31)
+		kScaleMin(src, vals, e, 176, 31)
 	case quant.Q6_K:
-		kSigned(src, dst, 210, 208, 192, 16, 32, 128, func(sc []byte, j int) float32 { return float32(int8(sc[j])) })
+		kSigned(src, vals, e, 210, 208, 192, 16, -32, 31, 128, func(sc []byte, j int) float32 { return float32(int8(sc[j])) })
 	case quant.Q3_K:
-		kSigned(src, dst, 110, 108, 96, 16, 4, 32, func(sc []byte, j int) float32 { return float32(q3kScale(sc, j)) })
+		kSigned(src, vals, e, 110, 108, 96, 16, -4, 3, 32, func(sc []byte, j int) float32 { return float32(q3kScale(sc, j)) })
 	case quant.Q2_K:
-		q2k(src, dst)
+		q2k(src, vals, e)
 	case quant.Q8_K:
-		for ; len(dst) >= quant.QK_K; src, dst = src[292:], dst[quant.QK_K:] {
-			d := abs(math.Float32frombits(binary.LittleEndian.Uint32(src)))
-			fill(dst[:quant.QK_K], d)
+		for i := 0; i+quant.QK_K <= len(vals); i += quant.QK_K {
+			d := math.Float32frombits(binary.LittleEndian.Uint32(src[292*(i/quant.QK_K):]))
+			e.block(vals, i, i+quant.QK_K, abs(d), 0, -128*d, 127*d)
 		}
 	default:
 		// Unreachable: Compare judges only types quant can decode. No
 		// allowance is the safe answer.
-		clear(dst)
+		clear(e.tol[:len(vals)])
+		clear(e.out[:len(vals)])
+	}
+}
+
+// ends are tolerance's outputs: per element the bound tol, and out, the
+// extra allowance of an element at an end of its block's code range in
+// the outward direction (the sign of out: + at the top, − at the bottom).
+type ends struct{ tol, out []float32 }
+
+// clampExtra is the outward allowance, in steps, of an element at an end
+// of its block's range. Quantizers with a scale search accept clamping the
+// block's extreme values when that lowers the (weighted) error; with
+// importance weights that neglect an extreme element it is clamped by more
+// than a step (measured: up to 1.6 steps beyond the regular bound with
+// random importances over two decades, TestOtherRoutes "imatrix-style").
+// Clamping only ever pulls an extreme value in, so the allowance is
+// granted outward only.
+const clampExtra = 3
+
+// block sets the bounds of elements [i0, i1) of one (sub-)block with code
+// spacing step, rounding allowance round, and lowest and highest
+// representable values lo, hi (in either order).
+func (e ends) block(vals []float32, i0, i1 int, step, round, lo, hi float32) {
+	lo, hi = min(lo, hi), max(lo, hi)
+	tol, extra, near := step+round, clampExtra*step, step/4
+	for i := i0; i < i1; i++ {
+		e.tol[i], e.out[i] = tol, 0
+		switch v := vals[i]; {
+		case step == 0:
+		case v >= hi-near:
+			e.out[i] = extra
+		case v <= lo+near:
+			e.out[i] = -extra
+		}
 	}
 }
 
@@ -83,54 +117,59 @@ const f16Floor = 0x1p-24
 // halfUlp16 bounds the error of storing x as F16 (half an ulp, relative).
 func halfUlp16(x float32) float32 { return abs(x)*0x1p-11 + f16Floor/2 }
 
-// legacy: blocks of 32 with an F16 d (and F16 m if withMin), d at offset 0,
-// m at 2; codes up to nmax in magnitude.
-func legacy(src []byte, dst []float32, size int, nmax float32, withMin bool) {
-	for ; len(dst) >= 32; src, dst = src[size:], dst[32:] {
-		d := abs(f16(src))
-		tol := d + nmax*(halfUlp16(d)+f16Floor)
+// legacy: blocks of 32 with an F16 d at offset 0 (and an F16 m at 2 if
+// withMin); codes lo…hi: y = d·q (+ m).
+func legacy(src []byte, vals []float32, e ends, size int, lo, hi float32, withMin bool) {
+	for i := 0; i+32 <= len(vals); i, src = i+32, src[size:] {
+		d, m := f16(src), float32(0)
+		round := max(-lo, hi) * (halfUlp16(d) + f16Floor)
 		if withMin {
-			tol += halfUlp16(f16(src[2:]))
+			m = f16(src[2:])
+			round += halfUlp16(m)
 		}
-		fill(dst[:32], tol)
+		e.block(vals, i, i+32, abs(d), round, lo*d+m, hi*d+m)
 	}
 }
 
 // kScaleMin: Q4_K, Q5_K. F16 d and dmin, 8 sub-blocks of 32 with 6-bit
 // scale sc and min m: y = d·sc·q − dmin·m, q in [0, nmax].
-func kScaleMin(src []byte, dst []float32, size int, nmax float32) {
-	for ; len(dst) >= quant.QK_K; src, dst = src[size:], dst[quant.QK_K:] {
+func kScaleMin(src []byte, vals []float32, e ends, size int, nmax float32) {
+	for i := 0; i+quant.QK_K <= len(vals); i, src = i+quant.QK_K, src[size:] {
 		d, dmin := abs(f16(src)), abs(f16(src[2:]))
 		round := nmax*d/2 + dmin/2 + 63*(nmax*halfUlp16(d)+halfUlp16(dmin)) + nmax*f16Floor
 		for j := range 8 {
-			sc, _ := scaleMinK4(j, src[4:16])
-			fill(dst[32*j:32*j+32], d*float32(sc)+round)
+			sc, m := scaleMinK4(j, src[4:16])
+			step, mn := d*float32(sc), dmin*float32(m)
+			e.block(vals, i+32*j, i+32*j+32, step, round, -mn, nmax*step-mn)
 		}
 	}
 }
 
-// kSigned: Q6_K and Q3_K. An F16 d at dOff, 16 sub-blocks of 16 with a
-// signed scale of at most scMax in magnitude (from scale(sc, j), sc at
-// scOff), codes up to nmax in magnitude: y = d·scale·q.
-func kSigned(src []byte, dst []float32, size, dOff, scOff int, nsub int, nmax, scMax float32, scale func([]byte, int) float32) {
+// kSigned: Q6_K and Q3_K. An F16 d at dOff, nsub sub-blocks with a signed
+// scale of at most scMax in magnitude (scale(sc, j), sc at scOff), codes
+// lo…hi: y = d·scale·q.
+func kSigned(src []byte, vals []float32, e ends, size, dOff, scOff, nsub int, lo, hi, scMax float32, scale func([]byte, int) float32) {
 	per := quant.QK_K / nsub
-	for ; len(dst) >= quant.QK_K; src, dst = src[size:], dst[quant.QK_K:] {
-		d := abs(f16(src[dOff:]))
-		round := nmax*d/2 + scMax*nmax*halfUlp16(d) + nmax*f16Floor
+	for i := 0; i+quant.QK_K <= len(vals); i, src = i+quant.QK_K, src[size:] {
+		d := f16(src[dOff:])
+		nmax := max(-lo, hi)
+		round := nmax*abs(d)/2 + scMax*nmax*halfUlp16(d) + nmax*f16Floor
 		for j := range nsub {
-			fill(dst[per*j:per*j+per], d*abs(scale(src[scOff:], j))+round)
+			step := d * scale(src[scOff:], j)
+			e.block(vals, i+per*j, i+per*j+per, abs(step), round, lo*step, hi*step)
 		}
 	}
 }
 
 // q2k: Q2_K. 16 sub-blocks of 16, 4-bit scale (low nibble) and min (high
 // nibble) per sub-block, F16 d and dmin at 80 and 82, codes 0…3.
-func q2k(src []byte, dst []float32) {
-	for ; len(dst) >= quant.QK_K; src, dst = src[84:], dst[quant.QK_K:] {
+func q2k(src []byte, vals []float32, e ends) {
+	for i := 0; i+quant.QK_K <= len(vals); i, src = i+quant.QK_K, src[84:] {
 		d, dmin := abs(f16(src[80:])), abs(f16(src[82:]))
 		round := 3*d/2 + dmin/2 + 15*(3*halfUlp16(d)+halfUlp16(dmin)) + 3*f16Floor
 		for j := range 16 {
-			fill(dst[16*j:16*j+16], d*float32(src[j]&0xf)+round)
+			step, mn := d*float32(src[j]&0xf), dmin*float32(src[j]>>4)
+			e.block(vals, i+16*j, i+16*j+16, step, round, -mn, 3*step-mn)
 		}
 	}
 }
@@ -155,8 +194,3 @@ func f16(b []byte) float32 { return quant.F16ToF32(binary.LittleEndian.Uint16(b)
 
 func abs(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
-func fill(dst []float32, v float32) {
-	for i := range dst {
-		dst[i] = v
-	}
-}
