@@ -69,7 +69,7 @@ func imatrix(seed uint64) func(t quant.Type, x []float32, out []byte) error {
 		r := rand.New(rand.NewPCG(seed, uint64(len(x))))
 		w := make([]float32, len(x))
 		for i := range w {
-			w[i] = float32(math.Pow(10, 2*r.Float64()-1))
+			w[i] = float32(math.Pow(10, 3*r.Float64()-1.5))
 		}
 		return quantQ4K(x, out, w, true)
 	}

@@ -91,7 +91,7 @@ type ends struct{ tol, out []float32 }
 // random importances over two decades, TestOtherRoutes "imatrix-style").
 // Clamping only ever pulls an extreme value in, so the allowance is
 // granted outward only.
-const clampExtra = 3
+const clampExtra = 2
 
 // block sets the bounds of elements [i0, i1) of one (sub-)block with code
 // spacing step, rounding allowance round, and lowest and highest
@@ -193,4 +193,3 @@ func q3kScale(s []byte, j int) int32 {
 func f16(b []byte) float32 { return quant.F16ToF32(binary.LittleEndian.Uint16(b)) }
 
 func abs(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
-
