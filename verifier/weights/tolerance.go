@@ -87,10 +87,11 @@ type ends struct{ tol, out []float32 }
 // of its block's range. Quantizers with a scale search accept clamping the
 // block's extreme values when that lowers the (weighted) error; with
 // importance weights that neglect an extreme element it is clamped by more
-// than a step (measured: up to 1.6 steps beyond the regular bound with
-// random importances over two decades, TestOtherRoutes "imatrix-style").
-// Clamping only ever pulls an extreme value in, so the allowance is
-// granted outward only.
+// than a step. Measured on an imatrix-style Q4_K (TestOtherRoutes): without
+// this allowance, clamped elements reached 1.46× the regular bound
+// (importances over two decades); with 2 steps, the worst element over
+// three decades is 0.67 of the bound. Clamping only ever pulls an extreme
+// value in, so the allowance is granted outward only.
 const clampExtra = 2
 
 // block sets the bounds of elements [i0, i1) of one (sub-)block with code
