@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"text/tabwriter"
@@ -164,8 +165,11 @@ func dash(s string) string {
 }
 
 func num(x float64) string {
-	if x == 0 {
+	switch {
+	case x == 0:
 		return "-"
+	case x >= math.MaxFloat64:
+		return "no rounding allowed"
 	}
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }

@@ -323,7 +323,6 @@ func TestByteAttacks(t *testing.T) {
 	}
 }
 
-
 func bytesWriter(data []byte) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := w.Write(data); return err }
 }
