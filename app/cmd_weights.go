@@ -105,7 +105,7 @@ func percent(w io.Writer) func(done, total int64) {
 func printWeights(w io.Writer, rep *weights.Report, top int) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "reference\t%s\ncandidate\t%s\nverdict\t%s\nwhy\t%s\n\n", rep.A, rep.B, rep.Verdict.Words(), rep.Reason)
-	fmt.Fprintln(tw, "tensors\t")
+	fmt.Fprintln(tw, "tensors")
 	for c := weights.Exact; c <= weights.ShapeMismatch; c++ {
 		if n := rep.Counts[c]; n > 0 {
 			fmt.Fprintf(tw, "%d\t%s\n", n, c.Words())
@@ -128,12 +128,14 @@ var severity = map[weights.Class]int{
 	weights.Unsupported: 4, weights.Requantized: 5, weights.ExactRequant: 6, weights.NotCompared: 7, weights.Exact: 8,
 }
 
-// worstTensors returns up to n tensors that are not byte-identical, worst
-// first: by class, then worst ratio to the bound and differing blocks.
+// worstTensors returns up to n tensors whose bytes differ from the
+// reference's (or from PoT's requantization of it), worst first: by class,
+// then worst ratio to the bound and differing blocks.
 func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
 	var ts []weights.TensorResult
 	for _, r := range rep.Tensors {
-		if (r.Class != weights.Exact || r.DiffBlocks > 0) && r.Class != weights.NotCompared {
+		exact := r.Class == weights.Exact || r.Class == weights.ExactRequant
+		if (!exact || r.DiffBlocks > 0) && r.Class != weights.NotCompared {
 			ts = append(ts, r)
 		}
 	}
@@ -185,5 +187,12 @@ func beyond(r weights.TensorResult) string {
 	if r.BeyondBlocks == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%d blocks in %d rows", r.BeyondBlocks, r.BeyondRows)
+	return fmt.Sprintf("%d blocks in %d %s", r.BeyondBlocks, r.BeyondRows, plural(r.BeyondRows, "row"))
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

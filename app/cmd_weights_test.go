@@ -22,9 +22,9 @@ func TestWeightsCommand(t *testing.T) {
 		code int
 		want []string // substrings of stdout
 	}{
-		{"faithful", []string{f32, q4k}, 0, []string{"verdict    a faithful requantization", "15       PoT's own requantization of A", "blk.0.attn_q.weight"}},
-		{"identical", []string{q4k, q4k, "--threads", "1"}, 0, []string{"verdict    identical weights", "26       identical"}},
-		{"reverse", []string{q4k, f32, "--top", "0"}, 0, []string{"verdict    another quantization of the same weights", "15       another quantization"}},
+		{"faithful", []string{f32, q4k}, 0, []string{"verdict    a faithful requantization", "15  PoT's own requantization of A"}},
+		{"identical", []string{q4k, q4k, "--threads", "1"}, 0, []string{"verdict    identical weights", "26  identical"}},
+		{"reverse", []string{q4k, f32, "--top", "1"}, 0, []string{"verdict    another quantization of the same weights", "15  another quantization", "blk.1.ffn_up.weight"}},
 		{"different", []string{f32, stories, "--stop"}, 0, []string{"verdict    different tensors", `tensor "token_embd.weight": another shape`}},
 		{"one file", []string{f32}, 2, nil},
 		{"bad threads", []string{f32, q4k, "--threads", "-1"}, 2, nil},

@@ -21,8 +21,8 @@ func classify(r *TensorResult, s *sums, job *chunkJob) {
 	switch {
 	case s.beyond > 0:
 		r.Class = Changed
-		r.Detail = fmt.Sprintf("%d of %d blocks (in %d rows, the first %s) are beyond what quantization to %s can explain; worst %s at %s",
-			s.beyond, s.blocks, s.rows, rowName(r.Name, s.firstRow), boundTypes(tA, tB), ratioWords(s.worst), where(r.Name, s.worstAt, job.cols, tB))
+		r.Detail = fmt.Sprintf("%d of %d blocks (%s) are beyond what quantization to %s can explain; worst %s at %s",
+			s.beyond, s.blocks, rowsWords(r.Name, s), boundTypes(tA, tB), ratioWords(s.worst), where(r.Name, s.worstAt, job.cols, tB))
 	case !job.hasRef():
 		r.Class = Unsupported
 		r.Detail = fmt.Sprintf("every block is within the bound of its own %s scales (worst %s), but package quant has no %s quantizer to check those scales against",
@@ -60,6 +60,14 @@ func ratioWords(r float64) string {
 		return "a difference where no rounding is allowed (or NaN)"
 	}
 	return fmt.Sprintf("%.3g× the bound", r)
+}
+
+// rowsWords names the rows holding blocks beyond the bound.
+func rowsWords(name string, s *sums) string {
+	if s.rows == 1 {
+		return "in " + rowName(name, s.firstRow)
+	}
+	return fmt.Sprintf("in %d rows, the first %s", s.rows, rowName(name, s.firstRow))
 }
 
 // vocabTensor reports whether the tensor's rows are tokens.
