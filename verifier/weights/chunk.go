@@ -238,15 +238,18 @@ func (j *chunkJob) judge(s *sums, a, b []float32, ea, eb, eq ends, e0 int64) boo
 		}
 		bound := float64(ta) + float64(tb) + viaBF16*math.Abs(float64(a[i]))
 		d := math.Abs(diff)
+		if !(d <= bound) || math.IsInf(d, 0) {
+			beyond = true
+		}
+		if s.worstAt >= 0 && d*(1+0x1p-40) < s.worst*bound {
+			continue // surely not a new worst, whatever the rounding (false for NaN): saves a division
+		}
 		r := d / bound
 		switch {
 		case d == 0:
 			r = 0
 		case math.IsNaN(r) || math.IsInf(r, 0):
 			r = math.Inf(1)
-		}
-		if !(d <= bound) || math.IsInf(d, 0) {
-			beyond = true
 		}
 		if s.worstAt < 0 || r > s.worst {
 			s.worst, s.worstAt = r, e0+int64(i)
