@@ -79,8 +79,8 @@
 //
 // # Cost
 //
-// Compare streams: each tensor is cut into chunks of 64Ki elements
-// (bounded buffers of about 3 MB per worker), the workers share a
+// Compare streams: each tensor is cut into chunks of 8Ki elements
+// (bounded buffers of about 0.4 MB per worker), the workers share a
 // tensor's chunks, and each tensor's pages are released (DontNeed) once it
 // is done, so the resident memory stays small on models larger than RAM.
 // Findings are reduced in chunk order, so the report does not depend on

@@ -99,16 +99,19 @@ const clampExtra = 2
 // representable values lo, hi (in either order).
 func (e ends) block(vals []float32, i0, i1 int, step, round, lo, hi float32) {
 	lo, hi = min(lo, hi), max(lo, hi)
-	tol, extra, near := step+round, clampExtra*step, step/4
+	tol, extra := step+round, clampExtra*step
+	top, bottom := hi-step/4, lo+step/4
+	if step == 0 {
+		top, bottom = float32(math.Inf(1)), float32(math.Inf(-1))
+	}
 	for i := i0; i < i1; i++ {
-		e.tol[i], e.out[i] = tol, 0
-		switch v := vals[i]; {
-		case step == 0:
-		case v >= hi-near:
-			e.out[i] = extra
-		case v <= lo+near:
-			e.out[i] = -extra
+		v, out := vals[i], float32(0)
+		if v >= top {
+			out = extra
+		} else if v <= bottom {
+			out = -extra
 		}
+		e.tol[i], e.out[i] = tol, out
 	}
 }
 
