@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/proof-of-training/pot/verifier/cert"
-	"github.com/proof-of-training/pot/verifier/job"
 )
 
 func init() {
@@ -27,22 +26,32 @@ type certFlags struct {
 
 // certVerifyOutput is `pot cert verify --json` output.
 type certVerifyOutput struct {
-	Valid       bool    `json:"valid"`
-	Failure     string  `json:"failure,omitempty"` // failure class: signature, transcript, recompute, …
-	Error       string  `json:"error,omitempty"`
-	Certificate string  `json:"certificate"`
-	Transcript  string  `json:"transcript,omitempty"`
-	Signer      string  `json:"signer,omitempty"` // key id
-	Subject     string  `json:"subject,omitempty"`
-	SHA256      string  `json:"sha256,omitempty"`
-	Verdict     string  `json:"verdict,omitempty"`
-	Reason      string  `json:"reason,omitempty"`
-	N           int     `json:"n"`
-	Mean        float64 `json:"mean"`
-	Lower       float64 `json:"lower"`
-	Upper       float64 `json:"upper"`
-	Rederived   bool    `json:"challengesRederived"`
-	Model       bool    `json:"modelChecked"`
+	Valid       bool   `json:"valid"`
+	Failure     string `json:"failure,omitempty"` // failure class: signature, transcript, recompute, …
+	Error       string `json:"error,omitempty"`
+	Certificate string `json:"certificate"`
+	Transcript  string `json:"transcript,omitempty"`
+	Signer      string `json:"signer,omitempty"` // key id
+	Subject     string `json:"subject,omitempty"`
+	SHA256      string `json:"sha256,omitempty"`
+	Verdict     string `json:"verdict,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	N           int    `json:"n"`
+	// Levels is the rank test's final state per level.
+	Levels    []cert.LevelState `json:"levels,omitempty"`
+	Rederived bool              `json:"challengesRederived"`
+	Model     bool              `json:"modelChecked"`
+	// Reference is what the run compared against; Untrusted marks a
+	// fingerprint whose creator the run did not trust.
+	Reference *cert.Reference `json:"reference,omitempty"`
+	Untrusted bool            `json:"untrusted"`
+	// CreatorTrustedHere: the fingerprint's creator key is in this
+	// installation's trust store (what the runner trusted need not be
+	// what you trust).
+	CreatorTrustedHere bool `json:"creatorTrustedHere"`
+	// SeedChosenBy is "verifier" or "runner" (then the challenges were
+	// predictable to whoever ran it).
+	SeedChosenBy string `json:"seedChosenBy,omitempty"`
 }
 
 func cmdCert(args []string, stdout, stderr io.Writer) error {
@@ -111,7 +120,7 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	if err != nil {
 		return fail(err)
 	}
-	opt := cert.Options{Trusted: trusted, Transcript: tr, Rederive: rederive}
+	opt := cert.Options{Trusted: trusted, Transcript: tr, Rederive: cert.ChallengeDigests}
 	if cf.model != "" {
 		f, err := os.Open(cf.model)
 		if err != nil {
@@ -127,19 +136,17 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	}
 	r := v.Statement.Predicate.Result
 	out.Valid, out.Signer, out.Verdict, out.Reason = true, v.KeyID, string(r.Verdict), r.Reason
-	out.N, out.Mean, out.Lower, out.Upper = r.N, r.Mean, r.Lower, r.Upper
+	out.N, out.Levels = r.N, r.Levels
 	out.Rederived, out.Model = v.Rederived, v.Model
-	return out, v, nil
-}
-
-// rederive recomputes challenge digests from the derivation the run
-// recorded (job.Derivation), for cert.Verify.
-func rederive(st *cert.Statement, seed []byte, i int) ([32]byte, error) {
-	var d job.Derivation
-	if err := json.Unmarshal(st.Predicate.Derivation, &d); err != nil {
-		return [32]byte{}, fmt.Errorf("derivation: %v", err)
+	p := &v.Statement.Predicate
+	out.Reference, out.Untrusted, out.SeedChosenBy = &p.Reference, p.Reference.Untrusted(), p.Seed.ChosenBy
+	if fp := p.Reference.Fingerprint; fp != nil {
+		if store, err := trustStore(""); err == nil {
+			_, err := store.Find(fp.Creator)
+			out.CreatorTrustedHere = err == nil
+		}
 	}
-	return job.Rederive(d, seed, uint64(i))
+	return out, v, nil
 }
 
 // readLimited reads a file of at most max bytes; failures match class.
@@ -187,7 +194,7 @@ func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err e
 	fmt.Fprintf(w, "certificate  %s\n", out.Certificate)
 	for i, s := range steps[:failed] {
 		if i == len(steps)-1 && !v.Model {
-			fmt.Fprintf(w, "%-12s not checked (give --model FILE)\n", s.name)
+			fmt.Fprintf(w, "%-12s NOT BOUND to any file: this certificate speaks only for the file with SHA-256 %s (give --model FILE to check yours)\n", s.name, out.SHA256)
 			continue
 		}
 		fmt.Fprintf(w, "%-12s ok%s\n", s.name, stepDetail(i, out, v))
@@ -198,6 +205,24 @@ func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err e
 			class = " (" + class + ")"
 		}
 		fmt.Fprintf(w, "%-12s FAILED%s: %v\n", steps[failed].name, class, err)
+		return
+	}
+	p := &v.Statement.Predicate
+	fmt.Fprintf(w, "reference    %s\n", describeReference(&p.Reference))
+	if p.Reference.Fingerprint != nil {
+		if out.CreatorTrustedHere {
+			fmt.Fprintf(w, "%-12s you trust the fingerprint's creator key too (it is in your trust store)\n", "")
+		} else {
+			fmt.Fprintf(w, "%-12s you do not trust the fingerprint's creator key (pot trust add adds it)\n", "")
+		}
+	}
+	if p.Seed.ChosenBy == cert.SeedByRunner {
+		fmt.Fprintf(w, "seed         chosen by the runner: %s\n", cert.RunnerSeedWarning)
+	} else {
+		fmt.Fprintf(w, "seed         drawn fresh by the verifier after hashing the candidate\n")
+	}
+	if out.Untrusted {
+		fmt.Fprintf(w, "verdict      %s, UNTRUSTED (the fingerprint's creator was not trusted): %s\n", out.Verdict, out.Reason)
 		return
 	}
 	fmt.Fprintf(w, "verdict      %s: %s\n", out.Verdict, out.Reason)
@@ -219,7 +244,7 @@ func stepDetail(i int, out *certVerifyOutput, v *cert.Verified) string {
 		if p.Result.N == 0 {
 			return fmt.Sprintf(", %s by the checks (no behavioural test)", p.Result.Verdict)
 		}
-		return fmt.Sprintf(", replayed %d scores: %s, interval [%.4g, %.4g]", p.Result.N, p.Result.Verdict, p.Result.Lower, p.Result.Upper)
+		return fmt.Sprintf(", replayed the ranks of %d challenges: %s", p.Result.N, p.Result.Verdict)
 	case 4:
 		if p.Result.N == 0 {
 			return ", seed matches its commitment (no challenges were drawn)"

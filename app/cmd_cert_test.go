@@ -13,11 +13,11 @@ import (
 	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/cert/certtest"
-	"github.com/proof-of-training/pot/verifier/job"
+	"github.com/proof-of-training/pot/verifier/challenge"
 )
 
 // certFiles writes a certificate made with the real challenge derivation
-// (job.Rederive, pool kind) and key dir's key, and the candidate file.
+// (challenge.Derivation, pool kind) and key dir's key, and the candidate file.
 func certFiles(t *testing.T, keyDir string, scores []float64) (certPath, modelPath string) {
 	t.Helper()
 	key, err := cert.LoadOrCreateKey(keyDir)
@@ -25,10 +25,14 @@ func certFiles(t *testing.T, keyDir string, scores []float64) (certPath, modelPa
 		t.Fatal(err)
 	}
 	fp := sha256.Sum256([]byte("fingerprint"))
-	d := job.Derivation{Kind: "pool", Fingerprint: hex.EncodeToString(fp[:]), PoolSize: 500}
+	d := challenge.Derivation{Kind: challenge.KindPool, Fingerprint: hex.EncodeToString(fp[:]), PoolSize: 500}
 	dj, _ := json.Marshal(d)
 	f := certtest.Build(t, scores, key, certtest.Derivation{JSON: dj, Digest: func(seed []byte, i int) ([32]byte, error) {
-		return job.Rederive(d, seed, uint64(i))
+		ds, err := d.Digests(seed, i+1)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		return ds[i], nil
 	}})
 	dir := t.TempDir()
 	modelPath = filepath.Join(dir, f.Statement.Subject[0].Name)
@@ -60,7 +64,7 @@ func TestCertVerifyCommand(t *testing.T) {
 		t.Fatalf("valid certificate: exit %d, %+v", code, r)
 	}
 	code, out, _ := runPot(t, "cert", "verify", cp, "--key-dir", keyDir)
-	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        not checked", "verdict      SAME"} {
+	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        NOT BOUND to any file", "verdict      SAME"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}

@@ -85,12 +85,18 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fpPath := p("reference.potfp")
 	start := time.Now()
 	profiles := []synth.FileType{"F16", "Q8_0", "Q6_K", "Q4_K_M", "Q4_0"}
-	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fpPath, Key: key, PoolSize: 128,
-		Profiles: profiles, Threads: *threads}); err != nil {
+	preset, err := job.LookupPreset(*mode)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	// The pool holds every challenge the mode may draw, without replacement.
+	pool := preset.Design.NMax
+	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fpPath, Key: key, PoolSize: pool,
+		Calibration: preset.Calibration, Profiles: profiles, Threads: *threads}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fingerprinted the reference in %.1fs (128 challenges, noise floors for %d requantizations)\n\n",
-		time.Since(start).Seconds(), len(profiles))
+	fmt.Fprintf(stdout, "fingerprinted the reference in %.1fs (%d challenges, noise floors for %d requantizations)\n\n",
+		time.Since(start).Seconds(), pool, len(profiles))
 
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "candidate\texpected\t--ref\t--ref --behaviour\t--fingerprint\t")
@@ -111,6 +117,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			{fp: fpPath, mode: *mode},
 		} {
 			vf.keyDir, vf.out, vf.threads, vf.streaming = keyDir, p("certificates"), *threads, "auto"
+			vf.trust = listFlag{key.KeyID()} // the demo's own fingerprint
 			out, err := runVerify(cand, vf, io.Discard, false)
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)

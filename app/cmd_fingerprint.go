@@ -17,10 +17,10 @@ func init() {
 func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("fingerprint", stderr)
 	out := fs.String("o", "", "output file (required)")
-	pool := fs.Int("pool", 512, "challenges in the pool")
+	pool := fs.Int("pool", 1024, "challenges in the pool (at least the mode's budget: audit draws up to 1000)")
 	k := fs.Int("k", 16, "scored positions per challenge")
 	topK := fs.Int("topk", 32, "reference ids kept per position")
-	cal := fs.Int("calibration", 256, "calibration challenges per noise-floor profile")
+	cal := fs.Int("calibration", 512, "calibration challenges per noise-floor profile (audit needs 512)")
 	profiles := fs.String("profiles", joinTypes(job.DefaultProfiles), "file types whose noise floors are measured (comma-separated)")
 	keyDir := fs.String("key-dir", "", "directory of the signing key (default: the user's config directory)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
@@ -53,7 +53,10 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (sha256 %s, signed by %s) in %.1fs\n", *out, digest, key.KeyID(), time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "wrote %s (sha256 %s) in %.1fs\n", *out, digest, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "sealed by your key %s.\n"+
+		"A fingerprint counts only for those who trust its creator: send them your public key (pot key export -o mykey.pem),\n"+
+		"and they run: pot trust add mykey.pem --name YOUR-NAME (to trust it here: pot key export | pot trust add -)\n", key.KeyID())
 	return nil
 }
 

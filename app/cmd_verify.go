@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +11,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/engine"
 	"github.com/proof-of-training/pot/verifier/job"
+	"github.com/proof-of-training/pot/verifier/stats"
 )
 
 func init() {
@@ -20,37 +23,38 @@ func init() {
 
 // verifyOutput is `pot verify --json` output.
 type verifyOutput struct {
-	Verdict     string       `json:"verdict"`
-	Reason      string       `json:"reason"`
-	N           int          `json:"n"`
-	Mean        float64      `json:"mean"`
-	Lower       float64      `json:"lower"`
-	Upper       float64      `json:"upper"`
-	Alpha       float64      `json:"alpha"`
-	Gamma       float64      `json:"gamma"`
-	Delta       float64      `json:"delta"`
-	K           int          `json:"k"`
-	TopK        int          `json:"topK"`
-	NMin        int          `json:"nMin"`
-	NMax        int          `json:"nMax"`
-	Mode        string       `json:"mode"`
-	Checks      []cert.Check `json:"checks"`
-	Floor       string       `json:"floor,omitempty"`
-	Seed        string       `json:"seed"`
-	Commitment  string       `json:"commitment"`
-	Candidate   string       `json:"candidate"`
-	Reference   string       `json:"reference"`
-	Backend     string       `json:"backend"`
-	Seconds     float64      `json:"seconds"`
-	Certificate string       `json:"certificate,omitempty"`
-	Transcript  string       `json:"transcript,omitempty"`
+	Verdict    string            `json:"verdict"`
+	Reason     string            `json:"reason"`
+	N          int               `json:"n"`
+	Levels     []cert.LevelState `json:"levels,omitempty"` // the rank test's final state per level
+	Params     cert.Params       `json:"params"`
+	Challenges string            `json:"challenges,omitempty"` // the challenge distribution, in words
+	Checks     []cert.Check      `json:"checks"`
+	Floor      string            `json:"floor,omitempty"`
+	Seed       string            `json:"seed"`
+	Commitment string            `json:"commitment"`
+	// SeedChosenBy is "verifier" (fresh) or "runner" (--seed).
+	SeedChosenBy string `json:"seedChosenBy"`
+	Candidate    string `json:"candidate"`
+	Reference    string `json:"reference"` // the file given
+	// ReferenceInfo is the certificate's reference: kind, name, digest and
+	// whether it was computed or only claimed, and for a fingerprint its
+	// creator key and whether that key is trusted.
+	ReferenceInfo cert.Reference `json:"referenceInfo"`
+	// Untrusted: the fingerprint's creator is not trusted (--allow-untrusted).
+	Untrusted   bool    `json:"untrusted"`
+	Backend     string  `json:"backend"`
+	Seconds     float64 `json:"seconds"`
+	Certificate string  `json:"certificate,omitempty"`
+	Transcript  string  `json:"transcript,omitempty"`
 }
 
 // verifyFlags are shared by `pot verify` and `pot demo`.
 type verifyFlags struct {
-	ref, fp, mode, seed, out, keyDir, trust, checkpoint, streaming string
-	threads                                                        int
-	behaviour, noCert                                              bool
+	ref, fp, mode, seed, out, keyDir, checkpoint, streaming string
+	trust                                                   listFlag
+	threads                                                 int
+	behaviour, noCert, allowUntrusted                       bool
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
@@ -62,7 +66,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")
 	fs.StringVar(&vf.out, "out", "", "directory for the certificate and transcript (default: the user's data directory)")
 	fs.StringVar(&vf.keyDir, "key-dir", "", "directory of the signing key (default: the user's config directory)")
-	fs.StringVar(&vf.trust, "trust", "", "accept only fingerprints sealed by this public key file")
+	fs.Var(&vf.trust, "trust", "also trust fingerprints sealed by this key: a public key file or a key id (repeatable; see pot trust)")
+	fs.BoolVar(&vf.allowUntrusted, "allow-untrusted", false, "go on with a fingerprint whose creator is not trusted, marking the result UNTRUSTED")
 	fs.StringVar(&vf.checkpoint, "checkpoint", "", "checkpoint file: resume the run from it, and keep it up to date")
 	fs.StringVar(&vf.streaming, "streaming", "auto", "layer streaming: auto, on or off")
 	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
@@ -104,12 +109,10 @@ func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress 
 			return nil, fmt.Errorf("%w: --seed wants 64 hex digits", errUsage)
 		}
 	}
-	if vf.trust != "" {
-		pub, err := readPublicKey(vf.trust)
-		if err != nil {
+	if vf.fp != "" {
+		if cfg.Trust, err = fingerprintTrust("", vf.trust, vf.allowUntrusted); err != nil {
 			return nil, err
 		}
-		cfg.FingerprintKeys = []ed25519.PublicKey{pub}
 	}
 	var key *cert.Key
 	if !vf.noCert {
@@ -122,15 +125,18 @@ func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress 
 	}
 	res, err := job.Run(cfg)
 	if err != nil {
-		return nil, err
+		return nil, untrustedHelp(err, vf.fp)
 	}
-	out := &verifyOutput{Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Mean: res.Mean,
-		Lower: res.Lower, Upper: res.Upper, Alpha: res.Params.Alpha, Gamma: res.Params.Gamma, Delta: res.Params.Delta,
-		K: res.Params.K, TopK: res.Params.TopK, NMin: res.Params.NMin, NMax: res.Params.NMax, Mode: preset.Name,
+	out := &verifyOutput{Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Levels: res.Levels, Params: res.Params,
 		Checks: res.Checks, Seed: res.Seed, Commitment: res.Commitment, Candidate: candidate,
-		Reference: vf.ref + vf.fp, Backend: res.Backend, Seconds: res.Finish.Sub(res.Started).Seconds()}
+		Reference: vf.ref + vf.fp, Backend: res.Backend, Seconds: res.Finish.Sub(res.Started).Seconds(),
+		SeedChosenBy: res.SeedChosenBy, ReferenceInfo: res.Reference, Untrusted: res.Reference.Untrusted()}
 	if res.Floor.Source != "" {
-		out.Floor = fmt.Sprintf("%s (threshold %.3g)", res.Floor.Source, res.Floor.Threshold())
+		out.Floor = res.Floor.Source
+	}
+	var d challenge.Derivation
+	if len(res.Derivation) > 0 && json.Unmarshal(res.Derivation, &d) == nil && d.Validate() == nil {
+		out.Challenges = d.Describe()
 	}
 	if key != nil {
 		dir := vf.out
@@ -189,8 +195,8 @@ func jobProgress(w io.Writer) func(job.Event) {
 		if e.Stage == "hash" {
 			unit = "B"
 		}
-		if e.Stage == "challenge" && b.tty {
-			fmt.Fprintf(w, "\rchallenge %d: mean %.3f, interval [%.3f, %.3f]   ", e.Done, e.Mean, e.Lower, e.Upper)
+		if e.Stage == "challenge" && b.tty && len(e.Levels) > 0 {
+			fmt.Fprintf(w, "\rchallenge %d of at most %d: exceedance in [%.3f, %.3f]   ", e.Done, e.Total, e.Levels[0].Lower, e.Levels[0].Upper)
 			return
 		}
 		b.update(e.Done, e.Total, unit)
@@ -201,20 +207,49 @@ func printVerify(w io.Writer, o *verifyOutput) {
 	if isTerminal(w) {
 		fmt.Fprint(w, "\r\033[K")
 	}
-	fmt.Fprintf(w, "%s — %s\n\n", o.Verdict, o.Reason)
+	if o.Untrusted {
+		fmt.Fprintf(w, "%s, UNTRUSTED — %s\n", o.Verdict, o.Reason)
+	} else {
+		fmt.Fprintf(w, "%s — %s\n", o.Verdict, o.Reason)
+	}
+	fmt.Fprintf(w, "reference: %s\n\n", describeReference(&o.ReferenceInfo))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range o.Checks {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, c.Result, c.Detail)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nmode %s: α=%g γ=%g δ=%g, K=%d positions × top-%d, n ∈ [%d, %d]\n",
-		o.Mode, o.Alpha, o.Gamma, o.Delta, o.K, o.TopK, o.NMin, o.NMax)
 	if o.N > 0 {
-		fmt.Fprintf(w, "challenges %d: mean score %.3f, %g%%-confidence interval [%.3f, %.3f]\n", o.N, o.Mean, 100*(1-o.Alpha), o.Lower, o.Upper)
+		r := o.Params.Rule
+		fmt.Fprintf(w, "\nmode %s: %d challenges (at most %d), %d positions × top-%d each, error rate at most %g\n",
+			o.Params.Preset, o.N, r.NMax, o.Params.K, o.Params.TopK, r.Alpha)
+		fmt.Fprintf(w, "challenges: %s\n", o.Challenges)
 		fmt.Fprintf(w, "noise floor: %s\n", o.Floor)
+		for i, l := range o.Levels {
+			lv := r.Levels[i]
+			fmt.Fprintf(w, "  level %d: exceeded on [%s, %s] of inputs (faithful copy: at most %s; SAME needs below %s)\n",
+				i, stats.Percent(l.Lower), stats.Percent(l.Upper), stats.Percent(lv.Faithful), stats.Percent(lv.Epsilon))
+		}
 	}
 	fmt.Fprintf(w, "seed %s (commitment %s)\n", o.Seed, o.Commitment)
+	if o.SeedChosenBy == cert.SeedByRunner {
+		fmt.Fprintf(w, "seed chosen with --seed: %s\n", cert.RunnerSeedWarning)
+	}
 	if o.Certificate != "" {
 		fmt.Fprintf(w, "certificate %s\ntranscript  %s\n", o.Certificate, o.Transcript)
 	}
+}
+
+// describeReference says in one line what a run compared against: the
+// reference's kind, name and model digest, whether PoT computed that digest
+// or only the fingerprint claims it, and who sealed the fingerprint.
+func describeReference(r *cert.Reference) string {
+	if r.Kind != cert.RefFingerprint || r.Fingerprint == nil {
+		return fmt.Sprintf("model %s, sha256 %s (computed)", r.Name, r.Digest.SHA256)
+	}
+	trust := "trusted when this ran"
+	if !r.Fingerprint.Trusted {
+		trust = "UNTRUSTED when this ran: the key was neither in the trust store nor given with --trust; the verdict holds only if you trust whoever holds it"
+	}
+	return fmt.Sprintf("fingerprint %s (sha256 %s), sealed by key %s (%s); it claims model sha256 %s (claimed: only the fingerprint says so)",
+		r.Name, r.Fingerprint.Digest.SHA256, r.Fingerprint.Creator, trust, r.Digest.SHA256)
 }

@@ -104,7 +104,7 @@ func TestVerifyCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"verdict", "reason", "n", "mean", "lower", "upper", "alpha", "gamma", "delta", "checks", "certificate", "transcript"} {
+	for _, k := range []string{"verdict", "reason", "n", "levels", "params", "challenges", "checks", "certificate", "transcript"} {
 		if _, ok := v[k]; !ok {
 			t.Errorf("--json output lacks %q", k)
 		}

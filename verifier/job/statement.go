@@ -15,7 +15,7 @@ const Version = "0.1.0"
 // Statement returns the certificate statement of a finished run (its
 // transcript reference is filled in by cert.Seal / cert.WriteFiles).
 func (res *Result) Statement() *cert.Statement {
-	seedCommit := cert.Seed{Commitment: res.Commitment, Revealed: res.Seed}
+	seedCommit := cert.Seed{Commitment: res.Commitment, Revealed: res.Seed, ChosenBy: res.SeedChosenBy}
 	return &cert.Statement{
 		Type:          cert.StatementType,
 		PredicateType: cert.PredicateType,
@@ -26,10 +26,10 @@ func (res *Result) Statement() *cert.Statement {
 			Reference:  res.Reference,
 			Checks:     res.Checks,
 			Params:     res.Params,
+			Floor:      cert.Floor{Source: res.Floor.Source, Samples: res.Floor.Samples},
 			Seed:       seedCommit,
 			Derivation: res.Derivation,
-			Result: cert.Result{Verdict: res.Verdict, Reason: res.Reason, N: res.N, Mean: res.Mean,
-				Lower: res.Lower, Upper: res.Upper},
+			Result:     cert.Result{Verdict: res.Verdict, Reason: res.Reason, N: res.N, Levels: res.Levels},
 			StartedAt:  res.Started,
 			FinishedAt: res.Finish,
 		},
