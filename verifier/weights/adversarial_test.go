@@ -213,6 +213,7 @@ func attacks(m *model) []attack {
 	rows := swappedRows
 	as := []attack{
 		{"3 token rows swapped", swapRows("token_embd.weight", rows...), true, "token_embd.weight", "token 300"},
+		{"token row negated", scaleRow("token_embd.weight", 301, -1), true, "token_embd.weight", "token 301"},
 		{"token row ×1.45", scaleRow("token_embd.weight", 307, 1.45), true, "token_embd.weight", "token 307"},
 		{"token row ×1.05", scaleRow("token_embd.weight", 307, 1.05), false, "", ""},
 		{"noise on one block", noiseBlock(upName, 64*32), true, upName, ""},

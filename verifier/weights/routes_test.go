@@ -22,6 +22,23 @@ func viaBF16Route(t quant.Type, x []float32, out []byte) error {
 	return quant.Quantize(t, y, out)
 }
 
+// viaQ8 quantizes to Q8_0 first (a Q8_0 file requantized to a smaller
+// type, as users do when only the Q8_0 is published).
+func viaQ8(t quant.Type, x []float32, out []byte) error {
+	if t == quant.Q8_0 || t.BlockSize() == 1 {
+		return quant.Quantize(t, x, out)
+	}
+	q := make([]byte, len(x)/32*34)
+	y := make([]float32, len(x))
+	if err := quant.Quantize(quant.Q8_0, x, q); err != nil {
+		return err
+	}
+	if err := quant.Dequantize(quant.Q8_0, q, y); err != nil {
+		return err
+	}
+	return quant.Quantize(t, y, out)
+}
+
 // rtn quantizes Q4_0 and Q8_0 by plain round-to-nearest-even on the
 // symmetric scale amax/7 (Q4_0, so that nothing clamps) or 127/amax (Q8_0,
 // ggml-cpu's x86 variant); Q4_K with each sub-block's own min and max, no
