@@ -184,13 +184,13 @@ func (b *Backend) Close() error { return b.dev.close() }
 
 // weight is a weight matrix readable by the kernels.
 type weight struct {
-	t                quant.Type
-	rows, cols       int
-	rowBytes         int
-	buf              bufID
-	off              int
-	name             string
-	data             []byte // the caller's bytes, kept alive for no-copy buffers
+	t          quant.Type
+	rows, cols int
+	rowBytes   int
+	buf        bufID
+	off        int
+	name       string
+	data       []byte // the caller's bytes, kept alive for no-copy buffers
 }
 
 func (w *weight) Rows() int { return w.rows }
