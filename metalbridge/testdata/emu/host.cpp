@@ -1,7 +1,14 @@
 // host.cpp: a Metal-like device on the CPU for emu_test.go. It owns
 // numbered buffers and runs kernels of kernels.metal (compiled as C++ with
-// metal_shim.h) over a grid of threadgroups, one real thread per Metal
-// thread. Commands come on stdin, little-endian:
+// metal_shim.h) over a grid of threadgroups, one threadgroup at a time,
+// each Metal thread a ucontext fiber with its own stack. A fiber runs until
+// it waits at a barrier (threadgroup_barrier, or the two inside simd_sum),
+// then the next one runs; a barrier opens when all its threads arrived.
+// That is exactly the synchronization Metal guarantees (nothing between
+// barriers is ordered), it is deterministic, and it is far cheaper than one
+// OS thread per Metal thread: on the shared 2-core CI machine, OS threads
+// meeting at futex barriers made a tiny model's forward pass take ~25 s.
+// Commands come on stdin, little-endian:
 //   'B' id:u32 len:u64 bytes           set buffer id
 //   'R' id:u32                          -> len:u64 bytes
 //   'D' name:str groups:3×u32 threads:3×u32 tgmem:u32 nbind:u32
@@ -14,17 +21,42 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <thread>
+#include <ucontext.h>
 
 #include "metal_shim.h" // defines the address-space words; include nothing after it
-
-thread_local emu_thread * emu_self;
 
 // emu_call holds what the generated wrappers pass to a kernel.
 struct emu_call {
     void * arg[32];
     uchar * tgmem;
 };
+
+emu_thread * emu_self;
+
+// fiber is one Metal thread: its context, stack and position.
+struct fiber {
+    ucontext_t ctx;
+    std::vector<char> stack;
+    emu_thread self;
+    bool done;
+};
+
+static ucontext_t sched;       // the scheduler's context
+static fiber * running;        // the fiber being run
+static void (*fiber_fn)(emu_call &);
+static emu_call * fiber_call;
+
+void emu_yield() { swapcontext(&running->ctx, &sched); }
+
+static void fiber_main() {
+    fiber_fn(*fiber_call);
+    running->done = true;
+    // returning resumes uc_link: the scheduler
+}
+
+// fiberStack is each Metal thread's stack: kernels keep a few hundred
+// bytes of locals (simdgroup tiles are 256 B each in the shim).
+static const size_t fiberStack = 64 << 10;
 
 #include "kernels_emu.inc" // kernels.metal stripped, emu_kernels, and #undefs of the words
 
@@ -84,31 +116,45 @@ static void dispatch() {
     }
     // Threadgroup memory is filled with 0xff bytes (NaN floats) so a kernel
     // reading what it did not write shows it.
-    std::vector<uchar> shared(size_t(tgmem) * ng, 0xff);
+    std::vector<uchar> shared(tgmem);
     barrier group;
     group.n = nt;
     std::vector<simdgroup> sgs(nt / 32);
     for (auto & s : sgs) s.bar.n = 32;
-    std::vector<std::thread> threads;
-    for (uint32_t i = 0; i < nt; i++) {
-        threads.emplace_back([&, i] {
-            emu_thread self;
-            self.tiitg = i;
-            self.sgitg = i / 32;
-            self.tiisg = i % 32;
-            self.group = &group;
-            self.sg = &sgs[i / 32];
-            emu_self = &self;
-            emu_call c = call;
-            for (uint32_t gi = 0; gi < ng; gi++) {
-                self.tgpig = uint3{gi % g[0], (gi / g[0]) % g[1], gi / (g[0] * g[1])};
-                c.tgmem = shared.data() + size_t(tgmem) * gi;
-                k->second(c);
-                group.wait();
+    std::vector<fiber> fibers(nt);
+    for (auto & f : fibers) f.stack.resize(fiberStack);
+    fiber_fn = k->second;
+    for (uint32_t gi = 0; gi < ng; gi++) {
+        std::fill(shared.begin(), shared.end(), 0xff);
+        emu_call c = call;
+        c.tgmem = shared.data();
+        fiber_call = &c;
+        for (uint32_t i = 0; i < nt; i++) {
+            fiber & f = fibers[i];
+            f.self.tgpig = uint3{gi % g[0], (gi / g[0]) % g[1], gi / (g[0] * g[1])};
+            f.self.tiitg = i;
+            f.self.sgitg = i / 32;
+            f.self.tiisg = i % 32;
+            f.self.group = &group;
+            f.self.sg = &sgs[i / 32];
+            f.done = false;
+            getcontext(&f.ctx);
+            f.ctx.uc_stack.ss_sp = f.stack.data();
+            f.ctx.uc_stack.ss_size = f.stack.size();
+            f.ctx.uc_link = &sched;
+            makecontext(&f.ctx, fiber_main, 0);
+        }
+        for (uint32_t live = nt; live > 0;) {
+            live = 0;
+            for (auto & f : fibers) {
+                if (f.done) continue;
+                running = &f;
+                emu_self = &f.self;
+                swapcontext(&sched, &f.ctx);
+                live += !f.done;
             }
-        });
+        }
     }
-    for (auto & th : threads) th.join();
     fputc('k', stdout);
     fflush(stdout);
 }

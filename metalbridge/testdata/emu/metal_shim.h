@@ -4,11 +4,13 @@
 // * Vector types are clang ext_vector_types (swizzles work).
 // * half is a class holding IEEE binary16 bits, converting through float
 //   with round-to-nearest-even (Debian's clang 14 has no _Float16 on x86).
-// * A threadgroup's threads are real threads. The current thread's
-//   coordinates and its threadgroup's shared state sit in a thread_local
-//   pointer; threadgroup_barrier waits for the whole threadgroup, and
-//   simd_sum/simd_max exchange values through a per-simdgroup slot array
-//   between two simdgroup barriers (lanes add in lane order).
+// * A threadgroup's threads are cooperative threads (ucontext fibers, one
+//   stack each) on one OS thread, switched at barriers; host.cpp explains
+//   why not OS threads. The current thread's coordinates and its
+//   threadgroup's shared state sit in emu_self; threadgroup_barrier waits
+//   for the whole threadgroup, and simd_sum/simd_max exchange values
+//   through a per-simdgroup slot array between two simdgroup barriers
+//   (lanes add in lane order).
 // * simdgroup_matrix: every lane holds the whole 8×8 tile; loads read
 //   (identical values) in every lane, stores write from lane 0 only.
 // * Address-space words are macros defined after the standard headers;
@@ -16,10 +18,8 @@
 //   (emu_test.go), since [[threadgroup(0)]] would collide with the macro.
 #pragma once
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 typedef unsigned char uchar;
@@ -89,22 +89,23 @@ inline float cos(float x) { return std::cos(x); }
 inline float sin(float x) { return std::sin(x); }
 } // namespace precise
 
-// barrier is a reusable barrier for n threads.
+// emu_yield switches from the current Metal thread back to the scheduler
+// (host.cpp), which resumes the threads of the threadgroup in turn.
+void emu_yield();
+
+// barrier is a reusable barrier for n Metal threads: the last to arrive
+// opens it, the others yield until it has opened.
 struct barrier {
-    std::mutex mu;
-    std::condition_variable cv;
     int n = 0, waiting = 0;
     uint64_t gen = 0;
     void wait() {
-        std::unique_lock<std::mutex> l(mu);
         uint64_t g = gen;
         if (++waiting == n) {
             waiting = 0;
             gen++;
-            cv.notify_all();
             return;
         }
-        cv.wait(l, [&] { return gen != g; });
+        while (gen == g) emu_yield();
     }
 };
 
@@ -123,7 +124,7 @@ struct emu_thread {
     barrier * group;      // the threadgroup's barrier
     simdgroup * sg;       // this thread's simdgroup
 };
-extern thread_local emu_thread * emu_self;
+extern emu_thread * emu_self;
 
 enum class mem_flags { mem_none, mem_device, mem_threadgroup };
 inline void threadgroup_barrier(mem_flags) { emu_self->group->wait(); }
