@@ -107,4 +107,3 @@ func TestOpenFallback(t *testing.T) {
 	}
 	be.Close()
 }
-
