@@ -19,7 +19,7 @@ const (
 	kMulMM     = "mul_mm"
 	kRMSNorm   = "rms_norm"
 	kAddRow    = "add_row"
-	kAdd       = "add"
+	kAdd       = "add_vec"
 	kSwiGLU    = "swiglu"
 	kRope      = "rope"
 	kAttention = "attention"

@@ -371,8 +371,8 @@ kernel void add_row(
     if (i < args.count) x[i] += b[i % args.dim];
 }
 
-// add: x[i] += y[i].
-kernel void add(
+// add_vec: x[i] += y[i].
+kernel void add_vec(
     constant EltArgs & args [[buffer(0)]],
     device float * x [[buffer(1)]],
     device const float * y [[buffer(2)]],
