@@ -24,6 +24,13 @@ const (
 	familyMac2   = 2002
 )
 
+// noCopyMin is the smallest tensor wrapped without a copy. Smaller ones
+// (norms of tiny models, the self-test's weights on the Go heap) are
+// copied: a no-copy buffer spans whole pages around the tensor, 16 KB on
+// Apple silicon, which is only worth it, and only certain to lie in one
+// mapping of the model file, for large tensors.
+const noCopyMin = 1 << 20
+
 // metalDevice is the device on a real Metal GPU.
 type metalDevice struct {
 	dev      mtl.Device
@@ -107,7 +114,8 @@ func (m *metalDevice) alloc(n int) (bufID, []byte, error) {
 }
 
 // wrap wraps the pages under b without a copy (memory-mapped weights sit
-// in whole pages of the mapping), and copies b if Metal refuses.
+// in whole pages of the mapping, as llama.cpp's Metal backend relies on
+// too), and copies b if it is small or Metal refuses.
 func (m *metalDevice) wrap(b []byte) (bufID, int, error) {
 	if len(b) == 0 {
 		return 0, 0, errors.New("empty tensor")
@@ -115,7 +123,7 @@ func (m *metalDevice) wrap(b []byte) (bufID, int, error) {
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	base := p &^ uintptr(m.page-1)
 	end := (p + uintptr(len(b)) + uintptr(m.page-1)) &^ uintptr(m.page-1)
-	if int(end-base) <= m.dev.MaxBufferLength() {
+	if len(b) >= noCopyMin && int(end-base) <= m.dev.MaxBufferLength() {
 		buf, err := m.dev.NewBufferWithBytesNoCopy(unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), -int(p-base)), int(end-base), mtl.ResourceStorageModeShared)
 		if err == nil {
 			id := m.add(buf)

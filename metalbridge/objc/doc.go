@@ -2,8 +2,9 @@
 // packages (mtl, and the app's AppKit/IOKit code) share: loading a
 // framework, NSString in both directions, NSError as a Go error,
 // retain/release, and autorelease pools pinned to one OS thread. It wraps
-// github.com/ebitengine/purego/objc (no cgo) and is darwin-only (on other systems the package is empty, so that
-// `go build ./...` passes everywhere).
+// github.com/ebitengine/purego/objc (no cgo) and is darwin-only (on other
+// systems the package is empty, so that `go build ./...` passes
+// everywhere).
 //
 // Ownership (Apple's rule): an object returned by a method whose name
 // begins with alloc, new, copy or mutableCopy is owned by the caller and
