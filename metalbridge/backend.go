@@ -339,6 +339,22 @@ func (b *Backend) RowMaxLSE(res, logits []float32, n, dim int) {
 		binds: []binding{{index: 0, bytes: argBytes(&a)}, b.at(1, logits[:n*dim]), b.at(2, res[:2*n])}})
 }
 
+// TopK writes the k best ids of each of the n rows of logits (width dim)
+// to ids[i·k … i·k+k−1], as floats, ranked by logit descending with ties
+// to the smaller id: the engine's top-k order. k ≤ dim; a wrong k is a
+// programmer error.
+func (b *Backend) TopK(ids, logits []float32, n, dim, k int) {
+	if n <= 0 || k <= 0 {
+		return
+	}
+	if k > dim || dim >= 1<<24 {
+		panic(fmt.Sprintf("metalbridge: TopK k %d of %d ids", k, dim))
+	}
+	a := topKArgs{Dim: int32(dim), K: int32(k)}
+	b.launch(&dispatch{kernel: kRowTopK, threads: simdWidth, groups: [3]int{n, 1, 1},
+		binds: []binding{{index: 0, bytes: argBytes(&a)}, b.at(1, logits[:n*dim]), b.at(2, ids[:n*k])}})
+}
+
 func int32Bytes(s []int32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), 4*len(s))
 }

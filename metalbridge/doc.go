@@ -14,11 +14,14 @@
 // to the CPU on any mismatch; Choice reports the backend, its self-test and
 // the reason for a fallback.
 //
-// Left out: AppKit and IOKit (other work items); a GPU top-k (the engine
-// does log-softmax and top-k on the host in float64, the certified path;
-// RowMaxLSE is the GPU's log-softmax normalizer for callers that want it);
-// function-constant specialization of the matrix kernels per weight type
-// (they switch on the type at run time). What was and was not verified on
+// Beyond engine.Backend, RowMaxLSE and TopK compute the log-softmax
+// normalizer and the top-k ids at scored positions on the GPU; the engine
+// does not call them yet (it scores on the host in float64, the certified
+// path), so using them is the caller's choice.
+//
+// Left out: AppKit and IOKit (other work items); function-constant
+// specialization of the matrix kernels per weight type (they switch on the
+// type at run time). What was and was not verified on
 // a real Mac is in README.md.
 //
 // Ownership: Alloc'd buffers and wrapped weights live until Close. Weights

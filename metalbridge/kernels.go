@@ -24,6 +24,7 @@ const (
 	kRope      = "rope"
 	kAttention = "attention"
 	kRowMaxLSE = "row_max_lse"
+	kRowTopK   = "row_topk"
 )
 
 // Tiling, mirroring the #defines of kernels.metal.
@@ -65,6 +66,7 @@ var kernelParams = map[string][]param{
 	kRope:      {{0, "constant RopeArgs &", false}, {1, "device float *", false}, {2, "device float *", false}, {3, "device const int *", false}, {4, "device const float *", false}},
 	kAttention: {{0, "constant AttnArgs &", false}, {1, "device const float *", false}, {2, "device const float *", false}, {3, "device const float *", false}, {4, "device float *", false}, {5, "device const int *", false}},
 	kRowMaxLSE: {{0, "constant NormArgs &", false}, {1, "device const float *", false}, {2, "device float *", false}},
+	kRowTopK:   {{0, "constant TopKArgs &", false}, {1, "device const float *", false}, {2, "device float *", false}},
 }
 
 // Argument structs, field for field the structs of the same name in
@@ -97,6 +99,10 @@ type (
 		HasFactors int32
 		ThetaScale float32
 		FreqScale  float32
+	}
+	topKArgs struct {
+		Dim int32
+		K   int32
 	}
 	attnArgs struct {
 		Heads   int32

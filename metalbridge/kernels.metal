@@ -71,6 +71,11 @@ struct RopeArgs {
     float freqScale;
 };
 
+struct TopKArgs {
+    int dim; // row width (vocabulary)
+    int k;   // ids wanted per row, ≤ dim
+};
+
 struct AttnArgs {
     int heads;
     int kvHeads;
@@ -497,5 +502,40 @@ kernel void row_max_lse(
     if (tiisg == 0) {
         res[2 * tgpig.x] = m;
         res[2 * tgpig.x + 1] = precise::log(s);
+    }
+}
+
+// row_topk: the k largest logits of each row, ranked as the engine ranks
+// them (value descending, ties: smaller id first); one 32-thread
+// threadgroup per row, grid (n). Pass j finds, over the whole row, the
+// best element ranked after pass j−1's pick: k passes of a strided scan
+// and a (max value, then min id) simdgroup reduction. ids[i·k + j] is the
+// j-th id as a float (exact: ids are below 2^24).
+kernel void row_topk(
+    constant TopKArgs & args [[buffer(0)]],
+    device const float * x [[buffer(1)]],
+    device float * ids [[buffer(2)]],
+    uint3 tgpig [[threadgroup_position_in_grid]],
+    uint tiisg [[thread_index_in_simdgroup]]) {
+    device const float * xr = x + ulong(tgpig.x) * args.dim;
+    float pv = INFINITY;
+    int pid = -1;
+    for (int j = 0; j < args.k; j++) {
+        float bv = -INFINITY;
+        int bid = args.dim;
+        for (int i = int(tiisg); i < args.dim; i += 32) {
+            float v = xr[i];
+            bool after = v < pv || (v == pv && i > pid);
+            bool better = v > bv || (v == bv && i < bid);
+            if (after && better) {
+                bv = v;
+                bid = i;
+            }
+        }
+        float m = simd_max(bv);
+        int id = simd_min(bv == m ? bid : args.dim);
+        if (tiisg == 0) ids[ulong(tgpig.x) * args.k + j] = float(id);
+        pv = m;
+        pid = id;
     }
 }

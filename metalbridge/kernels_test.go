@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"unicode"
@@ -61,7 +62,7 @@ func TestArgStructs(t *testing.T) {
 		}
 	}
 	goType := map[reflect.Kind]string{reflect.Int32: "int", reflect.Uint32: "uint", reflect.Float32: "float"}
-	for _, v := range []any{matArgs{}, normArgs{}, eltArgs{}, ropeArgs{}, attnArgs{}} {
+	for _, v := range []any{matArgs{}, normArgs{}, eltArgs{}, ropeArgs{}, attnArgs{}, topKArgs{}} {
 		rt := reflect.TypeOf(v)
 		name := string(unicode.ToUpper(rune(rt.Name()[0]))) + rt.Name()[1:]
 		fields := msl[name]
@@ -122,7 +123,7 @@ func TestEmuSelfTest(t *testing.T) {
 	if !res.OK || !gpu.SelfTest().OK {
 		t.Fatalf("self-test: %s", res)
 	}
-	if len(res.Checks) != 2*len(supportedTypes)+4+4+1 {
+	if len(res.Checks) != 2*len(supportedTypes)+4+4+1+2 {
 		t.Errorf("%d checks", len(res.Checks))
 	}
 }
@@ -216,6 +217,38 @@ func TestEmuRowMaxLSE(t *testing.T) {
 		}
 		if float64(res[2*i]) != m || math.Abs(float64(res[2*i+1])-math.Log(s)) > 1e-5 {
 			t.Errorf("row %d: max %v lse %v, want %v %v", i, res[2*i], res[2*i+1], m, math.Log(s))
+		}
+	}
+}
+
+// TestEmuTopK checks the GPU top-k against a sort in the engine's order,
+// on rows with many ties and -Inf entries.
+func TestEmuTopK(t *testing.T) {
+	gpu := newEmuBackend(t)
+	const n, dim, k = 3, 300, 20
+	x, ids := gpu.Alloc(n*dim), gpu.Alloc(n*k)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range x {
+		x[i] = float32(rng.IntN(40)) // many ties
+		if rng.IntN(10) == 0 {
+			x[i] = float32(math.Inf(-1))
+		}
+	}
+	gpu.TopK(ids, x, n, dim, k)
+	if err := gpu.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		row := x[i*dim : (i+1)*dim]
+		want := make([]int, dim)
+		for j := range want {
+			want[j] = j
+		}
+		sort.SliceStable(want, func(a, b int) bool { return row[want[a]] > row[want[b]] })
+		for j := range k {
+			if int(ids[i*k+j]) != want[j] {
+				t.Fatalf("row %d rank %d: id %v, want %d", i, j, ids[i*k+j], want[j])
+			}
 		}
 	}
 }

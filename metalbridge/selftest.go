@@ -1,10 +1,12 @@
 package metalbridge
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/proof-of-training/pot/verifier/engine"
@@ -25,7 +27,8 @@ type SelfTest struct {
 
 // Check is one comparison: Err = max |gpu − cpu| / rms(cpu) over the
 // outputs of operation Op (with weight type Type for matrix products),
-// passing when Err ≤ Tol.
+// passing when Err ≤ Tol. (row_max_lse and row_topk are compared with the
+// host's scoring instead; see scoring.)
 type Check struct {
 	Op   string  `json:"op"`
 	Type string  `json:"type,omitempty"`
@@ -63,6 +66,7 @@ const (
 	tolExact   = 0    // add, add_row: one float addition each
 	tolElt     = 1e-5 // swiglu, rms_norm, rope: libm-level differences
 	tolAttn    = 1e-4 // online vs two-pass softmax, summation order
+	tolLSE     = 1e-4 // row_max_lse: float vs float64 sums (absolute, in nats)
 	tolMatF    = 1e-4 // F32 weights, float activations (mul_mv)
 	tolMatHalf = 4e-3 // F16 weights (the CPU rounds x to half), or mul_mm
 	tolMatBF16 = 2e-2 // BF16 weights: the CPU rounds x to bfloat16 (measured ≤ 6.1e-3)
@@ -91,7 +95,7 @@ const (
 func RunSelfTest(gpu *Backend, cpu engine.Backend, seed uint64) (SelfTest, error) {
 	st := selfTester{gpu: gpu, cpu: cpu, rng: rand.New(rand.NewPCG(seed, 0x90d))}
 	res := SelfTest{Ran: true}
-	for _, f := range []func() ([]Check, error){st.matmuls, st.elementwise, st.rope, st.attention} {
+	for _, f := range []func() ([]Check, error){st.matmuls, st.elementwise, st.rope, st.attention, st.scoring} {
 		cs, err := f()
 		if err != nil {
 			return SelfTest{}, err
@@ -330,4 +334,42 @@ func (s *selfTester) attention() ([]Check, error) {
 		return nil, err
 	}
 	return []Check{{Op: kAttention, Err: relErr(gout, cout), Tol: tolAttn}}, nil
+}
+
+// scoring checks the scored-position kernels, which have no CPU-backend
+// twin (the engine scores on the host), against the host's float64 log-sum
+// and its top-k order: row_max_lse's error is absolute (nats), row_topk's
+// is the number of ids out of place.
+func (s *selfTester) scoring() ([]Check, error) {
+	const n, dim, k = 3, 1000, 16
+	x, res, ids := s.gpu.Alloc(n*dim), s.gpu.Alloc(2*n), s.gpu.Alloc(n*k)
+	for i := range x {
+		x[i] = float32(s.rng.NormFloat64() * 4)
+	}
+	s.gpu.RowMaxLSE(res, x, n, dim)
+	s.gpu.TopK(ids, x, n, dim, k)
+	if err := s.gpu.Sync(); err != nil {
+		return nil, err
+	}
+	var lseErr, wrong float64
+	for i := range n {
+		row := x[i*dim : (i+1)*dim]
+		m := float64(slices.Max(row))
+		var z float64
+		for _, v := range row {
+			z += math.Exp(float64(v) - m)
+		}
+		lseErr = max(lseErr, math.Abs(float64(res[2*i])-m)+math.Abs(float64(res[2*i+1])-math.Log(z)))
+		order := make([]int, dim)
+		for j := range order {
+			order[j] = j
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(row[b], row[a]) })
+		for j := range k {
+			if int(ids[i*k+j]) != order[j] {
+				wrong++
+			}
+		}
+	}
+	return []Check{{Op: kRowMaxLSE, Err: lseErr, Tol: tolLSE}, {Op: kRowTopK, Err: wrong, Tol: 0}}, nil
 }

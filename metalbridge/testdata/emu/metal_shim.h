@@ -109,10 +109,11 @@ struct barrier {
     }
 };
 
-// simdgroup is the shared state of one simdgroup: a barrier and a slot per lane.
+// simdgroup is the shared state of one simdgroup: a barrier and a slot per
+// lane (a double holds every float and int exactly).
 struct simdgroup {
     barrier bar;
-    float slot[32];
+    double slot[32];
 };
 
 // emu_thread is the current thread's position and its threadgroup's state.
@@ -129,17 +130,18 @@ extern emu_thread * emu_self;
 enum class mem_flags { mem_none, mem_device, mem_threadgroup };
 inline void threadgroup_barrier(mem_flags) { emu_self->group->wait(); }
 
-template <typename F> inline float simd_reduce(float v, F f) {
+template <typename T, typename F> inline T simd_reduce(T v, F f) {
     simdgroup * s = emu_self->sg;
     s->slot[emu_self->tiisg] = v;
     s->bar.wait();
-    float r = s->slot[0];
-    for (int i = 1; i < s->bar.n; i++) r = f(r, s->slot[i]);
+    T r = T(s->slot[0]);
+    for (int i = 1; i < s->bar.n; i++) r = f(r, T(s->slot[i]));
     s->bar.wait(); // nobody overwrites a slot before all have read
     return r;
 }
 inline float simd_sum(float v) { return simd_reduce(v, [](float a, float b) { return a + b; }); }
 inline float simd_max(float v) { return simd_reduce(v, [](float a, float b) { return std::max(a, b); }); }
+inline int simd_min(int v) { return simd_reduce(v, [](int a, int b) { return std::min(a, b); }); }
 
 // simdgroup_matrix: every lane holds the whole tile, in float.
 template <typename T, int C, int R> struct simdgroup_matrix {
