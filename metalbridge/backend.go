@@ -56,6 +56,7 @@ type Backend struct {
 	tmpUsed  []tmpBuf // scratch buffers read by launched, unsynced kernels
 	err      error    // first error since the last Sync
 	selfTest SelfTest
+	matVec   bool // use mul_mv for batches below mulMMMinRows (SetMatVec)
 }
 
 // region is the host range [base, end) of buffer id.
@@ -218,9 +219,30 @@ func (b *Backend) NewWeight(t *model.Tensor) (engine.Weight, error) {
 	return &weight{t: t.Type, rows: t.Rows, cols: t.Cols, rowBytes: int(rb), buf: id, off: off, name: t.Name(), data: t.Data}, nil
 }
 
-// MatMul computes ys[j] = x·W_jᵀ with mul_mv for small batches and the
-// simdgroup-matrix mul_mm for prefill.
+// SetMatVec lets MatMul use the mat-vec kernel (float activations, one
+// simdgroup per weight row) for batches of fewer than mulMMMinRows rows,
+// which reads the weights once per 8 rows instead of computing 32-row
+// tiles. Off by default: the two kernels round differently (mul_mm rounds
+// its operands to half), so with it on a row's result depends on how many
+// rows share its batch, which breaks engine.Backend's batch-invariance
+// contract. Prefill-only verification needs mul_mm's throughput anyway.
+func (b *Backend) SetMatVec(on bool) { b.matVec = on }
+
+// MatMul computes ys[j] = x·W_jᵀ with the simdgroup-matrix kernel mul_mm
+// (or mul_mv for small batches after SetMatVec(true)). mul_mm computes
+// every output element by the same sequence of 8×8 tile products whatever
+// the tile it falls in, so a row's result does not depend on the rest of
+// the batch (the self-test checks this bitwise).
 func (b *Backend) MatMul(x []float32, n int, ws []engine.Weight, ys [][]float32) {
+	kernel := kMulMM
+	if b.matVec && n < mulMMMinRows {
+		kernel = kMulMV
+	}
+	b.matMul(kernel, x, n, ws, ys)
+}
+
+// matMul runs MatMul with the given kernel.
+func (b *Backend) matMul(kernel string, x []float32, n int, ws []engine.Weight, ys [][]float32) {
 	if n <= 0 {
 		return
 	}
@@ -230,7 +252,7 @@ func (b *Backend) MatMul(x []float32, n int, ws []engine.Weight, ys [][]float32)
 			RowBytes: uint32(w.rowBytes), XStride: int32(w.cols), YStride: int32(w.rows)}
 		d := dispatch{kernel: kMulMV, threads: mvRowsPerGroup * simdWidth,
 			groups: [3]int{ceilDiv(w.rows, mvRowsPerGroup), ceilDiv(n, mvBatch), 1}}
-		if n >= mulMMMinRows {
+		if kernel == kMulMM {
 			d = dispatch{kernel: kMulMM, threads: mmThreads, tgMem: mmSharedBytes,
 				groups: [3]int{ceilDiv(w.rows, mmTile), ceilDiv(n, mmTile), 1}}
 		}

@@ -2,6 +2,7 @@ package metalbridge
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/proof-of-training/pot/internal/testdata"
@@ -106,4 +107,51 @@ func TestOpenFallback(t *testing.T) {
 		t.Errorf("cpu: %+v %v", ch, err)
 	}
 	be.Close()
+}
+
+// TestEmuBatchInvariance checks engine.Backend's contract on the emulated
+// Metal backend: a sequence's log-probabilities are bitwise the same scored
+// alone or batched with another; and that SetMatVec(true) breaks it (why it
+// is off by default).
+func TestEmuBatchInvariance(t *testing.T) {
+	f, err := gguf.Open(testdata.Path(t, "stories260K.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gpu := newEmuBackend(t)
+	s, err := engine.Load(f, engine.Options{Backend: gpu, Streaming: engine.StreamOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := engine.Request{Tokens: []int32{1, 15, 200, 33, 7}, Positions: []int{1, 4}, Full: true}
+	b := engine.Request{Tokens: []int32{1, 99, 250, 3, 42, 17, 5, 88, 9, 100, 11}, Positions: []int{10}, Full: true}
+	same := func() bool {
+		alone, err := s.Score([]engine.Request{a}, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		both, err := s.Score([]engine.Request{b, a}, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range alone[0] {
+			x, y := alone[0][i].Full, both[1][i].Full
+			for j := range x {
+				if math.Float32bits(x[j]) != math.Float32bits(y[j]) {
+					t.Logf("position %d id %d: %v alone, %v batched", a.Positions[i], j, x[j], y[j])
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if !same() {
+		t.Error("results depend on the batch")
+	}
+	gpu.SetMatVec(true)
+	if same() {
+		t.Error("with mul_mv for small batches the results should depend on the batch; is the test blind?")
+	}
 }

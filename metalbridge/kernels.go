@@ -39,9 +39,10 @@ const (
 	maxHeadDim     = 256 // attention: 8 output elements per lane
 )
 
-// mulMMMinRows is the batch from which MatMul uses the simdgroup-matrix
-// kernel: below it a 32-row tile would be mostly padding, and mul_mv reads
-// each weight row once per 8 activation rows (llama.cpp switches at 8 too).
+// mulMMMinRows is the batch from which MatMul keeps the simdgroup-matrix
+// kernel even after SetMatVec(true): below it a 32-row tile would be mostly
+// padding, and mul_mv reads each weight row once per 8 activation rows
+// (llama.cpp switches at 8 too).
 const mulMMMinRows = 9
 
 // param is one kernel parameter bound from Go: a buffer (a device pointer,

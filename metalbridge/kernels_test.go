@@ -123,7 +123,7 @@ func TestEmuSelfTest(t *testing.T) {
 	if !res.OK || !gpu.SelfTest().OK {
 		t.Fatalf("self-test: %s", res)
 	}
-	if len(res.Checks) != 2*len(supportedTypes)+4+4+1+2 {
+	if len(res.Checks) != 3*len(supportedTypes)+4+4+1+2 {
 		t.Errorf("%d checks", len(res.Checks))
 	}
 }
@@ -159,13 +159,17 @@ func TestEmuMatMulExact(t *testing.T) {
 		if err := quant.Dequantize(c.t, wt.Data, deq); err != nil {
 			t.Fatal(err)
 		}
-		for _, n := range []int{1, 8, 9, 33} {
+		for _, k := range []struct {
+			kernel string
+			n      int
+		}{{kMulMV, 1}, {kMulMV, 8}, {kMulMV, 11}, {kMulMM, 1}, {kMulMM, 33}} {
+			n := k.n
 			x := gpu.Alloc(n * c.cols)
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
 			}
 			y := gpu.Alloc(n * rows)
-			gpu.MatMul(x, n, []engine.Weight{w}, [][]float32{y})
+			gpu.matMul(k.kernel, x, n, []engine.Weight{w}, [][]float32{y})
 			if err := gpu.Sync(); err != nil {
 				t.Fatal(err)
 			}
@@ -180,11 +184,11 @@ func TestEmuMatMulExact(t *testing.T) {
 				}
 			}
 			tol := 1e-5
-			if n >= mulMMMinRows {
+			if k.kernel == kMulMM {
 				tol = 2e-3 // half operands
 			}
 			e := relErr(y, ref)
-			t.Logf("%-5s cols %3d n %2d (%s): err vs exact %.3g", c.t, c.cols, n, matOp(n), e)
+			t.Logf("%-5s cols %3d n %2d (%s): err vs exact %.3g", c.t, c.cols, n, k.kernel, e)
 			if !(e <= tol) {
 				t.Errorf("%s cols %d n %d: error %.3g > %.3g", c.t, c.cols, n, e, tol)
 			}

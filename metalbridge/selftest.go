@@ -79,8 +79,8 @@ const (
 const (
 	stRows  = 40
 	stCols  = 256
-	stMV    = 3  // batch that takes mul_mv
-	stMM    = 37 // batch that takes mul_mm
+	stMV    = 3  // batch for mul_mv
+	stMM    = 37 // batch for mul_mm: two token tiles, the second partial
 	stDim   = 96
 	stHeads = 4
 	stKV    = 2
@@ -210,36 +210,47 @@ func (s *selfTester) matmuls() ([]Check, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range []int{stMV, stMM} {
-			gx, cx := s.pair(n*stCols, 1)
-			gy, cy := s.gpu.Alloc(n*stRows), s.cpu.Alloc(n*stRows)
-			s.gpu.MatMul(gx, n, []engine.Weight{gw}, [][]float32{gy})
-			s.cpu.MatMul(cx, n, []engine.Weight{cw}, [][]float32{cy})
+		for _, c := range []struct {
+			kernel string
+			n      int
+		}{{kMulMV, stMV}, {kMulMM, stMM}} {
+			gx, cx := s.pair(c.n*stCols, 1)
+			gy, cy := s.gpu.Alloc(c.n*stRows), s.cpu.Alloc(c.n*stRows)
+			s.gpu.matMul(c.kernel, gx, c.n, []engine.Weight{gw}, [][]float32{gy})
+			s.cpu.MatMul(cx, c.n, []engine.Weight{cw}, [][]float32{cy})
 			if err := s.sync(); err != nil {
 				return nil, err
 			}
-			out = append(out, Check{Op: matOp(n), Type: t.String(), Err: relErr(gy, cy), Tol: matTol(t, n)})
+			out = append(out, Check{Op: c.kernel, Type: t.String(), Err: relErr(gy, cy), Tol: matTol(t, c.kernel)})
+			if c.kernel != kMulMM {
+				continue
+			}
+			// Batch invariance: rows 30…32 alone (another tile position,
+			// another batch size) must give the same bits.
+			const r0, m = 30, 3
+			sy := s.gpu.Alloc(m * stRows)
+			s.gpu.matMul(kMulMM, gx[r0*stCols:], m, []engine.Weight{gw}, [][]float32{sy})
+			if err := s.gpu.Sync(); err != nil {
+				return nil, err
+			}
+			var diff float64
+			for i, v := range sy {
+				diff = max(diff, math.Abs(float64(v)-float64(gy[r0*stRows+i])))
+			}
+			out = append(out, Check{Op: "mul_mm-batch-invariance", Type: t.String(), Err: diff, Tol: 0})
 		}
 	}
 	return out, nil
 }
 
-// matOp names the kernel MatMul uses for a batch of n rows.
-func matOp(n int) string {
-	if n >= mulMMMinRows {
-		return kMulMM
-	}
-	return kMulMV
-}
-
-// matTol is the tolerance of a matrix product of type t over n rows.
-func matTol(t quant.Type, n int) float64 {
+// matTol is the tolerance of a product of type t by kernel.
+func matTol(t quant.Type, kernel string) float64 {
 	switch {
 	case t == quant.BF16:
 		return tolMatBF16
 	case t != quant.F32 && t != quant.F16:
 		return tolMatQ
-	case t == quant.F16 || n >= mulMMMinRows:
+	case t == quant.F16 || kernel == kMulMM:
 		return tolMatHalf
 	}
 	return tolMatF
