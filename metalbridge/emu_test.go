@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -143,6 +144,11 @@ func emulator(t testing.TB) string {
 			"-Wall", "-Wno-unused-function", "-I", dir, "-I", here, "-o", exe, filepath.Join(here, "host.cpp"))
 		if out, err := cmd.CombinedOutput(); err != nil {
 			emuBuild.err = fmt.Errorf("compiling the emulated kernels: %v\n%s", err, out)
+			if runtime.GOOS != "linux" {
+				// The emulator (ucontext fibers, libstdc++) is made for
+				// Linux CI; elsewhere a failure to build it is not a finding.
+				emuBuild.skip, emuBuild.err = fmt.Sprintf("the kernel emulator does not build on %s: %v", runtime.GOOS, emuBuild.err), nil
+			}
 			return
 		}
 		emuBuild.path = exe

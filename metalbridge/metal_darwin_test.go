@@ -2,9 +2,11 @@ package metalbridge
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/proof-of-training/pot/verifier/engine"
+	"github.com/proof-of-training/pot/verifier/quant"
 )
 
 // metalOrSkip returns the real Metal backend, skipping on a Mac without a
@@ -58,4 +60,40 @@ func TestMetalForward(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkMetalMulMM measures the prefill product on the GPU: a
+// qwen2.5-0.5B FFN-sized Q4_K weight (4864×896) times 512 rows, the shape
+// metalbridge/README.md's throughput estimate is made for. It reports
+// GFLOP/s (2·rows·cols·n per product).
+func BenchmarkMetalMulMM(b *testing.B) {
+	gpu, _, err := newMetal()
+	if err != nil {
+		b.Skipf("no usable Metal GPU: %v", err)
+	}
+	defer gpu.Close()
+	const rows, cols, n = 4864, 896, 512
+	wt, err := RandomWeight(quant.Q4_K, rows, cols, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := gpu.NewWeight(wt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y := gpu.Alloc(n*cols), gpu.Alloc(n*rows)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	const perSync = 16 // products per command-buffer wait
+	b.ResetTimer()
+	for range b.N {
+		for range perSync {
+			gpu.MatMul(x, n, []engine.Weight{w}, [][]float32{y})
+		}
+		if err := gpu.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(2*rows*cols*n*perSync*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
