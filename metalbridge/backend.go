@@ -122,7 +122,8 @@ func (b *Backend) fail(err error) {
 }
 
 // at binds s, which must lie in memory from Alloc (a programmer error
-// otherwise), as kernel argument index.
+// otherwise, unless an Alloc failed: then nothing runs before the next
+// Sync reports it), as kernel argument index.
 func (b *Backend) at(index int, s []float32) binding {
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 	i, found := slices.BinarySearchFunc(b.regions, p, func(r region, p uintptr) int { return cmpPtr(r.base, p) })
@@ -130,6 +131,9 @@ func (b *Backend) at(index int, s []float32) binding {
 		i--
 	}
 	if i < 0 || p+4*uintptr(len(s)) > b.regions[i].end {
+		if b.err != nil {
+			return binding{index: index} // a failed Alloc's stand-in; nothing launches until Sync
+		}
 		panic("metalbridge: a buffer not from Alloc passed to the Metal backend")
 	}
 	return binding{index: index, buf: b.regions[i].id, off: int(p - b.regions[i].base)}
@@ -216,7 +220,7 @@ func (b *Backend) NewWeight(t *model.Tensor) (engine.Weight, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metalbridge: tensor %q: %w", t.Name(), err)
 	}
-	return &weight{t: t.Type, rows: t.Rows, cols: t.Cols, rowBytes: int(rb), buf: id, off: off, name: t.Name(), data: t.Data}, nil
+	return &weight{t: t.Type, rows: t.Rows, cols: t.Cols, rowBytes: int(rb), buf: id, off: off, data: t.Data}, nil
 }
 
 // SetMatVec lets MatMul use the mat-vec kernel (float activations, one
