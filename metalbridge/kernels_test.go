@@ -1,6 +1,7 @@
 package metalbridge
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -254,5 +255,42 @@ func TestEmuTopK(t *testing.T) {
 				t.Fatalf("row %d rank %d: id %v, want %d", i, j, ids[i*k+j], want[j])
 			}
 		}
+	}
+}
+
+// brokenDevice refuses every allocation.
+type brokenDevice struct{ launches int }
+
+func (d *brokenDevice) alloc(int) (bufID, []byte, error) {
+	return 0, nil, errors.New("out of GPU memory")
+}
+func (d *brokenDevice) wrap([]byte) (bufID, int, error) { return 0, 0, errors.New("out of GPU memory") }
+func (d *brokenDevice) launch(*dispatch)                { d.launches++ }
+func (d *brokenDevice) sync() error                     { return nil }
+func (d *brokenDevice) close() error                    { return nil }
+
+// TestAllocFailure checks that a failed allocation is reported by the next
+// Sync, launches nothing meanwhile, and that NewWeight returns its error.
+func TestAllocFailure(t *testing.T) {
+	dev := &brokenDevice{}
+	b := newBackend(dev, "broken")
+	x, w := b.Alloc(64), b.Alloc(32)
+	if len(x) != 64 || len(w) != 32 {
+		t.Fatal("Alloc must still return n floats")
+	}
+	b.RMSNorm(x, x, w, 2, 1e-5)
+	b.Add(x, x)
+	if err := b.Sync(); err == nil || !strings.Contains(err.Error(), "out of GPU memory") {
+		t.Errorf("Sync: %v", err)
+	}
+	if dev.launches != 0 {
+		t.Errorf("%d launches after a failed alloc", dev.launches)
+	}
+	wt, err := RandomWeight(quant.Q8_0, 4, 32, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.NewWeight(wt); err == nil || !strings.Contains(err.Error(), wt.Name()) {
+		t.Errorf("NewWeight: %v", err)
 	}
 }
