@@ -2,6 +2,8 @@ package mtl
 
 import (
 	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -37,7 +39,8 @@ func TestRegistered(t *testing.T) {
 }
 
 // TestAddKernel compiles a one-line kernel, runs it over a no-copy buffer
-// and checks the result: the whole path from source to completion.
+// on a memory-mapped file and checks the result: the whole path from source
+// to completion.
 func TestAddKernel(t *testing.T) {
 	d, err := CreateSystemDefaultDevice()
 	if err != nil {
@@ -67,20 +70,32 @@ kernel void twice(device float * x [[buffer(0)]], uint i [[thread_position_in_gr
 		t.Fatal(err)
 	}
 	defer p.Release()
+	// A memory-mapped file, as the model's weights are.
 	page := os.Getpagesize()
-	src, err := d.NewBufferWithLength(page, ResourceStorageModeShared)
+	file, err := os.Create(filepath.Join(t.TempDir(), "x"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Release()
-	buf, err := d.NewBufferWithBytesNoCopy(src.Contents(), page, ResourceStorageModeShared)
+	defer file.Close()
+	if err := file.Truncate(int64(page)); err != nil {
+		t.Fatal(err)
+	}
+	mem, err := syscall.Mmap(int(file.Fd()), 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(mem)
+	x := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), 64)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	buf, err := d.NewBufferWithBytesNoCopy(unsafe.Pointer(&mem[0]), page, ResourceStorageModeShared)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer buf.Release()
-	x := unsafe.Slice((*float32)(buf.Contents()), 64)
-	for i := range x {
-		x[i] = float32(i)
+	if buf.Contents() != unsafe.Pointer(&mem[0]) || buf.Length() != page {
+		t.Errorf("no-copy buffer at %p (%d bytes), mapping at %p", buf.Contents(), buf.Length(), &mem[0])
 	}
 	q := d.NewCommandQueue()
 	defer q.Release()
