@@ -2,7 +2,10 @@ module github.com/proof-of-training/pot
 
 go 1.26.0
 
-require golang.org/x/sys v0.50.0
+require (
+	go.etcd.io/bbolt v1.5.0
+	golang.org/x/sys v0.50.0
+)
 
 require (
 	fyne.io/systray v1.12.2 // indirect

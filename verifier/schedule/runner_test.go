@@ -1,0 +1,222 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakePower is a PowerSource the test switches.
+type fakePower struct {
+	mu sync.Mutex
+	s  PowerState
+}
+
+func (f *fakePower) PowerState() (PowerState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.s, nil
+}
+
+func (f *fakePower) set(s PowerState) {
+	f.mu.Lock()
+	f.s = s
+	f.mu.Unlock()
+}
+
+// countInhibitor counts the sleep locks held.
+type countInhibitor struct{ held atomic.Int32 }
+
+func (c *countInhibitor) Inhibit(string) (func() error, error) {
+	c.held.Add(1)
+	return func() error { c.held.Add(-1); return nil }, nil
+}
+
+// steps is a Work of n steps that resumes from the committed progress and
+// reports whether the inhibitor was held at each step.
+func steps(n int, step time.Duration, held func() bool, bad *atomic.Bool) Work {
+	return func(ctx context.Context, j Job, c *Control) (Result, error) {
+		for i := j.Progress.Challenges; i < n; i++ {
+			time.Sleep(step)
+			if held != nil && !held() {
+				bad.Store(true)
+			}
+			c.Report(Progress{Stage: "challenge", Done: int64(i + 1), Total: int64(n), Challenges: i + 1})
+			if err := c.Yield(); err != nil {
+				return Result{}, err
+			}
+		}
+		return Result{Verdict: "SAME", N: n}, nil
+	}
+}
+
+// waitFor polls the queue until cond holds for job id.
+func waitFor(t *testing.T, q *Queue, id uint64, what string, cond func(Job) bool) Job {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		j, err := q.Get(id)
+		if err == nil && cond(j) {
+			return j
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	j, _ := q.Get(id)
+	t.Fatalf("job %d never %s: %+v", id, what, j)
+	return j
+}
+
+// TestRunnerPower: on battery at 20% a running job pauses with that
+// reason; back on AC it resumes and finishes; the sleep lock is held
+// exactly while it runs.
+func TestRunnerPower(t *testing.T) {
+	q := newQueue(t)
+	j, _ := q.Add(Job{Name: "a", Window: Window{Kind: Now}, AllowBattery: true}, time.Now())
+	power := &fakePower{s: PowerState{HasBattery: true, Percent: 90}}
+	inh := &countInhibitor{}
+	var bad atomic.Bool
+	r := &Runner{Queue: q, Owner: "R", Power: power, Inhibitor: inh, Cores: 2,
+		Work: steps(200, 2*time.Millisecond, func() bool { return inh.held.Load() == 1 }, &bad),
+		Heartbeat: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx, true) }()
+
+	waitFor(t, q, j.ID, "ran", func(j Job) bool { return j.Progress.Challenges > 10 })
+	power.set(PowerState{HasBattery: true, OnBattery: true, Percent: 20})
+	p := waitFor(t, q, j.ID, "paused", func(j Job) bool { return j.State == Waiting })
+	if p.Reason != "on battery at 20%, below 30%" {
+		t.Errorf("reason %q", p.Reason)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got, _ := q.Get(j.ID); got.State != Waiting || got.Progress.Challenges != p.Progress.Challenges {
+		t.Errorf("ran on while paused: %+v", got)
+	}
+	if inh.held.Load() != 0 {
+		t.Error("sleep lock held while paused")
+	}
+	power.set(PowerState{HasBattery: true, Percent: 25})
+	end := waitFor(t, q, j.ID, "done", func(j Job) bool { return j.State == Done })
+	if end.Result.N != 200 || end.Claims != 2 {
+		t.Errorf("end: %+v", end)
+	}
+	if bad.Load() || inh.held.Load() != 0 {
+		t.Errorf("sleep lock: held %d after the run; missing during a step: %v", inh.held.Load(), bad.Load())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunnerUserAndErrors: a user pause stops the running job, resume
+// finishes it; a failing job records its error; a runner without watch
+// exits once nothing may run.
+func TestRunnerUserAndErrors(t *testing.T) {
+	q := newQueue(t)
+	a, _ := q.Add(Job{Name: "a", Window: Window{Kind: Now}}, time.Now())
+	b, _ := q.Add(Job{Name: "b", Window: Window{Kind: Now}}, time.Now())
+	later, _ := q.Add(Job{Name: "later", Window: Window{Kind: At, Start: time.Now().Add(time.Hour)}}, time.Now())
+	work := steps(100, 2*time.Millisecond, nil, nil)
+	r := &Runner{Queue: q, Owner: "R", Heartbeat: 10 * time.Millisecond,
+		Work: func(ctx context.Context, j Job, c *Control) (Result, error) {
+			if j.Name == "b" {
+				return Result{}, errors.New("candidate.gguf: bad magic")
+			}
+			return work(ctx, j, c)
+		}}
+	done := make(chan error)
+	go func() { done <- r.Run(context.Background(), false) }()
+	waitFor(t, q, a.ID, "ran", func(j Job) bool { return j.Progress.Challenges > 5 })
+	q.Pause(a.ID, time.Now())
+	p := waitFor(t, q, a.ID, "paused", func(j Job) bool { return j.State == Waiting })
+	if p.Reason != "paused by the user" {
+		t.Errorf("reason %q", p.Reason)
+	}
+	if err := <-done; err != nil { // b failed, later waits, a is paused: nothing to run
+		t.Fatal(err)
+	}
+	if j, _ := q.Get(b.ID); j.State != Failed || j.Error != "candidate.gguf: bad magic" {
+		t.Errorf("b: %s %q", j.State, j.Error)
+	}
+	if j, _ := q.Get(later.ID); j.State != Waiting || !strings.HasPrefix(j.Reason, "waiting until") {
+		t.Errorf("later: %s %q", j.State, j.Reason)
+	}
+	q.Resume(a.ID, time.Now())
+	var cleaned []uint64
+	r.Cleanup = func(j Job) { cleaned = append(cleaned, j.ID) }
+	if err := r.Run(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := q.Get(a.ID); j.State != Done || j.Result.N != 100 || len(cleaned) != 1 || cleaned[0] != a.ID {
+		t.Errorf("a: %s %+v cleaned %v", j.State, j.Result, cleaned)
+	}
+}
+
+// TestThrottle: at half duty a job spends about as long sleeping as
+// working (asserted loosely: at least 0.6× the work time as extra).
+func TestThrottle(t *testing.T) {
+	clock := time.Now
+	c := newControl(Decision{Mode: Throttled, Duty: 0.5}, Progress{}, clock)
+	start := time.Now()
+	time.Sleep(20 * time.Millisecond)
+	if err := c.Yield(); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 32*time.Millisecond {
+		t.Errorf("half duty: 20 ms of work took %v in all", el)
+	}
+	c.stop("the machine is critically hot", false)
+	if err := c.Yield(); !errors.Is(err, ErrStopped) || !strings.Contains(err.Error(), "critically hot") {
+		t.Errorf("after stop: %v", err)
+	}
+}
+
+// TestDiskFull: a full disk while committing gives a clear error and
+// leaves the last committed state. The queue lives on a small tmpfs
+// (needs root; POT_REQUIRE_SYSTEM=1 makes its absence a failure).
+func TestDiskFull(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "small")
+	os.Mkdir(dir, 0o700)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+		if os.Getenv("POT_REQUIRE_SYSTEM") == "1" {
+			t.Fatalf("cannot mount a small tmpfs: %v %s", err, out)
+		}
+		t.Skipf("cannot mount a small tmpfs (needs root): %v %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	q, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := []byte(`"` + strings.Repeat("x", 8<<10) + `"`)
+	var added []Job
+	for i := 0; ; i++ {
+		j, err := q.Add(Job{Name: "a", Spec: spec, Window: Window{Kind: Now}}, day)
+		if err != nil {
+			if !strings.Contains(err.Error(), "disk is full") || !strings.Contains(err.Error(), q.Path()) {
+				t.Errorf("error %q does not say the disk is full and where", err)
+			}
+			t.Logf("after %d jobs: %v", i, err)
+			break
+		}
+		added = append(added, j)
+		if i > 1000 {
+			t.Fatal("the disk never filled")
+		}
+	}
+	js, err := q.List()
+	if err != nil || len(js) != len(added) {
+		t.Fatalf("after the failed commit: %d jobs (%v), want %d", len(js), err, len(added))
+	}
+	if err := q.Check(); err != nil {
+		t.Errorf("corrupt after a full disk: %v", err)
+	}
+}
