@@ -32,6 +32,8 @@ type Spec struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Mode        string `json:"mode,omitempty"` // preset; "" is the default
 	When        string `json:"when,omitempty"` // WhenNow, WhenTonight or "HH:MM"; "" is now
+	// AllowBattery lets the job run on battery power (throttled).
+	AllowBattery bool `json:"allowBattery,omitempty"`
 	// Args carries further `pot verify` options (--seed, --trust, …) as
 	// given on the command line, for queues that accept them.
 	Args []string `json:"args,omitempty"`
