@@ -7,4 +7,7 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require github.com/godbus/dbus/v5 v5.1.0
+require (
+	github.com/ebitengine/purego v0.11.3
+	github.com/godbus/dbus/v5 v5.1.0
+)
