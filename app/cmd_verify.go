@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -56,18 +57,7 @@ type verifyFlags struct {
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("verify", stderr)
 	var vf verifyFlags
-	fs.StringVar(&vf.ref, "ref", "", "reference model file")
-	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
-	fs.StringVar(&vf.mode, "mode", "standard", "preset: "+strings.Join(job.PresetNames(), ", "))
-	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")
-	fs.StringVar(&vf.out, "out", "", "directory for the certificate and transcript (default: the user's data directory)")
-	fs.StringVar(&vf.keyDir, "key-dir", "", "directory of the signing key (default: the user's config directory)")
-	fs.StringVar(&vf.trust, "trust", "", "accept only fingerprints sealed by this public key file")
-	fs.StringVar(&vf.checkpoint, "checkpoint", "", "checkpoint file: resume the run from it, and keep it up to date")
-	fs.StringVar(&vf.streaming, "streaming", "auto", "layer streaming: auto, on or off")
-	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
-	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
-	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
+	vf.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -87,8 +77,27 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// runVerify runs one verification and writes its certificate.
-func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress bool) (*verifyOutput, error) {
+// register defines the flags of `pot verify`, which `pot schedule add`
+// accepts too.
+func (vf *verifyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&vf.ref, "ref", "", "reference model file")
+	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
+	fs.StringVar(&vf.mode, "mode", "standard", "preset: "+strings.Join(job.PresetNames(), ", "))
+	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")
+	fs.StringVar(&vf.out, "out", "", "directory for the certificate and transcript (default: the user's data directory)")
+	fs.StringVar(&vf.keyDir, "key-dir", "", "directory of the signing key (default: the user's config directory)")
+	fs.StringVar(&vf.trust, "trust", "", "accept only fingerprints sealed by this public key file")
+	fs.StringVar(&vf.checkpoint, "checkpoint", "", "checkpoint file: resume the run from it, and keep it up to date")
+	fs.StringVar(&vf.streaming, "streaming", "auto", "layer streaming: auto, on or off")
+	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
+	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
+	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
+}
+
+// runVerify runs one verification and writes its certificate; tune, if
+// given, adjusts the run's configuration (the queue's runner adds its
+// pause hook and progress).
+func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress bool, tune ...func(*job.Config)) (*verifyOutput, error) {
 	preset, err := job.LookupPreset(vf.mode)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
@@ -119,6 +128,9 @@ func runVerify(candidate string, vf verifyFlags, stderr io.Writer, showProgress 
 	}
 	if showProgress {
 		cfg.Progress = jobProgress(stderr)
+	}
+	for _, f := range tune {
+		f(&cfg)
 	}
 	res, err := job.Run(cfg)
 	if err != nil {

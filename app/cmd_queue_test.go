@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/proof-of-training/pot/internal/testdata"
+	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/job"
+	"github.com/proof-of-training/pot/verifier/schedule"
+	"github.com/proof-of-training/pot/verifier/synth"
+	"github.com/proof-of-training/pot/verifier/variant"
+)
+
+// TestMain lets a test run this binary as `pot` (POT_TEST_MAIN=1), so
+// that a runner can be killed like a real process.
+func TestMain(m *testing.M) {
+	if os.Getenv("POT_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// potProcess returns `pot args…` as a separate process.
+func potProcess(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "POT_TEST_MAIN=1")
+	return cmd
+}
+
+// queueEnv points the queue and key at fresh directories.
+func queueEnv(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv("POT_DATA_DIR", filepath.Join(dir, "data"))
+	t.Setenv("POT_CONFIG_DIR", filepath.Join(dir, "config"))
+	return dir
+}
+
+func listQueue(t *testing.T) []queueEntry {
+	t.Helper()
+	code, out, errs := runPot(t, "queue", "--json")
+	if code != 0 {
+		t.Fatalf("pot queue: %s", errs)
+	}
+	var es []queueEntry
+	if err := json.Unmarshal([]byte(out), &es); err != nil {
+		t.Fatalf("pot queue --json: %v\n%s", err, out)
+	}
+	return es
+}
+
+func TestScheduleCommands(t *testing.T) {
+	queueEnv(t)
+	ref := testdata.Path(t, "stories260K.gguf")
+	seed := strings.Repeat("ab", 32)
+	code, out, errs := runPot(t, "schedule", "add", ref, "--ref", ref, "--when", "tonight", "--mode", "quick",
+		"--seed", seed, "--threads", "1", "--allow-battery", "--json")
+	if code != 0 {
+		t.Fatalf("schedule add: %s", errs)
+	}
+	var e queueEntry
+	if err := json.Unmarshal([]byte(out), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != 1 || e.State != schedule.Queued || e.Window.Kind != schedule.Tonight || e.Spec.Seed != seed ||
+		e.Spec.Mode != "quick" || e.Spec.Threads != 1 || e.Spec.Reference != ref || e.Spec.Candidate != ref {
+		t.Errorf("queued %+v", e)
+	}
+	for _, bad := range [][]string{
+		{"schedule", "add", ref},                                     // no reference
+		{"schedule", "add", ref, "--ref", ref, "--when", "noon"},     // bad window
+		{"schedule", "add", ref, "--ref", ref, "--mode", "thorough"}, // bad mode
+		{"schedule", "add", ref, "--ref", ref, "--seed", "12"},       // bad seed
+		{"queue", "pause", "x"},                                      // bad id
+		{"schedule", "config", "--tonight", "23:00"},                 // bad window
+		{"schedule", "config", "--max-running", "0"},                 // out of range
+	} {
+		if code, _, _ := runPot(t, bad...); code != 2 {
+			t.Errorf("%v: code %d, want 2", bad, code)
+		}
+	}
+	if code, _, errs := runPot(t, "schedule", "add", "/nonexistent.gguf", "--ref", ref); code != 1 || !strings.Contains(errs, "/nonexistent.gguf") {
+		t.Errorf("missing candidate: %d %q", code, errs)
+	}
+	if code, _, errs := runPot(t, "queue", "cancel", "7"); code != 1 || !strings.Contains(errs, "no such job") {
+		t.Errorf("cancel 7: %d %q", code, errs)
+	}
+	// By day the tonight job waits; the runner leaves it (and exits).
+	if code, out, _ := runPot(t, "schedule", "config", "--tonight", "00:00-00:01", "--json"); code != 0 || !strings.Contains(out, `"start": 0`) {
+		t.Fatalf("config: %s", out)
+	}
+	runPot(t, "queue", "pause", "1")
+	if es := listQueue(t); es[0].State != schedule.Waiting || es[0].Reason != "paused by the user" {
+		t.Errorf("paused: %+v", es[0])
+	}
+	runPot(t, "queue", "resume", "1")
+	if es := listQueue(t); es[0].State != schedule.Queued {
+		t.Errorf("resumed: %+v", es[0])
+	}
+	if code, _, errs := runPot(t, "schedule", "config", "--tonight", "00:00-00:00"); code != 0 { // all day
+		t.Fatal(errs)
+	}
+	if code, _, errs := runPot(t, "run-queue"); code != 0 {
+		t.Fatalf("run-queue: %s", errs)
+	}
+	es := listQueue(t)
+	if es[0].State != schedule.Done || es[0].Result == nil || es[0].Result.Verdict != "IDENTICAL" || es[0].Result.Certificate == "" {
+		t.Fatalf("after run-queue: %+v", es[0])
+	}
+	if _, err := os.Stat(es[0].Result.Certificate); err != nil {
+		t.Error(err)
+	}
+	code, out, _ = runPot(t, "queue")
+	if code != 0 || !strings.Contains(out, "IDENTICAL") || !strings.Contains(out, "done") {
+		t.Errorf("pot queue:\n%s", out)
+	}
+	if code, _, _ := runPot(t, "queue", "cancel", "1"); code != 1 {
+		t.Errorf("cancelling a done job: code %d", code)
+	}
+}
+
+// checkpointRecords reads the records committed in a job's checkpoint.
+func checkpointRecords(t *testing.T, path string) []cert.Record {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ck struct{ Records []cert.Record }
+	if err := json.Unmarshal(data, &ck); err != nil {
+		t.Fatalf("checkpoint %s: %v", path, err)
+	}
+	return ck.Records
+}
+
+// comparable returns a certificate's statement without its times and
+// file names, and its transcript's records.
+func comparable(t *testing.T, certPath string) (*cert.Statement, []cert.Record) {
+	env, err := os.ReadFile(certPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cert.Inspect(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := os.ReadFile(filepath.Join(filepath.Dir(certPath), st.Predicate.Transcript.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trans, err := cert.ParseTranscript(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Predicate.StartedAt, st.Predicate.FinishedAt = time.Time{}, time.Time{}
+	st.Predicate.Transcript.Name = ""
+	return st, trans.Records
+}
+
+// TestRunQueueSIGKILL kills the runner with SIGKILL at random moments, at
+// least 50 times over one job, restarting it each time: no committed
+// challenge is lost or changed, the queue is never corrupt, and the final
+// certificate equals an uninterrupted run's (times aside).
+func TestRunQueueSIGKILL(t *testing.T) {
+	dir := queueEnv(t)
+	ref := testdata.Path(t, "stories260K.gguf")
+	cand := filepath.Join(dir, "cand.gguf")
+	if err := variant.Write(ref, cand, variant.Requantize("Q8_0")); err != nil {
+		t.Fatal(err)
+	}
+	key, err := loadKey("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := filepath.Join(dir, "ref.potfp")
+	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fp, Key: key, PoolSize: 64,
+		Calibration: 32, Profiles: []synth.FileType{"Q8_0"}, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	seed := strings.Repeat("5a", 32)
+	args := []string{cand, "--fingerprint", fp, "--mode", "audit", "--seed", seed, "--threads", "1"}
+
+	// The uninterrupted run.
+	code, _, errs := runPot(t, append([]string{"verify", "--out", filepath.Join(dir, "straight")}, args...)...)
+	if code != 0 {
+		t.Fatalf("verify: %s", errs)
+	}
+	straight, _ := filepath.Glob(filepath.Join(dir, "straight", "*"+cert.CertSuffix))
+	if len(straight) != 1 {
+		t.Fatalf("certificates %v", straight)
+	}
+	wantSt, wantRecs := comparable(t, straight[0])
+
+	if code, _, errs := runPot(t, append([]string{"schedule", "add", "--out", filepath.Join(dir, "queued")}, args...)...); code != 0 {
+		t.Fatal(errs)
+	}
+	// Runners that die before a challenge are expected here.
+	if code, _, errs := runPot(t, "schedule", "config", "--max-crashes", "1000"); code != 0 {
+		t.Fatal(errs)
+	}
+	q, err := openQueue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := jobCheckpoint(q, 1)
+	rng := rand.New(rand.NewPCG(1, 2))
+	kills, lives, advanced := 0, 0, 0
+	var last []cert.Record
+	for ; ; lives++ {
+		j, err := q.Get(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State != schedule.Queued && j.State != schedule.Running {
+			break
+		}
+		if lives > 1000 {
+			t.Fatal("the job never finished")
+		}
+		cmd := potProcess("run-queue", "--heartbeat", "20ms")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill at a random moment in the first 150 ms of each life, the
+		// first 70 lives; then let it finish.
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		var werr error
+		if kills < 70 {
+			select {
+			case werr = <-exited:
+			case <-time.After(time.Duration(rng.IntN(150_000)) * time.Microsecond):
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-exited
+				kills++
+			}
+		} else {
+			werr = <-exited
+		}
+		if werr != nil && !strings.Contains(werr.Error(), "killed") {
+			t.Fatalf("runner: %v\n%s", werr, stderr.String())
+		}
+		if err := q.Check(); err != nil {
+			t.Fatalf("queue corrupt after %d kills: %v", kills, err)
+		}
+		recs := checkpointRecords(t, ck)
+		if recs == nil && j.Progress.Challenges > 0 {
+			j2, _ := q.Get(1)
+			if j2.State == schedule.Done {
+				break
+			}
+		}
+		if len(recs) < len(last) {
+			t.Fatalf("after kill %d: %d challenges committed, %d before: a challenge was lost", kills, len(recs), len(last))
+		}
+		for i, r := range recs {
+			if i >= len(wantRecs) || !reflect.DeepEqual(r, wantRecs[i]) {
+				t.Fatalf("after kill %d: challenge %d differs from the uninterrupted run's (repeated or changed)", kills, i)
+			}
+		}
+		if len(recs) > len(last) {
+			advanced++
+		}
+		last = recs
+	}
+	j, _ := q.Get(1)
+	t.Logf("%d kills over %d lives, %d of them after committing challenges; job %s after %d claims: %d challenges",
+		kills, lives, advanced, j.State, j.Claims, j.Progress.Challenges)
+	if kills < 50 {
+		t.Errorf("only %d kills before the job ended", kills)
+	}
+	if j.State != schedule.Done || j.Result == nil {
+		t.Fatalf("job: %+v", j)
+	}
+	gotSt, gotRecs := comparable(t, j.Result.Certificate)
+	if !reflect.DeepEqual(gotSt, wantSt) || !reflect.DeepEqual(gotRecs, wantRecs) {
+		a, _ := json.MarshalIndent(gotSt, "", " ")
+		b, _ := json.MarshalIndent(wantSt, "", " ")
+		t.Errorf("certificate after kills differs from the uninterrupted run's:\n%s\nwant\n%s", a, b)
+	}
+	if _, err := os.Stat(ck); !os.IsNotExist(err) {
+		t.Errorf("checkpoint left behind: %v", err)
+	}
+}
