@@ -59,12 +59,18 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	var vf verifyFlags
 	vf.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	sched := fs.Bool("schedule", false, "queue the verification for the agent or `pot run-queue` instead of running it now")
+	fs.String("when", "now", "with --schedule: now, tonight or HH:MM")
+	fs.Bool("allow-battery", false, "with --schedule: run on battery power too")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || (vf.ref == "") == (vf.fp == "") {
-		return fmt.Errorf("%w: pot verify CANDIDATE (--ref MODEL | --fingerprint FP) [--mode M] [--json]", errUsage)
+		return fmt.Errorf("%w: pot verify CANDIDATE (--ref MODEL | --fingerprint FP) [--mode M] [--json] [--schedule [--when W]]", errUsage)
+	}
+	if *sched {
+		return scheduleFromVerify(args, stdout, stderr)
 	}
 	out, err := runVerify(pos[0], vf, stderr, !*asJSON)
 	if err != nil {

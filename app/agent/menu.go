@@ -158,6 +158,9 @@ func jobLine(j Job) string {
 	case Queued:
 		return "queued"
 	case Waiting, Paused:
+		if j.Wait == WaitWindow {
+			return reasonText(j) // "waiting for tonight's window 01:00–06:00"
+		}
 		return "paused: " + reasonText(j)
 	case Done:
 		return j.Verdict

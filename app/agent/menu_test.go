@@ -50,6 +50,7 @@ func TestBuildMenu(t *testing.T) {
 				{ID: "3", Candidate: "/m/c.gguf", State: Done, Verdict: "DIFFERENT", Certificate: "/c/3.cert"},
 				{ID: "4", Candidate: "/m/d.gguf", State: Failed, Error: "disk full"},
 				{ID: "5", Candidate: "/m/e.gguf", State: Paused},
+				{ID: "6", Candidate: "/m/f.gguf", State: Waiting, Wait: WaitWindow, Reason: "waiting for tonight's window 01:00–06:00"},
 			},
 			Models: []LocalModel{{Name: "llama3.2:1b", Source: "Ollama", File: "/o/blob", Badge: "SAME"},
 				{Name: "x.gguf", Source: "Folder", File: "/x.gguf", Changed: true}},
@@ -64,6 +65,8 @@ func TestBuildMenu(t *testing.T) {
 			"Queue/c.gguf — DIFFERENT", "Queue/c.gguf — DIFFERENT/Open Report", "Queue/c.gguf — DIFFERENT/Dismiss",
 			"Queue/d.gguf — failed", "Queue/d.gguf — failed/Error: disk full (off)", "Queue/d.gguf — failed/Dismiss",
 			"Queue/e.gguf — paused: paused by you", "Queue/e.gguf — paused: paused by you/Resume", "Queue/e.gguf — paused: paused by you/Cancel",
+			"Queue/f.gguf — waiting for tonight's window 01:00–06:00", "Queue/f.gguf — waiting for tonight's window 01:00–06:00/Pause",
+			"Queue/f.gguf — waiting for tonight's window 01:00–06:00/Cancel",
 			"Recent Certificates", "Recent Certificates/c.gguf — DIFFERENT · 2 Dec 10:31",
 			"---", "Resume All", "Run on Battery [x]", "Start at Login [x]", "---", "Quit PoT"}},
 	}

@@ -26,6 +26,9 @@ func runTray(ctx context.Context, a *Agent, click func(Action)) error {
 		for {
 			select {
 			case <-systray.TrayOpenedCh:
+				// Opening the menu rechecks the models' badges, so a model
+				// changed on disk shows it at once.
+				go a.Scan()
 				a.Kick()
 			case <-ctx.Done():
 				return
