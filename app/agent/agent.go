@@ -185,6 +185,7 @@ func (a *Agent) Refresh() {
 		return
 	}
 	a.mu.Lock()
+	labelJobs(jobs, a.models)
 	var prev []Job
 	if a.looked {
 		prev = a.jobs
@@ -348,6 +349,26 @@ func (a *Agent) Scan() {
 	}
 	a.scanCerts()
 	a.show()
+}
+
+// labelJobs names the jobs whose candidate is a model found on this
+// machine as its runner names it ("Ollama: llama3.2:1b").
+func labelJobs(jobs []Job, models []LocalModel) {
+	if len(models) == 0 {
+		return
+	}
+	names := make(map[string]string, len(models))
+	for _, m := range models {
+		names[m.File] = m.Source + " " + m.Name
+	}
+	for i := range jobs {
+		file := jobs[i].Candidate
+		if name, ok := names[file]; ok {
+			jobs[i].Label = name
+		} else if real, err := filepath.EvalSymlinks(file); err == nil && names[real] != "" {
+			jobs[i].Label = names[real]
+		}
+	}
 }
 
 func (a *Agent) setBadge(file string, b *Badge) {

@@ -64,10 +64,19 @@ type Job struct {
 	Verdict     string   `json:"verdict,omitempty"` // once done
 	Certificate string   `json:"certificate,omitempty"`
 	Error       string   `json:"error,omitempty"` // once failed
+	// Label, if set, is what people call the candidate (an Ollama model's
+	// name, say); the agent sets it for models it found.
+	Label string `json:"label,omitempty"`
 }
 
-// Name is the job's candidate file name, as menus and notifications show it.
-func (j Job) Name() string { return filepath.Base(j.Candidate) }
+// Name is how menus and notifications name the job: its Label, else the
+// candidate's file name.
+func (j Job) Name() string {
+	if j.Label != "" {
+		return j.Label
+	}
+	return filepath.Base(j.Candidate)
+}
 
 // Wait classifies why a job waits, so the icon and notifications can tell a
 // job scheduled for tonight from one the battery stopped.

@@ -64,3 +64,20 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Fatalf("broken file: %v, want an error naming %s", err, path)
 	}
 }
+
+func TestLabelJobs(t *testing.T) {
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "sha256-abc")
+	os.WriteFile(blob, []byte("GGUF"), 0o644)
+	link := filepath.Join(dir, "link.gguf")
+	os.Symlink(blob, link)
+	jobs := []Job{{Candidate: blob}, {Candidate: link}, {Candidate: filepath.Join(dir, "other.gguf")}}
+	labelJobs(jobs, []LocalModel{{Name: "llama3.2:1b", Source: "Ollama", File: blob}})
+	got := []string{jobs[0].Name(), jobs[1].Name(), jobs[2].Name()}
+	want := []string{"Ollama llama3.2:1b", "Ollama llama3.2:1b", "other.gguf"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("job %d named %q, want %q", i, got[i], want[i])
+		}
+	}
+}
