@@ -5,9 +5,9 @@
 # It starts Xvfb, a private session bus and xfce4-panel (whose systray
 # plugin is a StatusNotifierItem host), runs the agent with one model in a
 # fake Ollama store and one job waiting for tonight, clicks the icon with
-# xdotool and saves icon.png (the panel), menu.png (the menu open) and
-# queue.png (the Queue submenu). It fails if the icon never registers or
-# the click opens nothing. Needs: xvfb xfce4-panel xdotool imagemagick dbus.
+# xdotool and saves icon.png (the panel), menu.png (the menu open),
+# models.png (Local Models) and queue.png (the Queue submenu). It fails if
+# the icon never registers or the click opens nothing. Needs: xvfb xfce4-panel xdotool imagemagick dbus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-agent-screenshots}")
@@ -84,8 +84,11 @@ inner() {
   xdotool mousemove 16 16 click 1
   sleep 1
   import -window root "$out/menu.png"
-  # Keyboard into the Queue submenu: Verify Model…, Local Models, Queue.
-  xdotool key Down Down Down Right
+  # Keyboard into the submenus: Verify Model…, Local Models, then Queue.
+  xdotool key Down Down Right
+  sleep 1
+  import -window root "$out/models.png"
+  xdotool key Left Down Right
   sleep 1
   import -window root "$out/queue.png"
   local diff
