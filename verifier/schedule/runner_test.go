@@ -84,7 +84,7 @@ func TestRunnerPower(t *testing.T) {
 	inh := &countInhibitor{}
 	var bad atomic.Bool
 	r := &Runner{Queue: q, Owner: "R", Power: power, Inhibitor: inh, Cores: 2,
-		Work:      steps(200, 2*time.Millisecond, func() bool { return inh.held.Load() == 1 }, &bad),
+		Work:      steps(400, 2*time.Millisecond, func() bool { return inh.held.Load() == 1 }, &bad),
 		Heartbeat: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
