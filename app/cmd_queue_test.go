@@ -295,3 +295,22 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		t.Errorf("checkpoint left behind: %v", err)
 	}
 }
+
+func TestAutostartCommand(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{{[]string{"autostart", "status"}, "off"}, {[]string{"autostart", "on"}, "starts at login"},
+		{[]string{"autostart", "status"}, "on ("}, {[]string{"autostart", "off"}, "no longer"}, {[]string{"autostart", "status"}, "off"}} {
+		code, out, errs := runPot(t, c.args...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%v: %d %q %q, want %q", c.args, code, out, errs, c.want)
+		}
+	}
+	if code, _, _ := runPot(t, "autostart", "maybe"); code != 2 {
+		t.Errorf("autostart maybe: code %d", code)
+	}
+}

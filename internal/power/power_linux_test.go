@@ -185,7 +185,7 @@ func TestRunnerOnDBus(t *testing.T) {
 	src, inh := New()
 	var heldWhileRunning, checks int
 	work := func(ctx context.Context, j schedule.Job, c *schedule.Control) (schedule.Result, error) {
-		for i := j.Progress.Challenges; i < 60; i++ {
+		for i := j.Progress.Challenges; i < 200; i++ {
 			time.Sleep(5 * time.Millisecond)
 			if i%10 == 0 { // the lock, seen from logind
 				checks++
@@ -193,12 +193,12 @@ func TestRunnerOnDBus(t *testing.T) {
 					heldWhileRunning++
 				}
 			}
-			c.Report(schedule.Progress{Stage: "challenge", Done: int64(i + 1), Total: 60, Challenges: i + 1})
+			c.Report(schedule.Progress{Stage: "challenge", Done: int64(i + 1), Total: 200, Challenges: i + 1})
 			if err := c.Yield(); err != nil {
 				return schedule.Result{}, err
 			}
 		}
-		return schedule.Result{Verdict: "SAME", N: 60}, nil
+		return schedule.Result{Verdict: "SAME", N: 200}, nil
 	}
 	r := &schedule.Runner{Queue: q, Owner: "R", Power: src, Inhibitor: inh, Work: work, Cores: 2,
 		Heartbeat: 20 * time.Millisecond, Poll: 20 * time.Millisecond}

@@ -267,6 +267,7 @@ func helperDrain() {
 			fail(err)
 		}
 		n++
+		time.Sleep(2 * time.Millisecond) // let the other runner in
 	}
 }
 
