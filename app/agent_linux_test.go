@@ -83,7 +83,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	copyFile(t, ref, candidate)
 
 	env := append(os.Environ(), "POT_TEST_MAIN=1", "DBUS_SESSION_BUS_ADDRESS="+bus.Addr,
-		"HOME="+filepath.Join(dir, "home"), "XDG_CACHE_HOME=", "HF_HOME=", "HF_HUB_CACHE=", "LLAMA_CACHE=",
+		"HOME="+filepath.Join(dir, "home"), "XDG_CACHE_HOME=", "XDG_CONFIG_HOME=", "HF_HOME=", "HF_HUB_CACHE=", "LLAMA_CACHE=",
 		"OLLAMA_MODELS="+ollama, "POT_DATA_DIR="+filepath.Join(dir, "data"), "POT_CONFIG_DIR="+filepath.Join(dir, "config"))
 	pot := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], args...)
@@ -200,6 +200,49 @@ func TestAgentEndToEnd(t *testing.T) {
 		os.Chtimes(blob, later.Add(time.Minute), later.Add(time.Minute))
 		open()
 		waitMenu("badge withdrawn", agent.TitleLocalModels, "Ollama: stories:260k — changed since verified")
+	})
+
+	t.Run("open with", func(t *testing.T) {
+		// What a file manager's "Open With PoT" runs: the running agent
+		// asks for the reference and queues the file.
+		portal.Queue(agenttest.Answer{Path: ref})
+		out, err := pot("agent", "--open", candidate).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "asked the running agent to verify") {
+			t.Fatalf("pot agent --open: %v\n%s", err, out)
+		}
+		if n, err := notes.Wait("Certificate ready", 60*time.Second); err != nil || !strings.Contains(n.Body, "stories-copy.gguf") {
+			t.Fatalf("%v %+v", err, n)
+		}
+	})
+
+	t.Run("start at login", func(t *testing.T) {
+		entry := filepath.Join(dir, "home", ".config", "autostart", "pot-runner.desktop")
+		click(agent.TitleStartAtLogin)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if b, err := os.ReadFile(entry); err == nil {
+				if !strings.Contains(string(b), " agent") {
+					t.Errorf("login entry does not start the agent:\n%s", b)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no login entry written")
+			}
+		}
+		for deadline := time.Now().Add(10 * time.Second); !waitMenu("toggle", agent.TitleStartAtLogin).Toggled(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Start at Login not checked in the menu")
+			}
+		}
+		click(agent.TitleStartAtLogin)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(entry); os.IsNotExist(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("login entry not removed")
+			}
+		}
 	})
 
 	t.Run("cli reaches the agent and pause all", func(t *testing.T) {

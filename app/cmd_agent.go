@@ -19,6 +19,7 @@ import (
 	"github.com/proof-of-training/pot/app/agent"
 	"github.com/proof-of-training/pot/internal/appdirs"
 	"github.com/proof-of-training/pot/internal/atomicfile"
+	"github.com/proof-of-training/pot/internal/autostart"
 	"github.com/proof-of-training/pot/internal/localmodels"
 	"github.com/proof-of-training/pot/internal/power"
 	"github.com/proof-of-training/pot/verifier/report"
@@ -80,6 +81,7 @@ func cmdAgent(args []string, stdout, stderr io.Writer) error {
 		Roots:   localmodels.DefaultRoots(localmodels.OSEnv()),
 		Chooser: agent.NewChooser(), Notifier: agent.NewNotifier(),
 		OpenReport: func(c string) error { return openReport(c, dataDir) },
+		Autostart:  agentAutostart{env, dataDir},
 		Log:        logger.Printf,
 	})
 	if err != nil {
@@ -99,6 +101,35 @@ func cmdAgent(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "pot agent: running (pid %d); socket %s\n", os.Getpid(), filepath.Join(cfgDir, agent.SocketName))
 	return agent.RunTray(ctx, a)
+}
+
+// agentAutostart is Start at Login: the login entry runs `pot agent`
+// (which runs the queue too) in place of `pot autostart on`'s bare runner.
+type agentAutostart struct {
+	env     appdirs.Env
+	dataDir string
+}
+
+func (s agentAutostart) Enabled() (bool, error) {
+	on, _, err := autostart.Enabled(s.env)
+	return on, err
+}
+
+func (s agentAutostart) SetEnabled(on bool) error {
+	if !on {
+		_, err := autostart.Disable(s.env)
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return err
+	}
+	_, err = autostart.Enable(s.env, autostart.Entry{Program: exe, Args: []string{"agent"},
+		LogPath: filepath.Join(s.dataDir, "agent.log")})
+	return err
 }
 
 // runAgentQueue runs the queue's jobs for as long as the agent runs.
