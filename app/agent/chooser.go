@@ -12,6 +12,10 @@ var ErrCancelled = errors.New("agent: cancelled")
 // neither the xdg-desktop-portal nor zenity).
 var ErrNoChooser = errors.New("agent: no file chooser: install xdg-desktop-portal (with a GTK or KDE backend) or zenity")
 
+// NewChooser returns this platform's file chooser: the xdg-desktop-portal
+// (zenity as a fallback) on Linux, NSOpenPanel on macOS.
+func NewChooser() Chooser { return newChooser() }
+
 // Chooser asks the user for a file.
 type Chooser interface {
 	ChooseFile(ctx context.Context, r FileRequest) (FileAnswer, error)

@@ -7,10 +7,10 @@ import (
 	"github.com/proof-of-training/pot/metalbridge/appkit"
 )
 
-// NewChooser returns the macOS file chooser: NSOpenPanel, then an alert
+// newChooser returns the macOS file chooser: NSOpenPanel, then an alert
 // per choice (the open panel has no place for them without an accessory
 // view).
-func NewChooser() Chooser { return macChooser{} }
+func newChooser() Chooser { return macChooser{} }
 
 type macChooser struct{}
 

@@ -18,9 +18,9 @@ import (
 // session bus (https://flatpak.github.io/xdg-desktop-portal/docs/doc-org.freedesktop.portal.FileChooser.html),
 // which shows the desktop's own dialog, else zenity.
 
-// NewChooser returns the file chooser for this desktop. It decides at each
+// newChooser returns the file chooser for this desktop. It decides at each
 // call, so a portal that starts later is used.
-func NewChooser() Chooser { return linuxChooser{} }
+func newChooser() Chooser { return linuxChooser{} }
 
 type linuxChooser struct{}
 

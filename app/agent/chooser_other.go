@@ -4,8 +4,8 @@ package agent
 
 import "context"
 
-// NewChooser returns a chooser that reports there is none.
-func NewChooser() Chooser { return noChooser{} }
+// newChooser returns a chooser that reports there is none.
+func newChooser() Chooser { return noChooser{} }
 
 type noChooser struct{}
 

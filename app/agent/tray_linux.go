@@ -104,7 +104,7 @@ func (t *linuxTray) apply(parent *systray.MenuItem, prefix string, items []Item,
 		used[key] = true
 		sl, ok := t.slots[key]
 		if !ok {
-			sl = t.newSlot(parent, key, it)
+			sl = t.newSlot(parent, it)
 			t.slots[key] = sl
 		}
 		sl.action = it.Action
@@ -141,7 +141,7 @@ func (t *linuxTray) apply(parent *systray.MenuItem, prefix string, items []Item,
 	}
 }
 
-func (t *linuxTray) newSlot(parent *systray.MenuItem, key string, it Item) *slot {
+func (t *linuxTray) newSlot(parent *systray.MenuItem, it Item) *slot {
 	sl := &slot{title: it.Title, off: it.Disabled, check: it.Checked}
 	switch {
 	case it.Separator && parent == nil:

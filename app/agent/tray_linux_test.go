@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
 	"github.com/proof-of-training/pot/app/agent/agenttest"
 )
 
@@ -247,5 +246,3 @@ func TestTrayOverDBus(t *testing.T) {
 		}
 	})
 }
-
-var _ = dbus.MakeVariant
