@@ -82,7 +82,12 @@ func TestAgentEndToEnd(t *testing.T) {
 	candidate := filepath.Join(dir, "downloads", "stories-copy.gguf")
 	copyFile(t, ref, candidate)
 
-	env := append(os.Environ(), "POT_TEST_MAIN=1", "DBUS_SESSION_BUS_ADDRESS="+bus.Addr,
+	// xdg-open, as the agent runs it to show a report: it logs the file.
+	bin := filepath.Join(dir, "bin")
+	opened := filepath.Join(dir, "opened")
+	os.MkdirAll(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "xdg-open"), []byte("#!/bin/sh\necho \"$1\" >> "+opened+"\n"), 0o755)
+	env := append(os.Environ(), "POT_TEST_MAIN=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "DBUS_SESSION_BUS_ADDRESS="+bus.Addr,
 		"HOME="+filepath.Join(dir, "home"), "XDG_CACHE_HOME=", "XDG_CONFIG_HOME=", "HF_HOME=", "HF_HUB_CACHE=", "LLAMA_CACHE=",
 		"OLLAMA_MODELS="+ollama, "POT_DATA_DIR="+filepath.Join(dir, "data"), "POT_CONFIG_DIR="+filepath.Join(dir, "config"))
 	pot := func(args ...string) *exec.Cmd {
@@ -161,9 +166,30 @@ func TestAgentEndToEnd(t *testing.T) {
 			t.Fatalf("certificates: %v", certs)
 		}
 		waitMenu("the finished job", agent.TitleQueue, "stories-copy.gguf — IDENTICAL", "Open Report")
-		waitMenu("the recent certificate", agent.TitleCerts)
 		if out, err := pot("cert", "verify", certs[0]).CombinedOutput(); err != nil {
 			t.Errorf("pot cert verify: %v\n%s", err, out)
+		}
+		// Recent Certificates opens the HTML report, rendered by pot
+		// report's code into the data directory.
+		recent := waitMenu("the recent certificate", agent.TitleCerts)
+		if len(recent.Children) == 0 || !strings.HasPrefix(recent.Children[0].Label(), "stories-copy.gguf — IDENTICAL · ") {
+			t.Fatalf("Recent Certificates: %v", recent.Lines(""))
+		}
+		if err := agenttest.Click(host, item, recent.Children[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		var page string
+		for deadline := time.Now().Add(10 * time.Second); page == ""; time.Sleep(20 * time.Millisecond) {
+			if b, err := os.ReadFile(opened); err == nil {
+				page = strings.TrimSpace(string(b))
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no report opened")
+			}
+		}
+		html, err := os.ReadFile(page)
+		if err != nil || !strings.Contains(string(html), "IDENTICAL") || !strings.HasPrefix(page, filepath.Join(dir, "data", "reports")) {
+			t.Errorf("report %s (%v): %d bytes", page, err, len(html))
 		}
 	})
 

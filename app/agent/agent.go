@@ -158,6 +158,18 @@ func (a *Agent) Status() Status {
 	return StatusOf(a.jobs, a.set.UserPaused, setOf(a.set.Seen))
 }
 
+// keep returns the members of set that are in listed, sorted.
+func keep(set, listed map[string]bool) []string {
+	var out []string
+	for id := range set {
+		if listed[id] {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func setOf(ids []string) map[string]bool {
 	m := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -196,14 +208,17 @@ func (a *Agent) Refresh() {
 	sent := setOf(a.set.Notified)
 	notices := Notices(prev, jobs, sent)
 	a.jobs, a.looked = jobs, true
-	dirty := len(sent) != len(a.set.Notified)
-	if dirty {
-		a.set.Notified = a.set.Notified[:0]
-		for id := range sent {
-			a.set.Notified = append(a.set.Notified, id)
-		}
-		sort.Strings(a.set.Notified)
+	// Remember notices and acknowledgements only for jobs still listed
+	// (queue ids are never reused).
+	listed := map[string]bool{}
+	for _, j := range jobs {
+		listed[j.ID] = true
+		listed["pause:"+j.ID] = true
 	}
+	notified := keep(sent, listed)
+	seen := keep(setOf(a.set.Seen), listed)
+	dirty := !slices.Equal(notified, a.set.Notified) || !slices.Equal(seen, a.set.Seen)
+	a.set.Notified, a.set.Seen = notified, seen
 	newCert := false
 	for _, n := range notices {
 		if n.Report != "" {

@@ -31,8 +31,7 @@ const (
 )
 
 func (linuxChooser) ChooseFile(ctx context.Context, r FileRequest) (FileAnswer, error) {
-	conn, err := dbus.SessionBus()
-	if err == nil && hasName(conn, portalName) {
+	if conn, err := dbus.SessionBus(); err == nil && hasName(conn, portalName) {
 		return portalChoose(ctx, conn, r)
 	}
 	if path, err := exec.LookPath("zenity"); err == nil {

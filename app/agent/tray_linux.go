@@ -2,10 +2,12 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 
 	"fyne.io/systray"
+	"github.com/godbus/dbus/v5"
 )
 
 // The Linux skin: a StatusNotifierItem with a dbusmenu, through
@@ -16,6 +18,13 @@ import (
 
 // runTray registers the item on the session bus and runs a until ctx ends.
 func runTray(ctx context.Context, a *Agent, click func(Action)) error {
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		return fmt.Errorf("agent: no D-Bus session bus, so no tray (%v); in a desktop session $DBUS_SESSION_BUS_ADDRESS is set; on a server run `pot run-queue --watch` instead", err)
+	}
+	if !hasName(conn, watcherName) {
+		a.logf("no StatusNotifierWatcher on the session bus: the icon appears once a tray host starts (GNOME needs the AppIndicator extension)")
+	}
 	t := &linuxTray{slots: map[string]*slot{}, click: click, icon: -1}
 	ready := make(chan struct{})
 	start, end := systray.RunWithExternalLoop(func() { close(ready) }, nil)
@@ -39,6 +48,11 @@ func runTray(ctx context.Context, a *Agent, click func(Action)) error {
 	end()
 	return nil
 }
+
+// watcherName is the StatusNotifierWatcher's bus name, owned by the
+// desktop's tray host (KDE Plasma, xfce4-panel, the GNOME AppIndicator
+// extension, waybar, …).
+const watcherName = "org.kde.StatusNotifierWatcher"
 
 type linuxTray struct {
 	mu    sync.Mutex // guards the fields below and serialises Update
