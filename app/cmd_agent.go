@@ -92,16 +92,35 @@ func cmdAgent(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer l.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, cancel := context.WithCancel(sigCtx)
+	defer cancel()
 	go agent.Serve(l, func(r agent.Request) agent.Response { return a.Handle(ctx, r) })
-	go runAgentQueue(ctx, q, logger)
+	runnerDone := make(chan struct{})
+	go func() {
+		runAgentQueue(ctx, q, logger)
+		close(runnerDone)
+	}()
 	if *open != "" {
 		go a.Do(ctx, agent.Action{Kind: agent.ActVerifyFile, Arg: *open})
 	}
 	fmt.Fprintf(stdout, "pot agent: running (pid %d); socket %s\n", os.Getpid(), filepath.Join(cfgDir, agent.SocketName))
-	return agent.RunTray(ctx, a)
+	// On the way out, stop the runner and let it commit where the job got
+	// to (it stops after the challenge in flight).
+	return agent.RunTray(ctx, a, func() {
+		cancel()
+		select {
+		case <-runnerDone:
+		case <-time.After(agentStopWait):
+			logger.Printf("the queue runner did not stop within %v; its job resumes from its last checkpoint", agentStopWait)
+		}
+	})
 }
+
+// agentStopWait bounds how long Quit waits for the job in flight to stop:
+// one challenge of a large model on a slow machine.
+const agentStopWait = 30 * time.Second
 
 // agentAutostart is Start at Login: the login entry runs `pot agent`
 // (which runs the queue too) in place of `pot autostart on`'s bare runner.

@@ -13,7 +13,7 @@ import (
 // indexes the actions of the menu last built.
 
 // runTray runs AppKit's event loop on the main thread until ctx ends.
-func runTray(ctx context.Context, a *Agent, click func(Action)) error {
+func runTray(ctx context.Context, a *Agent, click func(Action), beforeExit func()) error {
 	if err := appkit.Init(); err != nil {
 		return err
 	}
@@ -21,7 +21,8 @@ func runTray(ctx context.Context, a *Agent, click func(Action)) error {
 	appkit.SetClickHandler(t.clicked)
 	go func() {
 		<-ctx.Done()
-		appkit.Terminate()
+		beforeExit()
+		appkit.Terminate() // ends the process
 	}()
 	launched := func() {
 		t.item = appkit.NewStatusItem()

@@ -17,7 +17,7 @@ import (
 // unused, so item ids stay stable while lists grow and shrink.
 
 // runTray registers the item on the session bus and runs a until ctx ends.
-func runTray(ctx context.Context, a *Agent, click func(Action)) error {
+func runTray(ctx context.Context, a *Agent, click func(Action), beforeExit func()) error {
 	conn, err := dbus.SessionBus()
 	if err != nil {
 		return fmt.Errorf("agent: no D-Bus session bus, so no tray (%v); in a desktop session $DBUS_SESSION_BUS_ADDRESS is set; on a server run `pot run-queue --watch` instead", err)
@@ -46,6 +46,7 @@ func runTray(ctx context.Context, a *Agent, click func(Action)) error {
 	}()
 	a.Run(ctx)
 	end()
+	beforeExit()
 	return nil
 }
 

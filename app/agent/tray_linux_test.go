@@ -94,7 +94,7 @@ func TestTrayOverDBus(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- RunTray(ctx, a) }()
+	go func() { done <- RunTray(ctx, a, nil) }()
 
 	item, err := watcher.WaitItem(5 * time.Second)
 	if err != nil {
