@@ -1,0 +1,53 @@
+package agent
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestHandle drives the socket's requests against a fake queue.
+func TestHandle(t *testing.T) {
+	q := &fakeQueue{jobs: []Job{{ID: "1", Candidate: "/m/a.gguf", State: Running}}}
+	a, err := New(Config{Queue: q, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.update(func(s *Settings) { s.RunOnBattery = true })
+	ctx := context.Background()
+	tests := []struct {
+		req    Request
+		ok     bool
+		id     string
+		nJobs  int
+		errHas string
+	}{
+		{Request{Op: "ping"}, true, "", 0, ""},
+		{Request{Op: "jobs"}, true, "", 1, ""},
+		{Request{Op: "add", Spec: &Spec{Candidate: "/m/b.gguf", Reference: "/m/r.gguf"}}, true, "2", 0, ""},
+		{Request{Op: "add"}, false, "", 0, "no spec"},
+		{Request{Op: "pause", ID: "1"}, true, "", 0, ""},
+		{Request{Op: "resume", ID: "1"}, true, "", 0, ""},
+		{Request{Op: "cancel", ID: "9"}, false, "", 0, "no job 9"},
+		{Request{Op: "pause-all"}, true, "", 0, ""},
+		{Request{Op: "refresh"}, true, "", 0, ""},
+		{Request{Op: "format-disk"}, false, "", 0, `unknown op "format-disk"`},
+	}
+	for _, tt := range tests {
+		r := a.Handle(ctx, tt.req)
+		if r.OK != tt.ok || r.ID != tt.id || len(r.Jobs) != tt.nJobs || !strings.Contains(r.Error, tt.errHas) {
+			t.Errorf("%+v: got %+v", tt.req, r)
+		}
+	}
+	added, paused, calls := q.snapshot()
+	if want := []Spec{{Candidate: "/m/b.gguf", Reference: "/m/r.gguf", AllowBattery: true}}; !reflect.DeepEqual(added, want) {
+		t.Errorf("added %+v, want %+v (Run on Battery applies)", added, want)
+	}
+	if !paused || !reflect.DeepEqual(calls, []string{"pause 1", "resume 1"}) {
+		t.Errorf("paused %v, calls %v", paused, calls)
+	}
+	if !a.View().UserPaused {
+		t.Error("pause-all not remembered in the settings")
+	}
+}
