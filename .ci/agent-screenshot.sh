@@ -77,7 +77,11 @@ inner() {
          2>/dev/null | grep -q StatusNotifierItem; then registered=1; break; fi
     sleep 0.1
   done
-  if [ -z "$registered" ]; then echo "the agent's icon never registered"; cat "$work/agent.log" "$work/panel.log"; return 1; fi
+  if [ -z "$registered" ]; then
+    echo "the agent's icon never registered"; cat "$work/agent.log" "$work/panel.log"
+    kill $(jobs -p) 2>/dev/null || true
+    return 1
+  fi
   sleep 1
   import -window root "$out/icon.png"
   # The icon is the notification area's only item, at the panel's left.
@@ -94,7 +98,12 @@ inner() {
   local diff
   diff=$(compare -metric AE "$out/icon.png" "$out/menu.png" null: 2>&1 || true)
   echo "pixels changed by opening the menu: $diff"
-  if [ "${diff%%.*}" -lt 1000 ] 2>/dev/null; then echo "the click opened no menu"; return 1; fi
+  local status=0
+  if [ "${diff%%.*}" -lt 1000 ] 2>/dev/null; then echo "the click opened no menu"; status=1; fi
+  # Quit the agent and the panel; nothing may outlive the session.
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  return $status
 }
 export -f inner
 export work out hex model

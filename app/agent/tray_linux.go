@@ -31,6 +31,17 @@ func runTray(ctx context.Context, a *Agent, click func(Action), beforeExit func(
 	start()
 	<-ready
 	a.SetTray(t)
+	// The session ending (logout) closes the bus: the agent ends with it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-conn.Context().Done():
+			a.logf("the session bus closed; quitting")
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	go func() {
 		for {
 			select {
