@@ -4,8 +4,9 @@
 #   .ci/agent-screenshot.sh [OUT_DIR]      (default: ./agent-screenshots)
 # It starts Xvfb, a private session bus and xfce4-panel (whose systray
 # plugin is a StatusNotifierItem host), runs the agent with one model in a
-# fake Ollama store and one job waiting for tonight, clicks the icon with
-# xdotool and saves icon.png (the panel), menu.png (the menu open),
+# fake Ollama store, one job waiting for tonight and one running, clicks
+# the icon with xdotool and saves icon.png (the panel), tooltip.png,
+# menu.png (the menu open),
 # models.png (Local Models) and queue.png (the Queue submenu). It fails if
 # the icon never registers or the click opens nothing. Needs: xvfb xfce4-panel xdotool imagemagick dbus.
 set -euo pipefail
@@ -69,6 +70,10 @@ inner() {
     sleep 0.1
   done
   "$work/pot" verify "$OLLAMA_MODELS/blobs/sha256-$hex" --ref "$model" --schedule --when tonight >/dev/null
+  # A job that runs now and takes a while: a requantized model through the
+  # behavioural test on one thread.
+  "$work/pot" verify ../shared/testdata/qwen2-tiny-Q4_0.gguf --ref ../shared/testdata/qwen2-tiny-F32.gguf \
+    --behaviour --mode audit --threads 1 --schedule >/dev/null
   "$work/pot" agent >"$work/agent.log" 2>&1 &
   local registered=
   for _ in $(seq 100); do
@@ -82,8 +87,22 @@ inner() {
     kill $(jobs -p) 2>/dev/null || true
     return 1
   fi
+  # Wait for the job's progress to show in the item's title ("12%").
+  for _ in $(seq 300); do
+    title=$(gdbus call --session -d "$(gdbus call --session -d org.kde.StatusNotifierWatcher -o /StatusNotifierWatcher \
+      -m org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher RegisteredStatusNotifierItems |
+      grep -o ':[0-9.]*' | head -1)" -o /StatusNotifierItem -m org.freedesktop.DBus.Properties.Get \
+      org.kde.StatusNotifierItem Title 2>/dev/null || true)
+    case "$title" in *%*) break;; esac
+    sleep 0.1
+  done
+  echo "item title: $title"
   sleep 1
   import -window root "$out/icon.png"
+  # Hovering shows the tooltip.
+  xdotool mousemove 16 16
+  sleep 2
+  import -window root "$out/tooltip.png"
   # The icon is the notification area's only item, at the panel's left.
   xdotool mousemove 16 16 click 1
   sleep 1

@@ -73,13 +73,32 @@ func agentJob(j schedule.Job) agent.Job {
 	if j.State == schedule.Waiting {
 		out.Wait = waitKind(j.UserPaused, j.Reason)
 	}
-	if p := j.Progress; p.Total > 0 {
-		out.Progress = float64(p.Done) / float64(p.Total)
-	}
+	out.Progress = overallProgress(j.Progress)
 	if r := j.Result; r != nil {
 		out.Verdict, out.Certificate = r.Verdict, r.Certificate
 	}
 	return out
+}
+
+// stageBands place each stage of a verification (verifier/job's Event
+// stages, in the order they run) in the overall progress, so that the
+// percentage only grows within a run. The challenge stage's total is the
+// budget's maximum; a run that decides early jumps to the end.
+var stageBands = map[string][2]float64{
+	"hash":      {0, 0.1},
+	"weights":   {0.1, 0.2},
+	"calibrate": {0.2, 0.4},
+	"challenge": {0.4, 1},
+}
+
+// overallProgress is a job's progress 0…1 across its stages.
+func overallProgress(p schedule.Progress) float64 {
+	band, ok := stageBands[p.Stage]
+	if !ok || p.Total <= 0 {
+		return band[0]
+	}
+	f := min(max(float64(p.Done)/float64(p.Total), 0), 1)
+	return band[0] + f*(band[1]-band[0])
 }
 
 // waitKind classifies a waiting job's reason, as schedule.Decide words it.

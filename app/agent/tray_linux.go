@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"fyne.io/systray"
@@ -138,7 +139,7 @@ func (t *linuxTray) apply(parent *systray.MenuItem, prefix string, items []Item,
 			continue
 		}
 		if sl.title != it.Title {
-			sl.item.SetTitle(it.Title)
+			sl.item.SetTitle(menuLabel(it.Title))
 			sl.title = it.Title
 		}
 		if sl.off != it.Disabled {
@@ -167,6 +168,10 @@ func (t *linuxTray) apply(parent *systray.MenuItem, prefix string, items []Item,
 	}
 }
 
+// menuLabel escapes a title for dbusmenu, where "_" marks the access key
+// and "__" is a literal underscore (model names are full of them).
+func menuLabel(title string) string { return strings.ReplaceAll(title, "_", "__") }
+
 func (t *linuxTray) newSlot(parent *systray.MenuItem, it Item) *slot {
 	sl := &slot{title: it.Title, off: it.Disabled, check: it.Checked}
 	switch {
@@ -177,13 +182,13 @@ func (t *linuxTray) newSlot(parent *systray.MenuItem, it Item) *slot {
 		parent.AddSeparator()
 		return sl
 	case it.Checkable && parent == nil:
-		sl.item = systray.AddMenuItemCheckbox(it.Title, "", it.Checked)
+		sl.item = systray.AddMenuItemCheckbox(menuLabel(it.Title), "", it.Checked)
 	case it.Checkable:
-		sl.item = parent.AddSubMenuItemCheckbox(it.Title, "", it.Checked)
+		sl.item = parent.AddSubMenuItemCheckbox(menuLabel(it.Title), "", it.Checked)
 	case parent == nil:
-		sl.item = systray.AddMenuItem(it.Title, "")
+		sl.item = systray.AddMenuItem(menuLabel(it.Title), "")
 	default:
-		sl.item = parent.AddSubMenuItem(it.Title, "")
+		sl.item = parent.AddSubMenuItem(menuLabel(it.Title), "")
 	}
 	if it.Disabled {
 		sl.item.Disable()

@@ -80,7 +80,7 @@ func TestTrayOverDBus(t *testing.T) {
 
 	data := t.TempDir()
 	models := t.TempDir()
-	candidate := filepath.Join(models, "tiny.gguf")
+	candidate := filepath.Join(models, "tiny_Q4_0.gguf") // dbusmenu escapes the underscores
 	os.WriteFile(candidate, []byte("GGUF\x03\x00\x00\x00"), 0o644)
 	fp := filepath.Join(data, FingerprintsDir, "tiny.potfp")
 	q := &fakeQueue{jobs: []Job{{ID: "1", Candidate: "/m/old.gguf", State: Running, Progress: 0.25}}}
@@ -138,7 +138,7 @@ func TestTrayOverDBus(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("menu on the bus:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 		}
-		for _, l := range []string{"Local Models/Folder: tiny.gguf", "Queue/old.gguf — verifying, 25%/Pause"} {
+		for _, l := range []string{"Local Models/Folder: tiny_Q4_0.gguf", "Queue/old.gguf — verifying, 25%/Pause"} {
 			if !strings.Contains(strings.Join(want, "\n"), l) {
 				t.Errorf("menu lacks %q", l)
 			}
@@ -185,7 +185,7 @@ func TestTrayOverDBus(t *testing.T) {
 			t.Errorf("queued %+v, want %+v", added[0], want)
 		}
 		first, second := <-portal.Requests, <-portal.Requests
-		if !strings.HasPrefix(first.Title, "Verify Model") || !strings.Contains(second.Title, "tiny.gguf") {
+		if !strings.HasPrefix(first.Title, "Verify Model") || !strings.Contains(second.Title, "tiny_Q4_0.gguf") {
 			t.Errorf("dialog titles %q, %q", first.Title, second.Title)
 		}
 		var folder []byte

@@ -170,13 +170,25 @@ type Node struct {
 	Children []Node
 }
 
-// Label is the node's label, with the mnemonic underscore removed.
+// Label is the node's label as shown: an access-key "_" removed, "__"
+// shown as "_" (the dbusmenu spec).
 func (n Node) Label() string {
 	var s string
 	if v, ok := n.Props["label"]; ok {
 		v.Store(&s)
 	}
-	return strings.ReplaceAll(s, "_", "")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' {
+			if i+1 < len(s) && s[i+1] == '_' {
+				b.WriteByte('_')
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 func (n Node) flag(name string, def bool) bool {
