@@ -441,8 +441,16 @@ func (a *Agent) Do(ctx context.Context, act Action) error {
 func (a *Agent) do(ctx context.Context, act Action) error {
 	q := a.cfg.Queue
 	switch act.Kind {
-	case ActVerify, ActVerifyFile:
+	case ActVerifyFile:
+		// One click: a known trusted fingerprint of this model needs no
+		// questions.
+		if fp := knownFingerprint(act.Arg, a.fingerprints()); fp != "" {
+			return a.queueAgainst(act.Arg, fp)
+		}
 		_, err := a.Verify(ctx, act.Arg)
+		return err
+	case ActVerify:
+		_, err := a.Verify(ctx, "")
 		return err
 	case ActAddFolder:
 		return a.addFolder(ctx)
@@ -533,11 +541,29 @@ func (a *Agent) Verify(ctx context.Context, candidate string) (string, error) {
 	battery := a.set.RunOnBattery
 	a.mu.Unlock()
 	q := batteryQueue{a.cfg.Queue, battery}
-	id, err := verifyFlow(ctx, a.cfg.Chooser, q, candidate, filepath.Join(a.cfg.DataDir, FingerprintsDir))
+	id, err := verifyFlow(ctx, a.cfg.Chooser, q, candidate, a.fingerprints())
 	if err == nil {
 		a.logf("queued job %s for %s", id, candidate)
 	}
 	return id, err
+}
+
+func (a *Agent) fingerprints() string { return filepath.Join(a.cfg.DataDir, FingerprintsDir) }
+
+// queueAgainst queues candidate against a known fingerprint, now, and says
+// so.
+func (a *Agent) queueAgainst(candidate, fp string) error {
+	a.mu.Lock()
+	battery := a.set.RunOnBattery
+	a.mu.Unlock()
+	id, err := batteryQueue{a.cfg.Queue, battery}.Add(Spec{Candidate: candidate, Fingerprint: fp, When: WhenNow})
+	if err != nil {
+		return err
+	}
+	a.logf("queued job %s for %s against %s", id, candidate, fp)
+	a.notify(Notice{Title: "Verification queued",
+		Body: filepath.Base(candidate) + " is checked against the trusted fingerprint " + filepath.Base(fp) + "."})
+	return nil
 }
 
 // batteryQueue stamps the Run on Battery setting on the jobs it adds.

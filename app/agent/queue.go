@@ -34,9 +34,6 @@ type Spec struct {
 	When        string `json:"when,omitempty"` // WhenNow, WhenTonight or "HH:MM"; "" is now
 	// AllowBattery lets the job run on battery power (throttled).
 	AllowBattery bool `json:"allowBattery,omitempty"`
-	// Args carries further `pot verify` options (--seed, --trust, …) as
-	// given on the command line, for queues that accept them.
-	Args []string `json:"args,omitempty"`
 }
 
 // JobState is a job's place in its life cycle (DESIGN.md §7).

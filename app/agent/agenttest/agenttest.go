@@ -70,7 +70,8 @@ func StartBus(daemon, dir string) (*Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = os.Stderr
+	// Its stderr is left out: in containers it warns on every start that
+	// it cannot raise its fd limit.
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
