@@ -10,3 +10,4 @@ import "embed"
 //go:generate go run ./iconsgen -o icons
 //go:embed icons/*.png
 var Icons embed.FS
+
