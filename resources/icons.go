@@ -10,4 +10,3 @@ import "embed"
 //go:generate go run ./iconsgen -o icons
 //go:embed icons/*.png
 var Icons embed.FS
-
