@@ -72,15 +72,17 @@ func (t *macTray) Update(s Status, menu []Item) {
 		if reflect.DeepEqual(menu, t.menu) {
 			return
 		}
-		t.menu, t.actions = menu, nil
+		var tagged []Tagged
+		tagged, t.actions = TagMenu(menu)
+		t.menu = menu
 		m := appkit.NewMenu()
-		t.fill(m, menu)
+		fill(m, tagged)
 		t.item.SetMenu(m)
 	})
 }
 
-// fill adds items to m, recording their actions by tag.
-func (t *macTray) fill(m appkit.Menu, items []Item) {
+// fill adds the tagged items to m (main thread).
+func fill(m appkit.Menu, items []Tagged) {
 	for _, it := range items {
 		if it.Separator {
 			m.AddSeparator()
@@ -89,12 +91,10 @@ func (t *macTray) fill(m appkit.Menu, items []Item) {
 		var sub *appkit.Menu
 		if len(it.Children) > 0 {
 			s := appkit.NewMenu()
-			t.fill(s, it.Children)
+			fill(s, it.Children)
 			sub = &s
 		}
-		tag := len(t.actions)
-		t.actions = append(t.actions, it.Action)
-		m.AddItem(it.Title, tag, !it.Disabled, it.Checkable && it.Checked, sub)
+		m.AddItem(it.Title, it.Tag, !it.Disabled, it.Checkable && it.Checked, sub)
 	}
 }
 
