@@ -55,10 +55,11 @@ const FingerprintsDir = "fingerprints"
 // Agent is the running agent: it watches the queue, keeps the tray current,
 // announces what happened and carries out menu actions.
 type Agent struct {
-	cfg  Config
-	kick chan struct{} // asks the loop to look at the queue now
-	quit chan struct{} // closed by Quit
-	once sync.Once
+	cfg    Config
+	kick   chan struct{} // asks the loop to look at the queue now
+	quit   chan struct{} // closed by Quit
+	once   sync.Once
+	dialog sync.Mutex // held while a file dialog is up: one at a time
 
 	mu     sync.Mutex // guards the fields below
 	set    Settings
@@ -425,11 +426,14 @@ func (a *Agent) scanCerts() {
 	a.mu.Unlock()
 }
 
+// errDialogOpen refuses a second dialog while one is up (a double click).
+var errDialogOpen = errors.New("agent: a PoT dialog is already open")
+
 // Do carries out a menu action. Dialogs block, so call it on its own
 // goroutine; errors are also shown to the user as a notification.
 func (a *Agent) Do(ctx context.Context, act Action) error {
 	err := a.do(ctx, act)
-	if err != nil && !errors.Is(err, ErrCancelled) {
+	if err != nil && !errors.Is(err, ErrCancelled) && !errors.Is(err, errDialogOpen) {
 		a.logf("%v", err)
 		a.notify(Notice{Title: "PoT", Body: err.Error()})
 	}
@@ -537,6 +541,10 @@ func appendNew(list []string, v string) []string {
 // Verify runs the Verify Model… flow for candidate ("" asks for it) and
 // queues the job, allowed on battery if the user said so.
 func (a *Agent) Verify(ctx context.Context, candidate string) (string, error) {
+	if !a.dialog.TryLock() {
+		return "", errDialogOpen
+	}
+	defer a.dialog.Unlock()
 	a.mu.Lock()
 	battery := a.set.RunOnBattery
 	a.mu.Unlock()
@@ -582,6 +590,10 @@ func (a *Agent) addFolder(ctx context.Context) error {
 	if a.cfg.Chooser == nil {
 		return ErrNoChooser
 	}
+	if !a.dialog.TryLock() {
+		return errDialogOpen
+	}
+	defer a.dialog.Unlock()
 	ans, err := a.cfg.Chooser.ChooseFile(ctx, FileRequest{Title: "Add a folder to search for models", Directory: true})
 	if err != nil {
 		return err
