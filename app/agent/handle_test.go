@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,5 +50,34 @@ func TestHandle(t *testing.T) {
 	}
 	if !a.View().UserPaused {
 		t.Error("pause-all not remembered in the settings")
+	}
+}
+
+// blockingChooser holds its dialog open until released.
+type blockingChooser struct{ opened, release chan struct{} }
+
+func (c blockingChooser) ChooseFile(ctx context.Context, r FileRequest) (FileAnswer, error) {
+	c.opened <- struct{}{}
+	<-c.release
+	return FileAnswer{}, ErrCancelled
+}
+
+// TestOneDialogAtATime: a second Verify Model… while a dialog is up is
+// refused, not stacked.
+func TestOneDialogAtATime(t *testing.T) {
+	ch := blockingChooser{make(chan struct{}), make(chan struct{})}
+	a, err := New(Config{Queue: &fakeQueue{}, DataDir: t.TempDir(), Chooser: ch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() { _, err := a.Verify(context.Background(), ""); first <- err }()
+	<-ch.opened
+	if _, err := a.Verify(context.Background(), ""); !errors.Is(err, errDialogOpen) {
+		t.Errorf("second dialog: %v", err)
+	}
+	close(ch.release)
+	if err := <-first; !errors.Is(err, ErrCancelled) {
+		t.Errorf("first dialog: %v", err)
 	}
 }
