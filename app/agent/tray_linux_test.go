@@ -39,6 +39,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// nextRequest is the portal's next dialog request.
+func nextRequest(t *testing.T, p *agenttest.Portal) agenttest.Request {
+	t.Helper()
+	select {
+	case r := <-p.Requests:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("no file dialog opened")
+		return agenttest.Request{}
+	}
+}
+
 // eventually polls cond until it holds or 5 s pass.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -184,7 +196,7 @@ func TestTrayOverDBus(t *testing.T) {
 		if !reflect.DeepEqual(added[0], want) {
 			t.Errorf("queued %+v, want %+v", added[0], want)
 		}
-		first, second := <-portal.Requests, <-portal.Requests
+		first, second := nextRequest(t, portal), nextRequest(t, portal)
 		if !strings.HasPrefix(first.Title, "Verify Model") || !strings.Contains(second.Title, "tiny_Q4_0.gguf") {
 			t.Errorf("dialog titles %q, %q", first.Title, second.Title)
 		}
@@ -201,7 +213,7 @@ func TestTrayOverDBus(t *testing.T) {
 	t.Run("cancelled dialog queues nothing", func(t *testing.T) {
 		portal.Queue(agenttest.Answer{Cancel: true})
 		click(TitleVerify)
-		<-portal.Requests
+		nextRequest(t, portal)
 		time.Sleep(100 * time.Millisecond)
 		if added, _, _ := q.snapshot(); len(added) != 1 {
 			t.Errorf("%d jobs queued after a cancelled dialog", len(added))
