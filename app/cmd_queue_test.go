@@ -144,6 +144,27 @@ func checkpointRecords(t *testing.T, path string) []cert.Record {
 	return ck.Records
 }
 
+// afterCommit fires d after the checkpoint file at path next changes.
+func afterCommit(path string, d time.Duration) <-chan time.Time {
+	c := make(chan time.Time, 1)
+	stamp := func() time.Time {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return time.Time{}
+		}
+		return fi.ModTime()
+	}
+	go func() {
+		first := stamp()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && stamp().Equal(first); {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(d)
+		c <- time.Now()
+	}()
+	return c
+}
+
 // comparable returns a certificate's statement without its times and
 // file names, and its transcript's records.
 func comparable(t *testing.T, certPath string) (*cert.Statement, []cert.Record) {
@@ -184,8 +205,10 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	fp := filepath.Join(dir, "ref.potfp")
+	// A fixed pool seed keeps the job's length the same from run to run.
 	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fp, Key: key, PoolSize: 64,
-		Calibration: 32, Profiles: []synth.FileType{"Q8_0"}, Threads: 1}); err != nil {
+		Calibration: 64, Profiles: []synth.FileType{"Q8_0"}, Threads: 1,
+		Rand: rand.NewChaCha8([32]byte{1})}); err != nil {
 		t.Fatal(err)
 	}
 	seed := strings.Repeat("5a", 32)
@@ -234,15 +257,23 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill at a random moment in the first 150 ms of each life, the
-		// first 70 lives; then let it finish.
+		// The first 60 lives end with SIGKILL at a random moment: two in
+		// three while starting (within 150 ms: loading, hashing, claiming),
+		// the third within 10 ms of the life's first committed challenge,
+		// among the commits of a batch. Then the runner may finish.
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		var werr error
-		if kills < 70 {
+		if kills < 60 {
+			var at <-chan time.Time
+			if lives%3 != 2 {
+				at = time.After(time.Duration(rng.IntN(150_000)) * time.Microsecond)
+			} else {
+				at = afterCommit(ck, time.Duration(rng.IntN(10_000))*time.Microsecond)
+			}
 			select {
 			case werr = <-exited:
-			case <-time.After(time.Duration(rng.IntN(150_000)) * time.Microsecond):
+			case <-at:
 				cmd.Process.Signal(syscall.SIGKILL)
 				<-exited
 				kills++
