@@ -147,6 +147,14 @@ func TestRunnerUserAndErrors(t *testing.T) {
 	if j, _ := q.Get(b.ID); j.State != Failed || j.Error != "candidate.gguf: bad magic" {
 		t.Errorf("b: %s %q", j.State, j.Error)
 	}
+	// A failed job may be retried, or cancelled.
+	if j, err := q.Resume(b.ID, time.Now()); err != nil || j.State != Queued || j.Error != "" ||
+		j.Reason != "retrying after: candidate.gguf: bad magic" {
+		t.Errorf("retry b: %+v %v", j, err)
+	}
+	if j, err := q.Cancel(b.ID, time.Now()); err != nil || j.State != Cancelled {
+		t.Errorf("cancel b: %+v %v", j, err)
+	}
 	if j, _ := q.Get(later.ID); j.State != Waiting || !strings.HasPrefix(j.Reason, "waiting until") {
 		t.Errorf("later: %s %q", j.State, j.Reason)
 	}
