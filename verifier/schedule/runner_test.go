@@ -238,3 +238,54 @@ func TestDiskFullMessage(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// TestWindowCloses: a tonight job runs in the window, pauses when it
+// closes at 06:00, and continues in the next night's window.
+func TestWindowCloses(t *testing.T) {
+	q := newQueue(t)
+	clock := &fakeClock{t: time.Date(2026, 12, 2, 14, 0, 0, 0, time.Local)}
+	j, _ := q.Add(Job{Name: "a", Window: Window{Kind: Tonight}}, clock.now())
+	r := &Runner{Queue: q, Owner: "R", Clock: clock.now, Work: steps(400, 2*time.Millisecond, nil, nil),
+		Heartbeat: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx, true) }()
+	w := waitFor(t, q, j.ID, "waiting by day", func(j Job) bool { return j.State == Waiting })
+	if w.Reason != "waiting for tonight's window 01:00–06:00" || w.Progress.Challenges != 0 {
+		t.Errorf("by day: %+v", w)
+	}
+	clock.set(time.Date(2026, 12, 3, 5, 59, 0, 0, time.Local))
+	waitFor(t, q, j.ID, "ran at 05:59", func(j Job) bool { return j.Progress.Challenges > 10 })
+	clock.set(time.Date(2026, 12, 3, 6, 0, 0, 0, time.Local))
+	p := waitFor(t, q, j.ID, "paused at 06:00", func(j Job) bool { return j.State == Waiting })
+	if p.Reason != "waiting for tonight's window 01:00–06:00" || p.Progress.Challenges >= 400 {
+		t.Errorf("at 06:00: %+v", p)
+	}
+	clock.set(time.Date(2026, 12, 4, 1, 0, 0, 0, time.Local))
+	end := waitFor(t, q, j.ID, "done the next night", func(j Job) bool { return j.State == Done })
+	if end.Claims != 2 || end.Result.N != 400 {
+		t.Errorf("end: %+v", end)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
