@@ -144,6 +144,27 @@ func checkpointRecords(t *testing.T, path string) []cert.Record {
 	return ck.Records
 }
 
+// afterCommit fires d after the checkpoint file at path next changes.
+func afterCommit(path string, d time.Duration) <-chan time.Time {
+	c := make(chan time.Time, 1)
+	stamp := func() time.Time {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return time.Time{}
+		}
+		return fi.ModTime()
+	}
+	go func() {
+		first := stamp()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && stamp().Equal(first); {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(d)
+		c <- time.Now()
+	}()
+	return c
+}
+
 // comparable returns a certificate's statement without its times and
 // file names, and its transcript's records.
 func comparable(t *testing.T, certPath string) (*cert.Statement, []cert.Record) {
@@ -168,12 +189,12 @@ func comparable(t *testing.T, certPath string) (*cert.Statement, []cert.Record) 
 	return st, trans.Records
 }
 
-// TestRunQueueSIGKILL kills the runner with SIGKILL at random moments, at
-// least 50 times over one job, restarting it each time: no committed
-// challenge is lost or changed, the queue is never corrupt, and the final
-// certificate equals an uninterrupted run's (times aside).
-func TestRunQueueSIGKILL(t *testing.T) {
-	dir := queueEnv(t)
+// resumeFixture makes a job that runs about a hundred challenges on
+// stories260K: a Q8_0 requantization checked against a small fingerprint
+// in audit mode, with a fixed seed. It returns the job's `pot verify`
+// arguments and the uninterrupted run's certificate and records.
+func resumeFixture(t *testing.T) (dir string, args []string, wantSt *cert.Statement, wantRecs []cert.Record) {
+	dir = queueEnv(t)
 	ref := testdata.Path(t, "stories260K.gguf")
 	cand := filepath.Join(dir, "cand.gguf")
 	if err := variant.Write(ref, cand, variant.Requantize("Q8_0")); err != nil {
@@ -184,12 +205,14 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	fp := filepath.Join(dir, "ref.potfp")
+	// A fixed pool seed keeps the job's length the same from run to run.
 	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fp, Key: key, PoolSize: 64,
-		Calibration: 32, Profiles: []synth.FileType{"Q8_0"}, Threads: 1}); err != nil {
+		Calibration: 64, Profiles: []synth.FileType{"Q8_0"}, Threads: 1,
+		Rand: rand.NewChaCha8([32]byte{1})}); err != nil {
 		t.Fatal(err)
 	}
 	seed := strings.Repeat("5a", 32)
-	args := []string{cand, "--fingerprint", fp, "--mode", "audit", "--seed", seed, "--threads", "1"}
+	args = []string{cand, "--fingerprint", fp, "--mode", "audit", "--seed", seed, "--threads", "1"}
 
 	// The uninterrupted run.
 	code, _, errs := runPot(t, append([]string{"verify", "--out", filepath.Join(dir, "straight")}, args...)...)
@@ -200,8 +223,17 @@ func TestRunQueueSIGKILL(t *testing.T) {
 	if len(straight) != 1 {
 		t.Fatalf("certificates %v", straight)
 	}
-	wantSt, wantRecs := comparable(t, straight[0])
+	wantSt, wantRecs = comparable(t, straight[0])
+	return dir, args, wantSt, wantRecs
 
+}
+
+// TestRunQueueSIGKILL kills the runner with SIGKILL at random moments, at
+// least 50 times over one job, restarting it each time: no committed
+// challenge is lost or changed, the queue is never corrupt, and the final
+// certificate equals an uninterrupted run's (times aside).
+func TestRunQueueSIGKILL(t *testing.T) {
+	dir, args, wantSt, wantRecs := resumeFixture(t)
 	if code, _, errs := runPot(t, append([]string{"schedule", "add", "--out", filepath.Join(dir, "queued")}, args...)...); code != 0 {
 		t.Fatal(errs)
 	}
@@ -234,15 +266,23 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill at a random moment in the first 150 ms of each life, the
-		// first 70 lives; then let it finish.
+		// The first 60 lives end with SIGKILL at a random moment: two in
+		// three while starting (within 150 ms: loading, hashing, claiming),
+		// the third within 10 ms of the life's first committed challenge,
+		// among the commits of a batch. Then the runner may finish.
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		var werr error
-		if kills < 70 {
+		if kills < 60 {
+			var at <-chan time.Time
+			if lives%3 != 2 {
+				at = time.After(time.Duration(rng.IntN(150_000)) * time.Microsecond)
+			} else {
+				at = afterCommit(ck, time.Duration(rng.IntN(10_000))*time.Microsecond)
+			}
 			select {
 			case werr = <-exited:
-			case <-time.After(time.Duration(rng.IntN(150_000)) * time.Microsecond):
+			case <-at:
 				cmd.Process.Signal(syscall.SIGKILL)
 				<-exited
 				kills++
@@ -312,5 +352,96 @@ func TestAutostartCommand(t *testing.T) {
 	}
 	if code, _, _ := runPot(t, "autostart", "maybe"); code != 2 {
 		t.Errorf("autostart maybe: code %d", code)
+	}
+}
+
+// fill takes all but keep bytes of the file system holding dir.
+func fill(t *testing.T, dir string, keep int64) string {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(st.Bavail) * int64(st.Bsize)
+	path := filepath.Join(dir, "filler")
+	if err := os.WriteFile(path, make([]byte, max(free-keep, 0)), 0o600); err != nil {
+		t.Fatalf("filling %s: %v", dir, err)
+	}
+	return path
+}
+
+// TestRunQueueDiskFull: the disk fills up while the runner commits. The
+// runner reports it clearly, the committed challenges and the queue stay
+// as they were, and once space is back the job finishes with the
+// uninterrupted run's certificate. The queue's data directory is a small
+// tmpfs (needs root and CAP_SYS_ADMIN; skipped otherwise).
+func TestRunQueueDiskFull(t *testing.T) {
+	dir, args, wantSt, wantRecs := resumeFixture(t)
+	mnt := filepath.Join(dir, "small")
+	os.Mkdir(mnt, 0o700)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs (needs root and CAP_SYS_ADMIN): %v %s", err, out)
+	}
+	defer exec.Command("umount", mnt).Run()
+	t.Setenv("POT_DATA_DIR", mnt)
+	if code, _, errs := runPot(t, append([]string{"schedule", "add", "--out", filepath.Join(dir, "queued")}, args...)...); code != 0 {
+		t.Fatal(errs)
+	}
+	q, err := openQueue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := jobCheckpoint(q, 1)
+	// Run until some challenges are committed.
+	cmd := potProcess("run-queue")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-afterCommit(ck, 30*time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	before := checkpointRecords(t, ck)
+	if len(before) == 0 {
+		t.Fatal("no challenge committed")
+	}
+
+	// Leave less room than a checkpoint takes: its next commit fails.
+	filler := fill(t, mnt, 4<<10)
+	code, _, errs := runPot(t, "run-queue")
+	j, err := q.Get(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("disk full: run-queue exit %d, stderr %q; job %s %q", code, errs, j.State, j.Error)
+	if !strings.Contains(errs+j.Error, "no space left on device") ||
+		(j.State == schedule.Failed && !strings.Contains(j.Error, "the disk is full; the checkpoint keeps every challenge committed before")) {
+		t.Errorf("no clear error: exit %d, %q, job error %q", code, errs, j.Error)
+	}
+	if j.State == schedule.Done {
+		t.Fatal("the job finished on a full disk")
+	}
+	if after := checkpointRecords(t, ck); !reflect.DeepEqual(after, before) {
+		t.Errorf("the checkpoint changed on a full disk: %d records, %d before", len(after), len(before))
+	}
+	if err := q.Check(); err != nil {
+		t.Errorf("queue corrupt: %v", err)
+	}
+
+	// Space is back: retry (a failed job) and finish.
+	os.Remove(filler)
+	if j.State == schedule.Failed {
+		if code, _, errs := runPot(t, "queue", "resume", "1"); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	if code, _, errs := runPot(t, "run-queue"); code != 0 {
+		t.Fatalf("run-queue: %s", errs)
+	}
+	j, _ = q.Get(1)
+	if j.State != schedule.Done {
+		t.Fatalf("job: %+v", j)
+	}
+	gotSt, gotRecs := comparable(t, j.Result.Certificate)
+	if !reflect.DeepEqual(gotSt, wantSt) || !reflect.DeepEqual(gotRecs, wantRecs) {
+		t.Error("certificate after a full disk differs from the uninterrupted run's")
 	}
 }

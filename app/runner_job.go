@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/proof-of-training/pot/internal/atomicfile"
 	"github.com/proof-of-training/pot/verifier/job"
@@ -116,6 +117,10 @@ func verifyWork(q *schedule.Queue, log io.Writer) schedule.Work {
 		})
 		if errors.Is(err, job.ErrPaused) && stopped != nil {
 			return schedule.Result{}, stopped
+		}
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return schedule.Result{}, fmt.Errorf("the disk is full; the checkpoint keeps every challenge committed before; "+
+				"free some space and run `pot queue resume %d`: %w", j.ID, err)
 		}
 		if err != nil {
 			return schedule.Result{}, err

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,21 +185,25 @@ func TestRunnerOnDBus(t *testing.T) {
 	j, _ := q.Add(schedule.Job{Name: "m.gguf", Window: schedule.Window{Kind: schedule.Now}, AllowBattery: true}, time.Now())
 	src, inh := New()
 	var heldWhileRunning, checks int
+	var step atomic.Int64 // slow until the pause was seen, so the job cannot end first
+	step.Store(int64(5 * time.Millisecond))
 	work := func(ctx context.Context, j schedule.Job, c *schedule.Control) (schedule.Result, error) {
-		for i := j.Progress.Challenges; i < 200; i++ {
-			time.Sleep(5 * time.Millisecond)
-			if i%10 == 0 { // the lock, seen from logind
+		for i := j.Progress.Challenges; i < 1000; i++ {
+			if d := step.Load(); d > 0 {
+				time.Sleep(time.Duration(d))
+			}
+			if i%50 == 0 { // the lock, seen from logind
 				checks++
 				if inhibitors(t) == 1 {
 					heldWhileRunning++
 				}
 			}
-			c.Report(schedule.Progress{Stage: "challenge", Done: int64(i + 1), Total: 200, Challenges: i + 1})
+			c.Report(schedule.Progress{Stage: "challenge", Done: int64(i + 1), Total: 1000, Challenges: i + 1})
 			if err := c.Yield(); err != nil {
 				return schedule.Result{}, err
 			}
 		}
-		return schedule.Result{Verdict: "SAME", N: 200}, nil
+		return schedule.Result{Verdict: "SAME", N: 1000}, nil
 	}
 	r := &schedule.Runner{Queue: q, Owner: "R", Power: src, Inhibitor: inh, Work: work, Cores: 2,
 		Heartbeat: 20 * time.Millisecond, Poll: 20 * time.Millisecond}
@@ -225,6 +230,7 @@ func TestRunnerOnDBus(t *testing.T) {
 	if n := inhibitors(t); n != 0 {
 		t.Errorf("%d sleep inhibitors held while paused", n)
 	}
+	step.Store(0)
 	set(true, 20)
 	end := wait("done", func(j schedule.Job) bool { return j.State == schedule.Done })
 	cancel()

@@ -245,9 +245,15 @@ func (q *Queue) Pause(id uint64, now time.Time) (Job, error) {
 	})
 }
 
-// Resume undoes Pause.
+// Resume undoes Pause. On a failed job it is a retry: the job is queued
+// again and continues from its checkpoint (a full disk, a file that was
+// away, a runner that kept dying).
 func (q *Queue) Resume(id uint64, now time.Time) (Job, error) {
 	return q.modify(id, now, func(j *Job) error {
+		if j.State == Failed {
+			j.State, j.Error, j.Reason, j.Crashes, j.UserPaused = Queued, "", "retrying after: "+j.Error, 0, false
+			return nil
+		}
 		if j.State.Terminal() {
 			return fmt.Errorf("%w: job %d is %s", ErrState, id, j.State)
 		}
@@ -259,14 +265,15 @@ func (q *Queue) Resume(id uint64, now time.Time) (Job, error) {
 	})
 }
 
-// Cancel ends a job. A running job's runner loses its lease and stops at
-// its next heartbeat. Cancelling a cancelled job does nothing.
+// Cancel ends a job, a failed one included. A running job's runner loses
+// its lease and stops at its next heartbeat. Cancelling a cancelled job
+// does nothing.
 func (q *Queue) Cancel(id uint64, now time.Time) (Job, error) {
 	return q.modify(id, now, func(j *Job) error {
 		switch j.State {
 		case Cancelled:
 			return nil
-		case Done, Failed:
+		case Done:
 			return fmt.Errorf("%w: job %d is already %s", ErrState, id, j.State)
 		}
 		j.State, j.Reason, j.Lease = Cancelled, "cancelled by the user", nil

@@ -31,8 +31,9 @@ type Runner struct {
 	Power PowerSource
 	// Inhibitor, if set, keeps the machine awake exactly while a job runs.
 	Inhibitor Inhibitor
-	// Cleanup, if set, runs once a job's end (done, failed, cancelled) is
-	// committed: it removes the job's checkpoint.
+	// Cleanup, if set, runs once a job is done or cancelled and that is
+	// committed: it removes the job's checkpoint. A failed job keeps its
+	// files, so that Queue.Resume can retry it.
 	Cleanup func(Job)
 	Clock   func() time.Time
 	Cores   int
@@ -161,7 +162,7 @@ func (r *Runner) runJob(ctx context.Context, j *Job, d Decision) error {
 		return err
 	}
 	r.logf("job %d: %s %s%s", j.ID, end.State, end.Reason, end.Error)
-	if end.State.Terminal() && r.Cleanup != nil {
+	if (end.State == Done || end.State == Cancelled) && r.Cleanup != nil {
 		r.Cleanup(end)
 	}
 	return nil

@@ -40,12 +40,22 @@ func (c *countInhibitor) Inhibit(string) (func() error, error) {
 	return func() error { c.held.Add(-1); return nil }, nil
 }
 
+// pace is the length of a fake step: slow until the test has seen what
+// it waits for, so a loaded machine cannot finish the job first.
+type pace struct{ ns atomic.Int64 }
+
+func slow() *pace { p := &pace{}; p.ns.Store(int64(2 * time.Millisecond)); return p }
+
+func (p *pace) fast() { p.ns.Store(0) }
+
 // steps is a Work of n steps that resumes from the committed progress and
 // reports whether the inhibitor was held at each step.
-func steps(n int, step time.Duration, held func() bool, bad *atomic.Bool) Work {
+func steps(n int, p *pace, held func() bool, bad *atomic.Bool) Work {
 	return func(ctx context.Context, j Job, c *Control) (Result, error) {
 		for i := j.Progress.Challenges; i < n; i++ {
-			time.Sleep(step)
+			if d := p.ns.Load(); d > 0 {
+				time.Sleep(time.Duration(d))
+			}
 			if held != nil && !held() {
 				bad.Store(true)
 			}
@@ -83,8 +93,9 @@ func TestRunnerPower(t *testing.T) {
 	power := &fakePower{s: PowerState{HasBattery: true, Percent: 90}}
 	inh := &countInhibitor{}
 	var bad atomic.Bool
+	p0 := slow()
 	r := &Runner{Queue: q, Owner: "R", Power: power, Inhibitor: inh, Cores: 2,
-		Work:      steps(400, 2*time.Millisecond, func() bool { return inh.held.Load() == 1 }, &bad),
+		Work:      steps(1000, p0, func() bool { return inh.held.Load() == 1 }, &bad),
 		Heartbeat: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -103,9 +114,10 @@ func TestRunnerPower(t *testing.T) {
 	if inh.held.Load() != 0 {
 		t.Error("sleep lock held while paused")
 	}
+	p0.fast()
 	power.set(PowerState{HasBattery: true, Percent: 25})
 	end := waitFor(t, q, j.ID, "done", func(j Job) bool { return j.State == Done })
-	if end.Result.N != 400 || end.Claims != 2 {
+	if end.Result.N != 1000 || end.Claims != 2 {
 		t.Errorf("end: %+v", end)
 	}
 	if bad.Load() || inh.held.Load() != 0 {
@@ -125,7 +137,8 @@ func TestRunnerUserAndErrors(t *testing.T) {
 	a, _ := q.Add(Job{Name: "a", Window: Window{Kind: Now}}, time.Now())
 	b, _ := q.Add(Job{Name: "b", Window: Window{Kind: Now}}, time.Now())
 	later, _ := q.Add(Job{Name: "later", Window: Window{Kind: At, Start: time.Now().Add(time.Hour)}}, time.Now())
-	work := steps(400, 2*time.Millisecond, nil, nil)
+	p0 := slow()
+	work := steps(1000, p0, nil, nil)
 	r := &Runner{Queue: q, Owner: "R", Heartbeat: 10 * time.Millisecond,
 		Work: func(ctx context.Context, j Job, c *Control) (Result, error) {
 			if j.Name == "b" {
@@ -147,16 +160,25 @@ func TestRunnerUserAndErrors(t *testing.T) {
 	if j, _ := q.Get(b.ID); j.State != Failed || j.Error != "candidate.gguf: bad magic" {
 		t.Errorf("b: %s %q", j.State, j.Error)
 	}
+	// A failed job may be retried, or cancelled.
+	if j, err := q.Resume(b.ID, time.Now()); err != nil || j.State != Queued || j.Error != "" ||
+		j.Reason != "retrying after: candidate.gguf: bad magic" {
+		t.Errorf("retry b: %+v %v", j, err)
+	}
+	if j, err := q.Cancel(b.ID, time.Now()); err != nil || j.State != Cancelled {
+		t.Errorf("cancel b: %+v %v", j, err)
+	}
 	if j, _ := q.Get(later.ID); j.State != Waiting || !strings.HasPrefix(j.Reason, "waiting until") {
 		t.Errorf("later: %s %q", j.State, j.Reason)
 	}
 	q.Resume(a.ID, time.Now())
+	p0.fast()
 	var cleaned []uint64
 	r.Cleanup = func(j Job) { cleaned = append(cleaned, j.ID) }
 	if err := r.Run(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
-	if j, _ := q.Get(a.ID); j.State != Done || j.Result.N != 400 || len(cleaned) != 1 || cleaned[0] != a.ID {
+	if j, _ := q.Get(a.ID); j.State != Done || j.Result.N != 1000 || len(cleaned) != 1 || cleaned[0] != a.ID {
 		t.Errorf("a: %s %+v cleaned %v", j.State, j.Result, cleaned)
 	}
 }
@@ -228,5 +250,58 @@ func TestDiskFullMessage(t *testing.T) {
 	err := q.wrap(&os.PathError{Op: "write", Path: "/q/queue.db", Err: syscall.ENOSPC})
 	if !strings.Contains(err.Error(), "/q/queue.db: the disk is full") || !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("%v", err)
+	}
+}
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// TestWindowCloses: a tonight job runs in the window, pauses when it
+// closes at 06:00, and continues in the next night's window.
+func TestWindowCloses(t *testing.T) {
+	q := newQueue(t)
+	clock := &fakeClock{t: time.Date(2026, 12, 2, 14, 0, 0, 0, time.Local)}
+	j, _ := q.Add(Job{Name: "a", Window: Window{Kind: Tonight}}, clock.now())
+	p0 := slow()
+	r := &Runner{Queue: q, Owner: "R", Clock: clock.now, Work: steps(1000, p0, nil, nil),
+		Heartbeat: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx, true) }()
+	w := waitFor(t, q, j.ID, "waiting by day", func(j Job) bool { return j.State == Waiting })
+	if w.Reason != "waiting for tonight's window 01:00–06:00" || w.Progress.Challenges != 0 {
+		t.Errorf("by day: %+v", w)
+	}
+	clock.set(time.Date(2026, 12, 3, 5, 59, 0, 0, time.Local))
+	waitFor(t, q, j.ID, "ran at 05:59", func(j Job) bool { return j.Progress.Challenges > 10 })
+	clock.set(time.Date(2026, 12, 3, 6, 0, 0, 0, time.Local))
+	p := waitFor(t, q, j.ID, "paused at 06:00", func(j Job) bool { return j.State == Waiting })
+	if p.Reason != "waiting for tonight's window 01:00–06:00" || p.Progress.Challenges >= 1000 {
+		t.Errorf("at 06:00: %+v", p)
+	}
+	p0.fast()
+	clock.set(time.Date(2026, 12, 4, 1, 0, 0, 0, time.Local))
+	end := waitFor(t, q, j.ID, "done the next night", func(j Job) bool { return j.State == Done })
+	if end.Claims != 2 || end.Result.N != 1000 {
+		t.Errorf("end: %+v", end)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
