@@ -104,7 +104,11 @@ inner() {
   sleep 2
   import -window root "$out/tooltip.png"
   # The icon is the notification area's only item, at the panel's left.
+  xdotool mousemove 400 300
+  sleep 0.5
   xdotool mousemove 16 16 click 1
+  # Off the icon, so its tooltip does not cover the menu.
+  xdotool mousemove 600 400
   sleep 1
   import -window root "$out/menu.png"
   # Keyboard into the submenus: Verify Model…, Local Models, then Queue.

@@ -368,14 +368,14 @@ func (a *Agent) Scan() {
 }
 
 // labelJobs names the jobs whose candidate is a model found on this
-// machine as its runner names it ("Ollama: llama3.2:1b").
+// machine as its runner names it ("llama3.2:1b (Ollama)").
 func labelJobs(jobs []Job, models []LocalModel) {
 	if len(models) == 0 {
 		return
 	}
 	names := make(map[string]string, len(models))
 	for _, m := range models {
-		names[m.File] = m.Source + " " + m.Name
+		names[m.File] = m.Name + " (" + m.Source + ")"
 	}
 	for i := range jobs {
 		file := jobs[i].Candidate

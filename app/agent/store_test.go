@@ -74,7 +74,7 @@ func TestLabelJobs(t *testing.T) {
 	jobs := []Job{{Candidate: blob}, {Candidate: link}, {Candidate: filepath.Join(dir, "other.gguf")}}
 	labelJobs(jobs, []LocalModel{{Name: "llama3.2:1b", Source: "Ollama", File: blob}})
 	got := []string{jobs[0].Name(), jobs[1].Name(), jobs[2].Name()}
-	want := []string{"Ollama llama3.2:1b", "Ollama llama3.2:1b", "other.gguf"}
+	want := []string{"llama3.2:1b (Ollama)", "llama3.2:1b (Ollama)", "other.gguf"}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("job %d named %q, want %q", i, got[i], want[i])
