@@ -66,7 +66,7 @@ func agentJob(j schedule.Job) agent.Job {
 	var s jobSpec
 	decodeSpec(j, &s)
 	out := agent.Job{ID: strconv.FormatUint(j.ID, 10), Candidate: s.Candidate, State: agent.JobState(j.State),
-		Reason: j.Reason, Error: j.Error}
+		Reason: j.Reason, Error: j.Error, Held: j.UserPaused}
 	if out.Candidate == "" {
 		out.Candidate = j.Name
 	}

@@ -220,6 +220,14 @@ func (a *Agent) Refresh() {
 	seen := keep(setOf(a.set.Seen), listed)
 	dirty := !slices.Equal(notified, a.set.Notified) || !slices.Equal(seen, a.set.Seen)
 	a.set.Notified, a.set.Seen = notified, seen
+	// Pause All holds jobs queued after it too (from the CLI, another
+	// runner's queue): any job not yet held is paused.
+	holdNew := false
+	if a.set.UserPaused {
+		for _, j := range jobs {
+			holdNew = holdNew || (!j.ended() && !j.Held)
+		}
+	}
 	newCert := false
 	for _, n := range notices {
 		if n.Report != "" {
@@ -234,6 +242,11 @@ func (a *Agent) Refresh() {
 	}
 	if dirty {
 		a.save()
+	}
+	if holdNew {
+		if err := a.cfg.Queue.SetUserPause(true); err != nil {
+			a.logf("pause all: %v", err)
+		}
 	}
 	if newCert {
 		a.scanCerts()

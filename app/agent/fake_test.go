@@ -53,6 +53,12 @@ func (q *fakeQueue) SetUserPause(p bool) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.userPaused = p
+	for i := range q.jobs {
+		if !q.jobs[i].ended() && q.jobs[i].Held != p {
+			q.jobs[i].Held = p
+			q.calls = append(q.calls, fmt.Sprintf("hold %s %v", q.jobs[i].ID, p))
+		}
+	}
 	return nil
 }
 

@@ -45,7 +45,7 @@ func TestHandle(t *testing.T) {
 	if want := []Spec{{Candidate: "/m/b.gguf", Reference: "/m/r.gguf", AllowBattery: true}}; !reflect.DeepEqual(added, want) {
 		t.Errorf("added %+v, want %+v (Run on Battery applies)", added, want)
 	}
-	if !paused || !reflect.DeepEqual(calls, []string{"pause 1", "resume 1"}) {
+	if !paused || !reflect.DeepEqual(calls, []string{"pause 1", "resume 1", "hold 1 true", "hold 2 true"}) {
 		t.Errorf("paused %v, calls %v", paused, calls)
 	}
 	if !a.View().UserPaused {
@@ -79,5 +79,25 @@ func TestOneDialogAtATime(t *testing.T) {
 	close(ch.release)
 	if err := <-first; !errors.Is(err, ErrCancelled) {
 		t.Errorf("first dialog: %v", err)
+	}
+}
+
+// TestPauseAllHoldsNewJobs: a job that appears while Pause All is on is
+// held at the agent's next look, once.
+func TestPauseAllHoldsNewJobs(t *testing.T) {
+	q := &fakeQueue{jobs: []Job{{ID: "1", Candidate: "a.gguf", State: Running}}}
+	a, err := New(Config{Queue: q, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.do(context.Background(), Action{Kind: ActPauseAll}); err != nil {
+		t.Fatal(err)
+	}
+	q.Add(Spec{Candidate: "b.gguf"}) // e.g. `pot schedule add` meanwhile
+	a.Refresh()
+	a.Refresh()
+	_, _, calls := q.snapshot()
+	if want := []string{"hold 1 true", "hold 2 true"}; !reflect.DeepEqual(calls, want) {
+		t.Errorf("calls %q, want %q", calls, want)
 	}
 }

@@ -55,6 +55,7 @@ type Job struct {
 	ID          string   `json:"id"`
 	Candidate   string   `json:"candidate"`
 	State       JobState `json:"state"`
+	Held        bool     `json:"held,omitempty"`    // paused by the user (Pause, Pause All) until Resume
 	Wait        Wait     `json:"wait,omitempty"`    // what a waiting job waits for
 	Reason      string   `json:"reason,omitempty"`  // why it waits or is paused, in words
 	Progress    float64  `json:"progress"`          // 0…1
@@ -65,6 +66,9 @@ type Job struct {
 	// name, say); the agent sets it for models it found.
 	Label string `json:"label,omitempty"`
 }
+
+// ended reports whether the job is over.
+func (j Job) ended() bool { return j.State == Done || j.State == Failed || j.State == Cancelled }
 
 // Name is how menus and notifications name the job: its Label, else the
 // candidate's file name.
