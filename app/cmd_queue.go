@@ -113,13 +113,17 @@ func queueOp(name string, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	prev, err := q.Get(id)
+	if err != nil {
+		return err
+	}
 	op := map[string]func(uint64, time.Time) (schedule.Job, error){"pause": q.Pause, "resume": q.Resume, "cancel": q.Cancel}[name]
 	j, err := op(id, time.Now())
 	if err != nil {
 		return err
 	}
-	if j.State == schedule.Cancelled && j.Lease == nil {
-		cleanupJob(q)(j)
+	if j.State == schedule.Cancelled && prev.State != schedule.Running {
+		cleanupJob(q)(j) // a running job's runner cleans up when it stops
 	}
 	fmt.Fprintf(stdout, "job %d: %s %s\n", j.ID, j.State, j.Reason)
 	return nil
