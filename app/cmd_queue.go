@@ -48,15 +48,8 @@ func newQueueEntry(j schedule.Job) queueEntry {
 }
 
 func cmdQueue(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		ops := map[string]func(*schedule.Queue) func(uint64, time.Time) (schedule.Job, error){
-			"pause":  func(q *schedule.Queue) func(uint64, time.Time) (schedule.Job, error) { return q.Pause },
-			"resume": func(q *schedule.Queue) func(uint64, time.Time) (schedule.Job, error) { return q.Resume },
-			"cancel": func(q *schedule.Queue) func(uint64, time.Time) (schedule.Job, error) { return q.Cancel },
-		}
-		if op, ok := ops[args[0]]; ok {
-			return queueOp(args[0], op, args[1:], stdout)
-		}
+	if len(args) > 0 && (args[0] == "pause" || args[0] == "resume" || args[0] == "cancel") {
+		return queueOp(args[0], args[1:], stdout)
 	}
 	fs := newFlags("queue", stderr)
 	asJSON := fs.Bool("json", false, "print the jobs as JSON")
@@ -107,7 +100,8 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 	return tw.Flush()
 }
 
-func queueOp(name string, op func(*schedule.Queue) func(uint64, time.Time) (schedule.Job, error), args []string, stdout io.Writer) error {
+// queueOp pauses, resumes (or retries, when failed) or cancels a job.
+func queueOp(name string, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%w: pot queue %s ID", errUsage, name)
 	}
@@ -119,12 +113,17 @@ func queueOp(name string, op func(*schedule.Queue) func(uint64, time.Time) (sche
 	if err != nil {
 		return err
 	}
-	j, err := op(q)(id, time.Now())
+	prev, err := q.Get(id)
 	if err != nil {
 		return err
 	}
-	if j.State == schedule.Cancelled && j.Lease == nil {
-		cleanupJob(q)(j)
+	op := map[string]func(uint64, time.Time) (schedule.Job, error){"pause": q.Pause, "resume": q.Resume, "cancel": q.Cancel}[name]
+	j, err := op(id, time.Now())
+	if err != nil {
+		return err
+	}
+	if j.State == schedule.Cancelled && prev.State != schedule.Running {
+		cleanupJob(q)(j) // a running job's runner cleans up when it stops
 	}
 	fmt.Fprintf(stdout, "job %d: %s %s\n", j.ID, j.State, j.Reason)
 	return nil

@@ -144,9 +144,10 @@ func checkpointRecords(t *testing.T, path string) []cert.Record {
 	return ck.Records
 }
 
-// afterCommit fires d after the checkpoint file at path next changes.
-func afterCommit(path string, d time.Duration) <-chan time.Time {
-	c := make(chan time.Time, 1)
+// afterCommit fires d after the checkpoint file at path next changes,
+// sending how long after start the change came.
+func afterCommit(path string, start time.Time, d time.Duration) <-chan time.Duration {
+	c := make(chan time.Duration, 1)
 	stamp := func() time.Time {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -159,9 +160,17 @@ func afterCommit(path string, d time.Duration) <-chan time.Time {
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && stamp().Equal(first); {
 			time.Sleep(time.Millisecond)
 		}
+		took := time.Since(start)
 		time.Sleep(d)
-		c <- time.Now()
+		c <- took
 	}()
+	return c
+}
+
+// after fires after d.
+func after(d time.Duration) <-chan time.Duration {
+	c := make(chan time.Duration, 1)
+	time.AfterFunc(d, func() { c <- 0 })
 	return c
 }
 
@@ -191,7 +200,7 @@ func comparable(t *testing.T, certPath string) (*cert.Statement, []cert.Record) 
 
 // resumeFixture makes a job that runs about a hundred challenges on
 // stories260K: a Q8_0 requantization checked against a small fingerprint
-// in audit mode, with a fixed seed. It returns the job's `pot verify`
+// (a pool as large as the mode's NMax) in quick mode, with a fixed seed. It returns the job's `pot verify`
 // arguments and the uninterrupted run's certificate and records.
 func resumeFixture(t *testing.T) (dir string, args []string, wantSt *cert.Statement, wantRecs []cert.Record) {
 	dir = queueEnv(t)
@@ -206,13 +215,13 @@ func resumeFixture(t *testing.T) (dir string, args []string, wantSt *cert.Statem
 	}
 	fp := filepath.Join(dir, "ref.potfp")
 	// A fixed pool seed keeps the job's length the same from run to run.
-	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fp, Key: key, PoolSize: 64,
-		Calibration: 64, Profiles: []synth.FileType{"Q8_0"}, Threads: 1,
+	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fp, Key: key, PoolSize: 256,
+		Calibration: 192, Profiles: []synth.FileType{"Q8_0"}, Threads: 1,
 		Rand: rand.NewChaCha8([32]byte{1})}); err != nil {
 		t.Fatal(err)
 	}
 	seed := strings.Repeat("5a", 32)
-	args = []string{cand, "--fingerprint", fp, "--mode", "audit", "--seed", seed, "--threads", "1"}
+	args = []string{cand, "--fingerprint", fp, "--mode", "quick", "--seed", seed, "--threads", "1"}
 
 	// The uninterrupted run.
 	code, _, errs := runPot(t, append([]string{"verify", "--out", filepath.Join(dir, "straight")}, args...)...)
@@ -248,6 +257,11 @@ func TestRunQueueSIGKILL(t *testing.T) {
 	ck := jobCheckpoint(q, 1)
 	rng := rand.New(rand.NewPCG(1, 2))
 	kills, lives, advanced := 0, 0, 0
+	// Start-up kills land before the life's first commit: within 0.6× the
+	// quickest start-up seen. Every other life is killed just after its
+	// first commit (among the commits of a batch) while more than a batch
+	// of challenges remains, so the job outlasts the kills.
+	startup := 150 * time.Millisecond
 	var last []cert.Record
 	for ; ; lives++ {
 		j, err := q.Get(1)
@@ -263,29 +277,33 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		cmd := potProcess("run-queue", "--heartbeat", "20ms")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
+		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// The first 60 lives end with SIGKILL at a random moment: two in
-		// three while starting (within 150 ms: loading, hashing, claiming),
-		// the third within 10 ms of the life's first committed challenge,
-		// among the commits of a batch. Then the runner may finish.
+		// The first 60 lives end with SIGKILL at a random moment: while
+		// starting (loading, hashing, claiming), or within 3 ms of the
+		// life's first commit. Then the runner may finish.
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		var werr error
 		if kills < 60 {
-			var at <-chan time.Time
-			if lives%3 != 2 {
-				at = time.After(time.Duration(rng.IntN(150_000)) * time.Microsecond)
+			var at <-chan time.Duration
+			post := lives == 0 || lives%2 == 1 && len(wantRecs)-len(last) > 10
+			if post {
+				at = afterCommit(ck, start, time.Duration(rng.IntN(3_000))*time.Microsecond)
 			} else {
-				at = afterCommit(ck, time.Duration(rng.IntN(10_000))*time.Microsecond)
+				at = after(time.Duration(rng.Int64N(int64(startup) * 6 / 10)))
 			}
 			select {
 			case werr = <-exited:
-			case <-at:
+			case took := <-at:
 				cmd.Process.Signal(syscall.SIGKILL)
 				<-exited
 				kills++
+				if post {
+					startup = min(startup, took)
+				}
 			}
 		} else {
 			werr = <-exited
@@ -297,11 +315,8 @@ func TestRunQueueSIGKILL(t *testing.T) {
 			t.Fatalf("queue corrupt after %d kills: %v", kills, err)
 		}
 		recs := checkpointRecords(t, ck)
-		if recs == nil && j.Progress.Challenges > 0 {
-			j2, _ := q.Get(1)
-			if j2.State == schedule.Done {
-				break
-			}
+		if j2, _ := q.Get(1); recs == nil && j2.State == schedule.Done {
+			break // finished, and its checkpoint removed
 		}
 		if len(recs) < len(last) {
 			t.Fatalf("after kill %d: %d challenges committed, %d before: a challenge was lost", kills, len(recs), len(last))
@@ -317,8 +332,8 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		last = recs
 	}
 	j, _ := q.Get(1)
-	t.Logf("%d kills over %d lives, %d of them after committing challenges; job %s after %d claims: %d challenges",
-		kills, lives, advanced, j.State, j.Claims, j.Progress.Challenges)
+	t.Logf("%d kills over %d lives, %d of them after committing challenges (start-up bound %v); job %s after %d claims: %d challenges",
+		kills, lives, advanced, startup, j.State, j.Claims, j.Progress.Challenges)
 	if kills < 50 {
 		t.Errorf("only %d kills before the job ended", kills)
 	}
@@ -396,7 +411,9 @@ func TestRunQueueDiskFull(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	<-afterCommit(ck, 30*time.Millisecond)
+	for deadline := time.Now().Add(60 * time.Second); len(checkpointRecords(t, ck)) == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	before := checkpointRecords(t, ck)

@@ -5,9 +5,9 @@
 //   - Linux: UPower over the system D-Bus (on battery, charge), falling
 //     back to /sys/class/power_supply; power-profiles-daemon's
 //     "power-saver" profile as low-power mode; a logind "sleep:idle"
-//     inhibitor lock while a job runs. Linux reports no thermal state
-//     (always nominal): the kernel throttles by itself, and no standard
-//     service reports a pressure level.
+//     inhibitor lock while a job runs; the thermal state from the kernel's
+//     thermal zones (a passive trip point reached is serious, a hot or
+//     critical one critical).
 //   - macOS: IOKit power sources, NSProcessInfo's thermal state and
 //     low-power mode, an IOPMAssertion while a job runs (metalbridge/iokit).
 //   - elsewhere: a machine without a battery, and no inhibitor.

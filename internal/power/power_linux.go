@@ -21,6 +21,7 @@ const (
 	logindName   = "org.freedesktop.login1"
 	logindPath   = "/org/freedesktop/login1"
 	sysfsRoot    = "/sys/class/power_supply"
+	thermalRoot  = "/sys/class/thermal"
 	// upDeviceBattery is UPower's UP_DEVICE_KIND_BATTERY.
 	upDeviceBattery = 2
 )
@@ -30,10 +31,11 @@ var profiles = []struct{ name, path, iface string }{
 	{"net.hadess.PowerProfiles", "/net/hadess/PowerProfiles", "net.hadess.PowerProfiles"},
 }
 
-// linuxSource asks UPower, else reads sysfs.
-type linuxSource struct{ sysfs string }
+// linuxSource asks UPower, else reads sysfs; the thermal state comes from
+// the kernel's thermal zones.
+type linuxSource struct{ sysfs, thermal string }
 
-func newSource() schedule.PowerSource { return linuxSource{sysfs: sysfsRoot} }
+func newSource() schedule.PowerSource { return linuxSource{sysfs: sysfsRoot, thermal: thermalRoot} }
 
 // systemBus opens a private connection to the system bus (honouring
 // $DBUS_SYSTEM_BUS_ADDRESS); each query gets its own, so a restarted
@@ -52,6 +54,7 @@ func (s linuxSource) PowerState() (schedule.PowerState, error) {
 		}
 	}
 	st.LowPower = powerSaver()
+	st.Thermal = readThermal(s.thermal)
 	return st, nil
 }
 

@@ -113,7 +113,7 @@ func upowerMock(t *testing.T, pct float64) (setAC func(onAC bool, pct float64)) 
 
 func TestUPower(t *testing.T) {
 	privateBus(t)
-	src := linuxSource{sysfs: filepath.Join(t.TempDir(), "none")}
+	src := linuxSource{sysfs: filepath.Join(t.TempDir(), "none"), thermal: filepath.Join(t.TempDir(), "none")}
 	// Without UPower (and without sysfs) the machine has no battery.
 	if st, err := src.PowerState(); err != nil || st != (schedule.PowerState{}) {
 		t.Errorf("no UPower: %+v %v", st, err)

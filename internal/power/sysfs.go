@@ -49,3 +49,46 @@ func readSysfs(root string) (schedule.PowerState, error) {
 	st.OnBattery = st.HasBattery && discharging && !online
 	return st, nil
 }
+
+// readThermal maps the kernel's thermal zones
+// (https://www.kernel.org/doc/html/latest/driver-api/thermal/sysfs-api.html)
+// under root to a thermal state: a zone at or above a "critical" or "hot"
+// trip point is critical; at or above a "passive" trip point (where the
+// kernel starts to throttle) it is serious. Zones without such trip points,
+// or no zones, are nominal. Temperatures are millidegrees Celsius.
+func readThermal(root string) schedule.Thermal {
+	zones, _ := filepath.Glob(filepath.Join(root, "thermal_zone*"))
+	state := schedule.ThermalNominal
+	for _, z := range zones {
+		temp, err := readInt(filepath.Join(z, "temp"))
+		if err != nil {
+			continue
+		}
+		types, _ := filepath.Glob(filepath.Join(z, "trip_point_*_type"))
+		for _, tp := range types {
+			b, err := os.ReadFile(tp)
+			if err != nil {
+				continue
+			}
+			limit, err := readInt(strings.TrimSuffix(tp, "_type") + "_temp")
+			if err != nil || limit <= 0 || temp < limit {
+				continue
+			}
+			switch strings.TrimSpace(string(b)) {
+			case "critical", "hot":
+				state = max(state, schedule.ThermalCritical)
+			case "passive":
+				state = max(state, schedule.ThermalSerious)
+			}
+		}
+	}
+	return state
+}
+
+func readInt(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+}

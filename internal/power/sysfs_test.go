@@ -54,3 +54,37 @@ func TestSysfs(t *testing.T) {
 		t.Error("a missing tree gave no error")
 	}
 }
+
+// TestThermal reads fake /sys/class/thermal trees.
+func TestThermal(t *testing.T) {
+	type zone map[string]string
+	cpu := func(temp string) zone {
+		return zone{"temp": temp, "trip_point_0_type": "passive", "trip_point_0_temp": "85000",
+			"trip_point_1_type": "critical", "trip_point_1_temp": "100000", "trip_point_2_type": "active", "trip_point_2_temp": "50000"}
+	}
+	for _, c := range []struct {
+		name  string
+		zones map[string]zone
+		want  schedule.Thermal
+	}{
+		{"no zones", nil, schedule.ThermalNominal},
+		{"cool", map[string]zone{"thermal_zone0": cpu("45000")}, schedule.ThermalNominal},
+		{"fan on is not throttling", map[string]zone{"thermal_zone0": cpu("60000")}, schedule.ThermalNominal},
+		{"passive trip reached", map[string]zone{"thermal_zone0": cpu("86000")}, schedule.ThermalSerious},
+		{"critical trip reached", map[string]zone{"thermal_zone0": cpu("45000"), "thermal_zone1": cpu("100000")}, schedule.ThermalCritical},
+		{"hot trip", map[string]zone{"thermal_zone3": {"temp": "95000", "trip_point_0_type": "hot", "trip_point_0_temp": "90000"}}, schedule.ThermalCritical},
+		{"unreadable temperature", map[string]zone{"thermal_zone0": {"temp": "n/a", "trip_point_0_type": "critical", "trip_point_0_temp": "1"}}, schedule.ThermalNominal},
+		{"zero trip ignored", map[string]zone{"thermal_zone0": {"temp": "30000", "trip_point_0_type": "critical", "trip_point_0_temp": "0"}}, schedule.ThermalNominal},
+	} {
+		root := t.TempDir()
+		for d, files := range c.zones {
+			os.Mkdir(filepath.Join(root, d), 0o755)
+			for f, v := range files {
+				os.WriteFile(filepath.Join(root, d, f), []byte(v+"\n"), 0o644)
+			}
+		}
+		if got := readThermal(root); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -86,8 +86,9 @@ func (q *Queue) update(fn func(*bolt.Tx) error) error {
 	return q.wrap(err)
 }
 
+// view runs fn in a read-only transaction; readers share the file lock.
 func (q *Queue) view(fn func(*bolt.Tx) error) error {
-	db, err := q.db(false)
+	db, err := q.db(true)
 	if err != nil {
 		return err
 	}

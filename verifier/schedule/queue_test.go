@@ -341,3 +341,36 @@ func TestDeadRunner(t *testing.T) {
 		t.Fatalf("after SIGKILL: %+v %v", j, err)
 	}
 }
+
+// BenchmarkHeartbeat: one heartbeat (open, read-write transaction with
+// fsync, close), the queue's cost per beat.
+func BenchmarkHeartbeat(b *testing.B) {
+	q, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	q.alive = func(string) bool { return true }
+	j, _ := q.Add(Job{Name: "a", Window: Window{Kind: Now}}, day)
+	q.Claim("r", day, time.Hour, PowerState{}, 1)
+	for i := 0; b.Loop(); i++ {
+		if _, err := q.Heartbeat(j.ID, "r", day, time.Hour, Progress{Challenges: i}, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkList: `pot queue` on 100 jobs (open, read, close).
+func BenchmarkList(b *testing.B) {
+	q, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 100 {
+		q.Add(Job{Name: "a", Spec: []byte(`{"candidate":"/m/a.gguf","mode":"standard"}`), Window: Window{Kind: Now}}, day)
+	}
+	for b.Loop() {
+		if js, err := q.List(); err != nil || len(js) != 100 {
+			b.Fatal(err)
+		}
+	}
+}

@@ -305,3 +305,33 @@ func TestWindowCloses(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCancelWhileRunning: a cancelled running job stops at the runner's
+// next heartbeat and is cleaned up; the runner goes on to the next job.
+func TestCancelWhileRunning(t *testing.T) {
+	q := newQueue(t)
+	a, _ := q.Add(Job{Name: "a", Window: Window{Kind: Now}}, time.Now())
+	b, _ := q.Add(Job{Name: "b", Window: Window{Kind: Now}}, time.Now())
+	p0 := slow()
+	inh := &countInhibitor{}
+	var cleaned []State
+	r := &Runner{Queue: q, Owner: "R", Work: steps(1000, p0, nil, nil), Inhibitor: inh, Heartbeat: 10 * time.Millisecond,
+		Cleanup: func(j Job) { cleaned = append(cleaned, j.State) }}
+	done := make(chan error)
+	go func() { done <- r.Run(context.Background(), false) }()
+	waitFor(t, q, a.ID, "ran", func(j Job) bool { return j.Progress.Challenges > 5 })
+	q.Cancel(a.ID, time.Now())
+	waitFor(t, q, b.ID, "started", func(j Job) bool { return j.State == Running })
+	p0.fast()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := q.Get(a.ID)
+	jb, _ := q.Get(b.ID)
+	if ja.State != Cancelled || ja.Progress.Challenges >= 1000 || jb.State != Done {
+		t.Errorf("a %s at %d, b %s", ja.State, ja.Progress.Challenges, jb.State)
+	}
+	if len(cleaned) != 2 || cleaned[0] != Cancelled || cleaned[1] != Done || inh.held.Load() != 0 {
+		t.Errorf("cleaned %v, inhibitors held %d", cleaned, inh.held.Load())
+	}
+}
