@@ -60,6 +60,7 @@ type Agent struct {
 	quit   chan struct{} // closed by Quit
 	once   sync.Once
 	dialog sync.Mutex // held while a file dialog is up: one at a time
+	scan   sync.Mutex // held by Scan: a model hashed once, not by two scans
 
 	mu     sync.Mutex // guards the fields below
 	set    Settings
@@ -281,7 +282,9 @@ func (a *Agent) save() {
 	}
 }
 
-// recordBadge gives job j's candidate the badge of its certificate, once.
+// recordBadge gives job j's candidate the badge of its certificate, once:
+// a badge withdrawn because the file changed is not restored by the same
+// certificate, only by a new verification.
 func (a *Agent) recordBadge(j Job) bool {
 	file, err := filepath.EvalSymlinks(j.Candidate)
 	if err != nil {
@@ -336,6 +339,10 @@ func readCert(path string) (*cert.Statement, error) {
 // the recent certificates. Hashing a changed file can take a while: call
 // it off the tray's thread.
 func (a *Agent) Scan() {
+	if !a.scan.TryLock() {
+		return // a scan is under way; its result is as fresh
+	}
+	defer a.scan.Unlock()
 	a.mu.Lock()
 	roots := a.cfg.Roots
 	roots.Folders = append(slices.Clone(roots.Folders), a.set.Folders...)
@@ -351,7 +358,10 @@ func (a *Agent) Scan() {
 		a.mu.Lock()
 		b, ok := a.set.Badges[m.File]
 		a.mu.Unlock()
-		if ok {
+		switch {
+		case ok && b.Withdrawn:
+			lm.Changed = true
+		case ok:
 			kept, valid, err := CheckBadge(b, m.Size, m.ModTime, func() (string, error) { return fileSHA256(m.File) })
 			switch {
 			case err != nil:
@@ -359,12 +369,13 @@ func (a *Agent) Scan() {
 			case valid:
 				lm.Badge = kept.Verdict
 				if kept != b {
-					a.setBadge(m.File, &kept)
+					a.setBadge(m.File, kept)
 					dirty = true
 				}
 			default:
 				lm.Changed = true
-				a.setBadge(m.File, nil)
+				b.Withdrawn = true
+				a.setBadge(m.File, b)
 				dirty = true
 			}
 		}
@@ -400,14 +411,10 @@ func labelJobs(jobs []Job, models []LocalModel) {
 	}
 }
 
-func (a *Agent) setBadge(file string, b *Badge) {
+func (a *Agent) setBadge(file string, b Badge) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if b == nil {
-		delete(a.set.Badges, file)
-		return
-	}
-	a.set.Badges[file] = *b
+	a.set.Badges[file] = b
 }
 
 // recentCerts is how many certificates the menu lists.

@@ -78,6 +78,10 @@ type Badge struct {
 	SHA256      string    `json:"sha256"` // the certificate's subject digest
 	Size        int64     `json:"size"`
 	ModTime     time.Time `json:"modTime"`
+	// Withdrawn is set once the file changed: the model shows as changed
+	// until it is verified again. The entry stays, so the certificate
+	// that made it is not taken for the changed file's.
+	Withdrawn bool `json:"withdrawn,omitempty"`
 }
 
 // CheckBadge decides whether badge b still holds for a file now of size
