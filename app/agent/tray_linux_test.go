@@ -221,6 +221,22 @@ func TestTrayOverDBus(t *testing.T) {
 		}
 	})
 
+	t.Run("add folder", func(t *testing.T) {
+		extra := t.TempDir()
+		os.WriteFile(filepath.Join(extra, "extra.gguf"), []byte("GGUF\x03\x00\x00\x00"), 0o644)
+		portal.Queue(agenttest.Answer{Path: extra})
+		click(TitleLocalModels, TitleAddFolder)
+		r := nextRequest(t, portal)
+		var dir bool
+		if v, ok := r.Options["directory"]; !ok || v.Store(&dir) != nil || !dir {
+			t.Errorf("Add Folder… asked for a file, not a folder: %v", r.Options)
+		}
+		eventually(t, "the folder's model in the menu", func() bool {
+			_, ok := menu().Find(TitleLocalModels, "Folder: extra.gguf")
+			return ok
+		})
+	})
+
 	t.Run("notifications", func(t *testing.T) {
 		q.set(Job{ID: "1", Candidate: "/m/old.gguf", State: Waiting, Wait: WaitPower, Reason: "on battery power"})
 		n, err := notes.Wait("Verification paused", 5*time.Second)
