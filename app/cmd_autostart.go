@@ -11,12 +11,16 @@ import (
 )
 
 func init() {
-	register(command{name: "autostart", summary: "start the queue runner at login: on, off or status", run: cmdAutostart})
+	register(command{name: "autostart", summary: "start the queue runner at login: on, off or status",
+		usage: "pot autostart on|off|status", run: cmdAutostart})
 }
 
 func cmdAutostart(args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
-		return fmt.Errorf("%w: pot autostart on|off|status", errUsage)
+		return usageErrorf("want one of on, off or status")
+	}
+	if isHelpArg(args[0]) {
+		return &helpRequest{}
 	}
 	env := appdirs.OSEnv()
 	switch args[0] {
@@ -54,7 +58,7 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s (%s)\n", state, p)
 	default:
-		return fmt.Errorf("%w: pot autostart on|off|status", errUsage)
+		return usageErrorf("unknown subcommand %q: want on, off or status", args[0])
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,8 +13,16 @@ import (
 )
 
 func init() {
-	register(command{name: "queue", summary: "list queued verifications, or pause, resume or cancel one", run: cmdQueue})
+	register(command{name: "queue", summary: "list queued verifications, or pause, resume or cancel one",
+		usage: "pot queue [--json]\npot queue pause|resume|cancel ID", help: queueHelp, run: cmdQueue})
 }
+
+const queueHelp = `Queue lists the queued verifications: each job's id, state (queued,
+waiting, running, done, failed, cancelled), why it waits, how far it got
+and, once done, its verdict and certificate. Pause holds a job back (a
+running one stops after the challenge in flight), resume lets it go on (on
+a failed job: retries it from its checkpoint), cancel ends it.
+`
 
 // openQueue opens the user's queue ($POT_DATA_DIR/queue or the platform's
 // data directory).
@@ -51,14 +60,14 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && (args[0] == "pause" || args[0] == "resume" || args[0] == "cancel") {
 		return queueOp(args[0], args[1:], stdout)
 	}
-	fs := newFlags("queue", stderr)
+	fs := newFlags("queue")
 	asJSON := fs.Bool("json", false, "print the jobs as JSON")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("%w: pot queue [--json] | pot queue pause|resume|cancel ID", errUsage)
+		return usageErrorf("unknown subcommand %q: want pause, resume or cancel", pos[0])
 	}
 	q, err := openQueue()
 	if err != nil {
@@ -103,22 +112,28 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 // queueOp pauses, resumes (or retries, when failed) or cancels a job.
 func queueOp(name string, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return fmt.Errorf("%w: pot queue %s ID", errUsage, name)
+		return usageErrorf("queue %s wants one job ID", name)
 	}
 	id, err := strconv.ParseUint(args[0], 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: job ID %q is not a number", errUsage, args[0])
+		return usageErrorf("job ID %q is not a number", args[0])
 	}
 	q, err := openQueue()
 	if err != nil {
 		return err
 	}
 	prev, err := q.Get(id)
+	if errors.Is(err, schedule.ErrNotFound) {
+		return usageErrorf("no job %d in the queue (see pot queue)", id)
+	}
 	if err != nil {
 		return err
 	}
 	op := map[string]func(uint64, time.Time) (schedule.Job, error){"pause": q.Pause, "resume": q.Resume, "cancel": q.Cancel}[name]
 	j, err := op(id, time.Now())
+	if errors.Is(err, schedule.ErrState) {
+		return usageErrorf("%v", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/proof-of-training/pot/internal/testdata"
+	"github.com/proof-of-training/pot/internal/tmpfs"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/job"
 	"github.com/proof-of-training/pot/verifier/schedule"
@@ -21,20 +23,13 @@ import (
 	"github.com/proof-of-training/pot/verifier/variant"
 )
 
-// TestMain lets a test run this binary as `pot` (POT_TEST_MAIN=1), so
-// that a runner can be killed like a real process.
-func TestMain(m *testing.M) {
-	if os.Getenv("POT_TEST_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+// potProcess returns `pot args…` as a separate process (the binary
+// TestMain builds), so that a runner can be killed like a real one.
+func potProcess(t *testing.T, args ...string) *exec.Cmd {
+	if potBin == "" {
+		t.Fatal("the pot binary was not built (see TestMain's output)")
 	}
-	os.Exit(m.Run())
-}
-
-// potProcess returns `pot args…` as a separate process.
-func potProcess(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "POT_TEST_MAIN=1")
-	return cmd
+	return exec.Command(potBin, args...)
 }
 
 // queueEnv points the queue and key at fresh directories.
@@ -88,10 +83,10 @@ func TestScheduleCommands(t *testing.T) {
 			t.Errorf("%v: code %d, want 2", bad, code)
 		}
 	}
-	if code, _, errs := runPot(t, "schedule", "add", "/nonexistent.gguf", "--ref", ref); code != 1 || !strings.Contains(errs, "/nonexistent.gguf") {
+	if code, _, errs := runPot(t, "schedule", "add", "/nonexistent.gguf", "--ref", ref); code != exitBadInput || !strings.Contains(errs, "/nonexistent.gguf") {
 		t.Errorf("missing candidate: %d %q", code, errs)
 	}
-	if code, _, errs := runPot(t, "queue", "cancel", "7"); code != 1 || !strings.Contains(errs, "no such job") {
+	if code, _, errs := runPot(t, "queue", "cancel", "7"); code != exitUsage || !strings.Contains(errs, "no job 7") {
 		t.Errorf("cancel 7: %d %q", code, errs)
 	}
 	// By day the tonight job waits; the runner leaves it (and exits).
@@ -123,8 +118,8 @@ func TestScheduleCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "IDENTICAL") || !strings.Contains(out, "done") {
 		t.Errorf("pot queue:\n%s", out)
 	}
-	if code, _, _ := runPot(t, "queue", "cancel", "1"); code != 1 {
-		t.Errorf("cancelling a done job: code %d", code)
+	if code, _, errs := runPot(t, "queue", "cancel", "1"); code != exitUsage || !strings.Contains(errs, "already done") {
+		t.Errorf("cancelling a done job: code %d %q", code, errs)
 	}
 }
 
@@ -209,7 +204,7 @@ func resumeFixture(t *testing.T) (dir string, args []string, wantSt *cert.Statem
 	if err := variant.Write(ref, cand, variant.Requantize("Q8_0")); err != nil {
 		t.Fatal(err)
 	}
-	key, err := loadKey("")
+	key, err := loadKey("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,12 +216,13 @@ func resumeFixture(t *testing.T) (dir string, args []string, wantSt *cert.Statem
 		t.Fatal(err)
 	}
 	seed := strings.Repeat("5a", 32)
-	args = []string{cand, "--fingerprint", fp, "--mode", "quick", "--seed", seed, "--threads", "1"}
+	// Trusting the creator by key id also carries --trust through the spec.
+	args = []string{cand, "--fingerprint", fp, "--mode", "quick", "--seed", seed, "--threads", "1", "--trust", key.KeyID()}
 
 	// The uninterrupted run.
 	code, _, errs := runPot(t, append([]string{"verify", "--out", filepath.Join(dir, "straight")}, args...)...)
 	if code != 0 {
-		t.Fatalf("verify: %s", errs)
+		t.Fatalf("verify: exit %d: %s", code, errs)
 	}
 	straight, _ := filepath.Glob(filepath.Join(dir, "straight", "*"+cert.CertSuffix))
 	if len(straight) != 1 {
@@ -274,7 +270,7 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		if lives > 1000 {
 			t.Fatal("the job never finished")
 		}
-		cmd := potProcess("run-queue", "--heartbeat", "20ms")
+		cmd := potProcess(t, "run-queue", "--heartbeat", "20ms")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		start := time.Now()
@@ -370,33 +366,14 @@ func TestAutostartCommand(t *testing.T) {
 	}
 }
 
-// fill takes all but keep bytes of the file system holding dir.
-func fill(t *testing.T, dir string, keep int64) string {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	free := int64(st.Bavail) * int64(st.Bsize)
-	path := filepath.Join(dir, "filler")
-	if err := os.WriteFile(path, make([]byte, max(free-keep, 0)), 0o600); err != nil {
-		t.Fatalf("filling %s: %v", dir, err)
-	}
-	return path
-}
-
 // TestRunQueueDiskFull: the disk fills up while the runner commits. The
 // runner reports it clearly, the committed challenges and the queue stay
 // as they were, and once space is back the job finishes with the
 // uninterrupted run's certificate. The queue's data directory is a small
-// tmpfs (needs root and CAP_SYS_ADMIN; skipped otherwise).
+// tmpfs (internal/tmpfs: root on Linux).
 func TestRunQueueDiskFull(t *testing.T) {
 	dir, args, wantSt, wantRecs := resumeFixture(t)
-	mnt := filepath.Join(dir, "small")
-	os.Mkdir(mnt, 0o700)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small tmpfs (needs root and CAP_SYS_ADMIN): %v %s", err, out)
-	}
-	defer exec.Command("umount", mnt).Run()
+	mnt := tmpfs.Mount(t, 1<<20)
 	t.Setenv("POT_DATA_DIR", mnt)
 	if code, _, errs := runPot(t, append([]string{"schedule", "add", "--out", filepath.Join(dir, "queued")}, args...)...); code != 0 {
 		t.Fatal(errs)
@@ -407,7 +384,7 @@ func TestRunQueueDiskFull(t *testing.T) {
 	}
 	ck := jobCheckpoint(q, 1)
 	// Run until some challenges are committed.
-	cmd := potProcess("run-queue")
+	cmd := potProcess(t, "run-queue")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +399,7 @@ func TestRunQueueDiskFull(t *testing.T) {
 	}
 
 	// Leave less room than a checkpoint takes: its next commit fails.
-	filler := fill(t, mnt, 4<<10)
+	tmpfs.Fill(t, mnt, 4<<10)
 	code, _, errs := runPot(t, "run-queue")
 	j, err := q.Get(1)
 	if err != nil {
@@ -444,7 +421,10 @@ func TestRunQueueDiskFull(t *testing.T) {
 	}
 
 	// Space is back: retry (a failed job) and finish.
-	os.Remove(filler)
+	fillers, _ := filepath.Glob(filepath.Join(mnt, "filler-*"))
+	for _, f := range fillers {
+		os.Remove(f)
+	}
 	if j.State == schedule.Failed {
 		if code, _, errs := runPot(t, "queue", "resume", "1"); code != 0 {
 			t.Fatal(errs)

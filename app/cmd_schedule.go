@@ -16,24 +16,41 @@ import (
 )
 
 func init() {
-	register(command{name: "schedule", summary: "queue a verification for later (add), or set the queue's settings (config)", run: cmdSchedule})
+	register(command{name: "schedule", summary: "queue a verification for later (add), or set the queue's settings (config)",
+		usage: "pot schedule add CANDIDATE (--ref MODEL | --fingerprint FP) [--when now|tonight|HH:MM] [--allow-battery] [verify flags]\n" +
+			"pot schedule config [--tonight HH:MM-HH:MM] [--min-battery PCT] [--max-running N] [--max-crashes N]",
+		help: scheduleHelp, run: cmdSchedule})
 }
 
+const scheduleHelp = `Schedule add queues a verification; ` + "`pot run-queue`" + ` runs it when its window
+is open and the power policy allows: now, tonight (the night window,
+01:00–06:00 unless configured) or from a time of day. It takes every flag
+of ` + "`pot verify`" + ` (see pot verify --help). A job runs on AC power only unless
+--allow-battery, which runs it throttled and pauses it below the minimum
+charge. Each challenge is committed before the next, so a job survives
+crashes, sleep and reboots and continues where it stopped.
+
+Schedule config shows the queue's settings, changing those given.
+`
+
 func cmdSchedule(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "add":
-			return scheduleAdd(args[1:], stdout, stderr)
-		case "config":
-			return scheduleConfig(args[1:], stdout, stderr)
-		}
+	if len(args) == 0 {
+		return usageErrorf("missing subcommand: add or config")
 	}
-	return fmt.Errorf("%w: pot schedule add CANDIDATE (--ref M | --fingerprint FP) [--when now|tonight|HH:MM] [--allow-battery] [verify options]\n"+
-		"       pot schedule config [--tonight HH:MM-HH:MM] [--min-battery PCT] [--max-running N] [--max-crashes N]", errUsage)
+	switch args[0] {
+	case "add":
+		return scheduleAdd(args[1:], stdout, stderr)
+	case "config":
+		return scheduleConfig(args[1:], stdout)
+	}
+	if isHelpArg(args[0]) {
+		return &helpRequest{}
+	}
+	return usageErrorf("unknown subcommand %q: want add or config", args[0])
 }
 
 func scheduleAdd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("schedule add", stderr)
+	fs := newFlags("schedule add")
 	var vf verifyFlags
 	vf.register(fs)
 	when := fs.String("when", "now", "when to run: now, tonight (the configured night window) or HH:MM")
@@ -43,13 +60,13 @@ func scheduleAdd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || (vf.ref == "") == (vf.fp == "") {
-		return fmt.Errorf("%w: pot schedule add CANDIDATE (--ref MODEL | --fingerprint FP) [--when now|tonight|HH:MM] [--allow-battery]", errUsage)
+	if err := vf.check(pos); err != nil {
+		return err
 	}
 	now := time.Now()
 	w, err := schedule.ParseWhen(*when, now)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if err := checkVerifyFlags(pos[0], vf); err != nil {
 		return err
@@ -80,7 +97,7 @@ func scheduleAdd(args []string, stdout, stderr io.Writer) error {
 // checkVerifyFlags rejects at queueing time what the run would reject
 // hours later: missing files, an unknown mode, a malformed seed.
 func checkVerifyFlags(candidate string, vf verifyFlags) error {
-	for _, p := range []string{candidate, vf.ref, vf.fp, vf.trust} {
+	for _, p := range []string{candidate, vf.ref, vf.fp} {
 		if p == "" {
 			continue
 		}
@@ -89,14 +106,14 @@ func checkVerifyFlags(candidate string, vf verifyFlags) error {
 		}
 	}
 	if _, err := job.LookupPreset(vf.mode); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if _, err := engine.ParseStreaming(vf.streaming); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if vf.seed != "" {
 		if b, err := hex.DecodeString(vf.seed); err != nil || len(b) != 32 {
-			return fmt.Errorf("%w: --seed wants 64 hex digits", errUsage)
+			return usageErrorf("--seed wants 64 hex digits")
 		}
 	}
 	return nil
@@ -112,7 +129,7 @@ func describeWindow(w schedule.Window) string {
 	return "now"
 }
 
-func scheduleConfig(args []string, stdout, stderr io.Writer) error {
+func scheduleConfig(args []string, stdout io.Writer) error {
 	q, err := openQueue()
 	if err != nil {
 		return err
@@ -121,7 +138,7 @@ func scheduleConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fs := newFlags("schedule config", stderr)
+	fs := newFlags("schedule config")
 	tonight := fs.String("tonight", s.Tonight.String(), "the night window, HH:MM-HH:MM local time")
 	fs.Float64Var(&s.MinBattery, "min-battery", s.MinBattery, "battery charge (percent) below which jobs pause")
 	fs.IntVar(&s.MaxRunning, "max-running", s.MaxRunning, "jobs that run at once")
@@ -132,13 +149,13 @@ func scheduleConfig(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("%w: pot schedule config takes no arguments", errUsage)
+		return usageErrorf("schedule config takes no arguments")
 	}
 	if s.Tonight, err = schedule.ParseDaily(strings.ReplaceAll(*tonight, "–", "-")); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if err := q.SetSettings(s); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if *asJSON {
 		return writeJSON(stdout, s)

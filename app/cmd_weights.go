@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"text/tabwriter"
@@ -12,44 +13,52 @@ import (
 )
 
 func init() {
-	register(command{name: "weights", summary: "compare the tensors of a candidate model with a reference's", run: cmdWeights})
+	register(command{name: "weights", summary: "compare the tensors of a candidate model with a reference's",
+		usage: "pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress MODE]", help: weightsHelp, run: cmdWeights})
 }
 
-const weightsUsage = `usage: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]
-
-Compares every tensor of B (the candidate) with the tensor of the same name
-in A (the reference) and prints a verdict:
-  IDENTICAL     every tensor has identical bytes
-  FAITHFUL      every tensor is identical or exactly PoT's requantization of A
-  DIFFERENT     a tensor is missing, extra, reshaped or changed (named)
-  INCONCLUSIVE  differences of the size quantization causes; the
-                behavioural test must decide
-Metadata (tokenizer, chat template) is not compared.
-
-The exit status is 0 whatever the verdict (read it from the output or the
-JSON "verdict" field), 1 if the comparison could not be done, 2 on a usage
-error.
-
-Flags:
+const weightsHelp = `Compares every tensor of B (the candidate) with the tensor of the same name
+in A (the reference), block by block, and says what B's weights are:
+  identical weights           every tensor has identical bytes
+  a faithful requantization   every tensor is identical or exactly PoT's own
+                              requantization of A
+  another quantization        B differs from A, but every block is within
+                              what quantizing the same weights can produce
+                              (another tool, an importance matrix, a BF16
+                              step); only a behavioural test can say more
+  weights changed             a block is beyond that (the tensor and row
+                              are named)
+  different tensors           a tensor is missing, extra or reshaped
+Metadata (tokenizer, chat template) is not compared: pot verify does that.
+--json names the verdict identical, faithful, other_quantization,
+different, structural or inconclusive. The exit status tells them apart:
+0 identical or faithful, 1 changed or different tensors, 3 another
+quantization or inconclusive (the behavioural test, pot verify, decides).
 `
 
+// weightsFormat names and versions the --json output.
+const weightsFormat = "pot.weights/v2"
+
 func cmdWeights(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("weights", stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), weightsUsage)
-		fs.PrintDefaults()
-	}
-	asJSON := fs.Bool("json", false, "print the full report as JSON")
+	fs := newFlags("weights")
+	asJSON := fs.Bool("json", false, "print the full report as JSON (format "+weightsFormat+")")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores); the report does not depend on it")
 	stop := fs.Bool("stop", false, "stop at the first difference")
 	top := fs.Int("top", 10, "how many of the worst tensors to list")
-	progress := fs.Bool("progress", false, "print progress to stderr")
+	progressMode := progressFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 || *threads < 0 || *top < 0 {
-		return fmt.Errorf("%w: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]", errUsage)
+	switch {
+	case len(pos) != 2:
+		return usageErrorf("want two model files, A (the reference) and B (the candidate), got %d", len(pos))
+	case *threads < 0 || *top < 0:
+		return usageErrorf("--threads and --top must not be negative")
+	}
+	prog, err := newProgress(stderr, *progressMode)
+	if err != nil {
+		return err
 	}
 	a, err := gguf.Open(pos[0])
 	if err != nil {
@@ -61,54 +70,50 @@ func cmdWeights(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.Close()
-	opt := weights.Options{Threads: *threads, StopAtFirstDifference: *stop}
-	if *progress {
-		opt.Progress = percent(stderr)
-	}
+	opt := weights.Options{Threads: *threads, StopAtFirstDifference: *stop, Progress: func(done, total int64) {
+		prog.update("weights", "comparing weights", "B", false, done, total, "", nil)
+	}}
 	rep, err := weights.Compare(a, b, opt)
-	if *progress {
-		fmt.Fprintln(stderr)
-	}
+	prog.end()
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, rep)
+		err = writeJSON(stdout, struct {
+			Format string `json:"format"`
+			*weights.Report
+		}{weightsFormat, rep})
+	} else {
+		err = printWeights(stdout, rep, *top)
 	}
-	return printWeights(stdout, rep, *top)
+	if err != nil {
+		return outputError(err)
+	}
+	return exitWith(weightsStatus[rep.Verdict], nil)
 }
 
-// percent returns a progress callback printing whole percents on one line.
-func percent(w io.Writer) func(done, total int64) {
-	last := int64(-1)
-	return func(done, total int64) {
-		if total <= 0 {
-			return
-		}
-		if p := done * 100 / total; p != last {
-			last = p
-			fmt.Fprintf(w, "\rcomparing tensors: %3d%%", p)
-		}
-	}
-}
+// weightsStatus is the exit status of each verdict (exit.go).
+var weightsStatus = map[weights.Verdict]int{weights.Identical: exitOK, weights.Faithful: exitOK,
+	weights.Different: exitDifferent, weights.Structural: exitDifferent,
+	weights.OtherQuantization: exitUndecided, weights.Inconclusive: exitUndecided}
 
-// printWeights prints the verdict, the count per class and the worst
-// tensors as tables.
+// printWeights prints the verdict and its reason, the tensors per class
+// and the worst tensors, in words.
 func printWeights(w io.Writer, rep *weights.Report, top int) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "A\t%s\nB\t%s\nverdict\t%s\nreason\t%s\n\n", rep.A, rep.B, rep.Verdict, rep.Reason)
-	fmt.Fprintln(tw, "class\ttensors")
+	fmt.Fprintf(tw, "reference\t%s\ncandidate\t%s\nverdict\t%s\nwhy\t%s\n\n", rep.A, rep.B, rep.Verdict.Words(), rep.Reason)
+	fmt.Fprintln(tw, "tensors")
 	for c := weights.Exact; c <= weights.ShapeMismatch; c++ {
 		if n := rep.Counts[c]; n > 0 {
-			fmt.Fprintf(tw, "%s\t%d\n", c, n)
+			fmt.Fprintf(tw, "%d\t%s\n", n, c.Words())
 		}
 	}
 	worst := worstTensors(rep, top)
 	if len(worst) > 0 {
-		fmt.Fprintln(tw, "\nworst tensors\tclass\tA\tB\trel err\texpected\tratio\tdiff blocks")
+		fmt.Fprintln(tw, "\nworst tensors\tclass\treference\tcandidate\tblocks differing\tbeyond the bound\tworst/bound")
 		for _, r := range worst {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Class, dash(r.TypeA), dash(r.TypeB),
-				num(r.RelErr), num(r.ExpectedErr), num(r.Ratio), blocks(r))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Class.Words(), dash(r.TypeA), dash(r.TypeB),
+				count(r.DiffBlocks, r.Blocks), beyond(r), num(r.WorstRatio))
 		}
 	}
 	return tw.Flush()
@@ -117,16 +122,17 @@ func printWeights(w io.Writer, rep *weights.Report, top int) error {
 // severity orders classes from worst to best for the list of worst tensors.
 var severity = map[weights.Class]int{
 	weights.ShapeMismatch: 0, weights.Missing: 1, weights.Extra: 2, weights.Changed: 3,
-	weights.Unexplained: 4, weights.Unsupported: 5, weights.ConsistentWithQuantization: 6,
-	weights.ExactRequant: 7, weights.NotCompared: 8, weights.Exact: 9,
+	weights.Unsupported: 4, weights.Requantized: 5, weights.ExactRequant: 6, weights.NotCompared: 7, weights.Exact: 8,
 }
 
-// worstTensors returns up to n tensors that are not Exact, worst first:
-// by class, then ratio, relative error and differing blocks.
+// worstTensors returns up to n tensors whose bytes differ from the
+// reference's (or from PoT's requantization of it), worst first: by class,
+// then worst ratio to the bound and differing blocks.
 func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
 	var ts []weights.TensorResult
 	for _, r := range rep.Tensors {
-		if r.Class != weights.Exact && r.Class != weights.NotCompared {
+		exact := r.Class == weights.Exact || r.Class == weights.ExactRequant
+		if (!exact || r.DiffBlocks > 0) && r.Class != weights.NotCompared {
 			ts = append(ts, r)
 		}
 	}
@@ -134,12 +140,10 @@ func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
 		switch {
 		case severity[x.Class] != severity[y.Class]:
 			return severity[x.Class] - severity[y.Class]
-		case x.Ratio != y.Ratio:
-			return cmpDesc(x.Ratio, y.Ratio)
-		case x.RelErr != y.RelErr:
-			return cmpDesc(x.RelErr, y.RelErr)
+		case x.WorstRatio != y.WorstRatio:
+			return cmpDesc(x.WorstRatio, y.WorstRatio)
 		default:
-			return cmpDesc(x.DiffFraction, y.DiffFraction)
+			return cmpDesc(float64(x.DiffBlocks), float64(y.DiffBlocks))
 		}
 	})
 	return ts[:min(n, len(ts))]
@@ -160,15 +164,32 @@ func dash(s string) string {
 }
 
 func num(x float64) string {
-	if x == 0 {
+	switch {
+	case x == 0:
 		return "-"
+	case x >= math.MaxFloat64:
+		return "no rounding allowed"
 	}
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-func blocks(r weights.TensorResult) string {
-	if r.Blocks == 0 {
+func count(k, n int64) string {
+	if n == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%d/%d", r.DiffBlocks, r.Blocks)
+	return fmt.Sprintf("%d of %d", k, n)
+}
+
+func beyond(r weights.TensorResult) string {
+	if r.BeyondBlocks == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d blocks in %d %s", r.BeyondBlocks, r.BeyondRows, plural(r.BeyondRows, "row"))
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

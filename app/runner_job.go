@@ -30,22 +30,33 @@ type jobSpec struct {
 	Seed        string `json:"seed,omitempty"` // hex; empty: fresh, kept in the checkpoint
 	Out         string `json:"out,omitempty"`
 	KeyDir      string `json:"keyDir,omitempty"`
-	Trust       string `json:"trust,omitempty"`
-	Checkpoint  string `json:"checkpoint,omitempty"` // empty: the queue's own, per job
-	Streaming   string `json:"streaming"`
-	Threads     int    `json:"threads,omitempty"`
-	Behaviour   bool   `json:"behaviour,omitempty"`
-	NoCert      bool   `json:"noCert,omitempty"`
+	// Trust holds extra trusted fingerprint keys: key files (absolute)
+	// or key ids.
+	Trust          []string `json:"trust,omitempty"`
+	AllowUntrusted bool     `json:"allowUntrusted,omitempty"`
+	Checkpoint     string   `json:"checkpoint,omitempty"` // empty: the queue's own, per job
+	Streaming      string   `json:"streaming"`
+	Threads        int      `json:"threads,omitempty"`
+	Behaviour      bool     `json:"behaviour,omitempty"`
+	NoCert         bool     `json:"noCert,omitempty"`
 }
 
 func newJobSpec(candidate string, vf verifyFlags) (jobSpec, error) {
 	s := jobSpec{Mode: vf.mode, Seed: vf.seed, Streaming: vf.streaming, Threads: vf.threads,
-		Behaviour: vf.behaviour, NoCert: vf.noCert}
+		Behaviour: vf.behaviour, NoCert: vf.noCert, AllowUntrusted: vf.allowUntrusted}
+	for _, t := range vf.trust {
+		if _, err := os.Stat(t); err == nil { // a key file, not a key id
+			if t, err = filepath.Abs(t); err != nil {
+				return s, err
+			}
+		}
+		s.Trust = append(s.Trust, t)
+	}
 	for _, p := range []struct {
 		dst *string
 		src string
 	}{{&s.Candidate, candidate}, {&s.Reference, vf.ref},
-		{&s.Fingerprint, vf.fp}, {&s.Out, vf.out}, {&s.KeyDir, vf.keyDir}, {&s.Trust, vf.trust}, {&s.Checkpoint, vf.checkpoint}} {
+		{&s.Fingerprint, vf.fp}, {&s.Out, vf.out}, {&s.KeyDir, vf.keyDir}, {&s.Checkpoint, vf.checkpoint}} {
 		if p.src == "" {
 			continue
 		}
@@ -60,8 +71,8 @@ func newJobSpec(candidate string, vf verifyFlags) (jobSpec, error) {
 
 func (s jobSpec) flags() verifyFlags {
 	return verifyFlags{ref: s.Reference, fp: s.Fingerprint, mode: s.Mode, seed: s.Seed, out: s.Out, keyDir: s.KeyDir,
-		trust: s.Trust, checkpoint: s.Checkpoint, streaming: s.Streaming, threads: s.Threads,
-		behaviour: s.Behaviour, noCert: s.NoCert}
+		trust: listFlag(s.Trust), checkpoint: s.Checkpoint, streaming: s.Streaming, threads: s.Threads,
+		behaviour: s.Behaviour, noCert: s.NoCert, allowUntrusted: s.AllowUntrusted}
 }
 
 // jobFiles are the queue's files for one job.
@@ -103,7 +114,7 @@ func verifyWork(q *schedule.Queue, log io.Writer) schedule.Work {
 		}
 		var stopped error
 		challenges := j.Progress.Challenges
-		out, err := runVerify(s.Candidate, vf, log, false, func(cfg *job.Config) {
+		out, key, res, err := runVerify(s.Candidate, vf, nil, log, func(cfg *job.Config) {
 			cfg.Pause = func() bool {
 				stopped = c.Yield()
 				return stopped != nil
@@ -117,6 +128,9 @@ func verifyWork(q *schedule.Queue, log io.Writer) schedule.Work {
 		})
 		if errors.Is(err, job.ErrPaused) && stopped != nil {
 			return schedule.Result{}, stopped
+		}
+		if err == nil {
+			err = writeCertificate(out, key, res, vf)
 		}
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 			return schedule.Result{}, fmt.Errorf("the disk is full; the checkpoint keeps every challenge committed before; "+
