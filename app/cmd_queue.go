@@ -34,6 +34,15 @@ func openQueue() (*schedule.Queue, error) {
 	return schedule.Open(dir)
 }
 
+// queueFormat names and versions the --json output of `pot queue` and
+// `pot schedule add`: {"format": …, "jobs": [queueEntry…]}.
+const queueFormat = "pot.queue/v1"
+
+type queueOutput struct {
+	Format string       `json:"format"`
+	Jobs   []queueEntry `json:"jobs"`
+}
+
 // queueEntry is one job in `pot queue --json`.
 type queueEntry struct {
 	ID       uint64            `json:"id"`
@@ -82,7 +91,10 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 		entries = append(entries, newQueueEntry(j))
 	}
 	if *asJSON {
-		return writeJSON(stdout, entries)
+		if err := writeJSON(stdout, queueOutput{Format: queueFormat, Jobs: entries}); err != nil {
+			return outputError(err)
+		}
+		return nil
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(stdout, "the queue is empty")
@@ -94,7 +106,7 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 		detail := e.Reason
 		switch {
 		case e.Result != nil:
-			detail = fmt.Sprintf("%s after %d challenges: %s", e.Result.Verdict, e.Result.N, e.Result.Certificate)
+			detail = fmt.Sprintf("%s, certificate %s", e.Result.Verdict, e.Result.Certificate)
 		case e.Error != "":
 			detail = e.Error
 		}

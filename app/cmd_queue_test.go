@@ -46,11 +46,11 @@ func listQueue(t *testing.T) []queueEntry {
 	if code != 0 {
 		t.Fatalf("pot queue: %s", errs)
 	}
-	var es []queueEntry
-	if err := json.Unmarshal([]byte(out), &es); err != nil {
+	var o queueOutput
+	if err := json.Unmarshal([]byte(out), &o); err != nil || o.Format != queueFormat {
 		t.Fatalf("pot queue --json: %v\n%s", err, out)
 	}
-	return es
+	return o.Jobs
 }
 
 func TestScheduleCommands(t *testing.T) {
@@ -62,10 +62,11 @@ func TestScheduleCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("schedule add: %s", errs)
 	}
-	var e queueEntry
-	if err := json.Unmarshal([]byte(out), &e); err != nil {
-		t.Fatal(err)
+	var o queueOutput
+	if err := json.Unmarshal([]byte(out), &o); err != nil || len(o.Jobs) != 1 || o.Format != queueFormat {
+		t.Fatalf("schedule add --json: %v\n%s", err, out)
 	}
+	e := o.Jobs[0]
 	if e.ID != 1 || e.State != schedule.Queued || e.Window.Kind != schedule.Tonight || e.Spec.Seed != seed ||
 		e.Spec.Mode != "quick" || e.Spec.Threads != 1 || e.Spec.Reference != ref || e.Spec.Candidate != ref {
 		t.Errorf("queued %+v", e)
@@ -90,7 +91,7 @@ func TestScheduleCommands(t *testing.T) {
 		t.Errorf("cancel 7: %d %q", code, errs)
 	}
 	// By day the tonight job waits; the runner leaves it (and exits).
-	if code, out, _ := runPot(t, "schedule", "config", "--tonight", "00:00-00:01", "--json"); code != 0 || !strings.Contains(out, `"start": 0`) {
+	if code, out, _ := runPot(t, "schedule", "config", "--tonight", "00:00-00:01", "--json"); code != 0 || !strings.Contains(out, `"tonight": "00:00-00:01"`) {
 		t.Fatalf("config: %s", out)
 	}
 	runPot(t, "queue", "pause", "1")

@@ -88,7 +88,10 @@ func scheduleAdd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, newQueueEntry(j))
+		if err := writeJSON(stdout, queueOutput{Format: queueFormat, Jobs: []queueEntry{newQueueEntry(j)}}); err != nil {
+			return outputError(err)
+		}
+		return nil
 	}
 	fmt.Fprintf(stdout, "queued job %d: %s (%s); run it with `pot run-queue`\n", j.ID, j.Name, describeWindow(w))
 	return nil
@@ -129,6 +132,9 @@ func describeWindow(w schedule.Window) string {
 	return "now"
 }
 
+// scheduleConfigFormat names and versions `pot schedule config --json`.
+const scheduleConfigFormat = "pot.schedule-config/v1"
+
 func scheduleConfig(args []string, stdout io.Writer) error {
 	q, err := openQueue()
 	if err != nil {
@@ -158,7 +164,14 @@ func scheduleConfig(args []string, stdout io.Writer) error {
 		return usageErrorf("%v", err)
 	}
 	if *asJSON {
-		return writeJSON(stdout, s)
+		out := struct {
+			Format string `json:"format"`
+			schedule.Settings
+		}{scheduleConfigFormat, s}
+		if err := writeJSON(stdout, out); err != nil {
+			return outputError(err)
+		}
+		return nil
 	}
 	fmt.Fprintf(stdout, "tonight %s, minimum battery %.0f%%, %d job(s) at once, fail after %d crashes\n",
 		s.Tonight, s.MinBattery, s.MaxRunning, s.MaxCrashes)

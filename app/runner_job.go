@@ -29,16 +29,16 @@ type jobSpec struct {
 	Mode        string `json:"mode"`
 	Seed        string `json:"seed,omitempty"` // hex; empty: fresh, kept in the checkpoint
 	Out         string `json:"out,omitempty"`
-	KeyDir      string `json:"keyDir,omitempty"`
+	KeyDir      string `json:"key_dir,omitempty"`
 	// Trust holds extra trusted fingerprint keys: key files (absolute)
 	// or key ids.
 	Trust          []string `json:"trust,omitempty"`
-	AllowUntrusted bool     `json:"allowUntrusted,omitempty"`
+	AllowUntrusted bool     `json:"allow_untrusted,omitempty"`
 	Checkpoint     string   `json:"checkpoint,omitempty"` // empty: the queue's own, per job
 	Streaming      string   `json:"streaming"`
 	Threads        int      `json:"threads,omitempty"`
 	Behaviour      bool     `json:"behaviour,omitempty"`
-	NoCert         bool     `json:"noCert,omitempty"`
+	NoCert         bool     `json:"no_cert,omitempty"`
 }
 
 func newJobSpec(candidate string, vf verifyFlags) (jobSpec, error) {
