@@ -258,7 +258,7 @@ func TestRunQueueSIGKILL(t *testing.T) {
 	// quickest start-up seen. Every other life is killed just after its
 	// first commit (among the commits of a batch) while more than a batch
 	// of challenges remains, so the job outlasts the kills.
-	startup := 150 * time.Millisecond
+	startup, stopped := 150*time.Millisecond, false
 	var last []cert.Record
 	for ; ; lives++ {
 		j, err := q.Get(1)
@@ -301,6 +301,23 @@ func TestRunQueueSIGKILL(t *testing.T) {
 				if post {
 					startup = min(startup, took)
 				}
+			}
+		} else if !stopped {
+			// One life ends with SIGTERM after a commit: the runner stops
+			// after the challenge in flight, exits 0 and hands the job
+			// back to the queue.
+			stopped = true
+			select {
+			case werr = <-exited:
+			case <-afterCommit(ck, start, 0):
+				cmd.Process.Signal(syscall.SIGTERM)
+				if werr = <-exited; werr != nil {
+					t.Fatalf("runner after SIGTERM: %v\n%s", werr, stderr.String())
+				}
+				if j, _ := q.Get(1); j.State != schedule.Queued || j.Lease != nil {
+					t.Errorf("after SIGTERM the job is %s (lease %v), want queued", j.State, j.Lease)
+				}
+				t.Logf("SIGTERM after %v: exit 0, job queued", time.Since(start).Round(time.Millisecond))
 			}
 		} else {
 			werr = <-exited
