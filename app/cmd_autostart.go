@@ -41,6 +41,9 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "the queue runner starts at login: %s\n", p)
+		if env.GOOS == "darwin" {
+			fmt.Fprintf(stdout, "to start it now: launchctl bootstrap gui/%d %s\n", os.Getuid(), p)
+		}
 	case "off":
 		p, err := autostart.Disable(env)
 		if err != nil {
