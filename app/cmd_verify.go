@@ -79,13 +79,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(pos) != 1:
-		return usageErrorf("want one CANDIDATE model file, got %d arguments", len(pos))
-	case vf.ref != "" && vf.fp != "":
-		return usageErrorf("--ref and --fingerprint are alternatives: give the reference model or its fingerprint, not both")
-	case vf.ref == "" && vf.fp == "":
-		return usageErrorf("no reference: give --ref MODEL or --fingerprint FP")
+	if err := vf.check(pos); err != nil {
+		return err
 	}
 	if *sched {
 		return scheduleFromVerify(args, stdout, stderr)
@@ -120,8 +115,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	return exitWith(verdictStatus(out.Verdict, out.Untrusted), nil)
 }
 
-// register defines the flags of `pot verify`, which `pot schedule add`
-// accepts too.
+// register defines the flags of `pot verify` that describe the run; `pot
+// schedule add` accepts them too.
 func (vf *verifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&vf.ref, "ref", "", "reference model file")
 	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
@@ -136,6 +131,19 @@ func (vf *verifyFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
 	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
 	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
+}
+
+// check validates the positional arguments and the reference flags.
+func (vf *verifyFlags) check(pos []string) error {
+	switch {
+	case len(pos) != 1:
+		return usageErrorf("want one CANDIDATE model file, got %d arguments", len(pos))
+	case vf.ref != "" && vf.fp != "":
+		return usageErrorf("--ref and --fingerprint are alternatives: give the reference model or its fingerprint, not both")
+	case vf.ref == "" && vf.fp == "":
+		return usageErrorf("no reference: give --ref MODEL or --fingerprint FP")
+	}
+	return nil
 }
 
 // runVerify runs one verification, reporting progress to prog (may be

@@ -29,21 +29,29 @@ type jobSpec struct {
 	Mode        string `json:"mode"`
 	Seed        string `json:"seed,omitempty"` // hex; empty: fresh, kept in the checkpoint
 	Out         string `json:"out,omitempty"`
-	KeyDir      string `json:"keyDir,omitempty"`
-	// Trust are key files (absolute) or key ids trusted for this run;
-	// AllowUntrusted goes on with an untrusted fingerprint (UNTRUSTED).
+	KeyDir      string `json:"key_dir,omitempty"`
+	// Trust holds extra trusted fingerprint keys: key files (absolute)
+	// or key ids.
 	Trust          []string `json:"trust,omitempty"`
-	AllowUntrusted bool     `json:"allowUntrusted,omitempty"`
+	AllowUntrusted bool     `json:"allow_untrusted,omitempty"`
 	Checkpoint     string   `json:"checkpoint,omitempty"` // empty: the queue's own, per job
 	Streaming      string   `json:"streaming"`
 	Threads        int      `json:"threads,omitempty"`
 	Behaviour      bool     `json:"behaviour,omitempty"`
-	NoCert         bool     `json:"noCert,omitempty"`
+	NoCert         bool     `json:"no_cert,omitempty"`
 }
 
 func newJobSpec(candidate string, vf verifyFlags) (jobSpec, error) {
 	s := jobSpec{Mode: vf.mode, Seed: vf.seed, Streaming: vf.streaming, Threads: vf.threads,
 		Behaviour: vf.behaviour, NoCert: vf.noCert, AllowUntrusted: vf.allowUntrusted}
+	for _, t := range vf.trust {
+		if _, err := os.Stat(t); err == nil { // a key file, not a key id
+			if t, err = filepath.Abs(t); err != nil {
+				return s, err
+			}
+		}
+		s.Trust = append(s.Trust, t)
+	}
 	for _, p := range []struct {
 		dst *string
 		src string
@@ -57,14 +65,6 @@ func newJobSpec(candidate string, vf verifyFlags) (jobSpec, error) {
 			return s, err
 		}
 		*p.dst = abs
-	}
-	for _, t := range vf.trust {
-		if _, err := os.Stat(t); err == nil { // a key file, not a key id
-			if t, err = filepath.Abs(t); err != nil {
-				return s, err
-			}
-		}
-		s.Trust = append(s.Trust, t)
 	}
 	return s, nil
 }
@@ -129,12 +129,12 @@ func verifyWork(q *schedule.Queue, log io.Writer) schedule.Work {
 		if errors.Is(err, job.ErrPaused) && stopped != nil {
 			return schedule.Result{}, stopped
 		}
+		if err == nil {
+			err = writeCertificate(out, key, res, vf)
+		}
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 			return schedule.Result{}, fmt.Errorf("the disk is full; the checkpoint keeps every challenge committed before; "+
 				"free some space and run `pot queue resume %d`: %w", j.ID, err)
-		}
-		if err == nil {
-			err = writeCertificate(out, key, res, vf)
 		}
 		if err != nil {
 			return schedule.Result{}, err
