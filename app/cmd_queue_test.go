@@ -68,7 +68,7 @@ func TestScheduleCommands(t *testing.T) {
 	}
 	e := o.Jobs[0]
 	if e.ID != 1 || e.State != schedule.Queued || e.Window.Kind != schedule.Tonight || e.Spec.Seed != seed ||
-		e.Spec.Mode != "quick" || e.Spec.Threads != 1 || e.Spec.Reference != ref || e.Spec.Candidate != ref {
+		e.Spec.Preset != "quick" || e.Spec.Threads != 1 || e.Spec.Reference != ref || e.Spec.Candidate != ref {
 		t.Errorf("queued %+v", e)
 	}
 	for _, bad := range [][]string{
