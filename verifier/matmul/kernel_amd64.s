@@ -586,3 +586,188 @@ qsloop:
 	VZEROUPPER
 	MOVL      X0, ret+56(FP)
 	RET
+
+// Field offsets of fTileW (checked by TestTileLayout).
+#define FW_W     0
+#define FW_X     24
+#define FW_OUT   48
+#define FW_COLS  72
+#define FW_PAIRS 80
+#define FW_XSTR  88
+#define FW_DX    96
+
+// WROW(a0, a1, ev, od): one row's step over elements e (even sum) and e+1
+// (odd sum): w[e] and w[e+1] broadcast from memory into the multiplies, the
+// product rounded before the add (no FMA), as tileF32Generic.
+#define WROW(a0, a1, ev, od) \
+	VMULPS.BCST a0, Z24, Z26 \
+	VADDPS      Z26, ev, ev \
+	VMULPS.BCST a1, Z25, Z27 \
+	VADDPS      Z27, od, od
+
+// WONE(a0, ev): the even step of a last odd element.
+#define WONE(a0, ev) \
+	VMULPS.BCST a0, Z24, Z26 \
+	VADDPS      Z26, ev, ev
+
+// func tileF32WAVX512(t *fTileW)
+// Z0..Z23: even/odd sums of rows 0..11 (Z2r even, Z2r+1 odd), lanes 0..7
+// the pair's first group, 8..15 its second. Rows 0..3 are addressed from SI,
+// 4..7 from BX, 8..11 from R13, with R8 = row stride and R12 = 3·stride.
+TEXT ·tileF32WAVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), AX
+	MOVQ FW_COLS(AX), R8
+	SHLQ $2, R8                    // row stride in bytes
+	LEAQ (R8)(R8*2), R12           // 3·stride
+	MOVQ FW_DX(AX), R9             // second group − first group, bytes
+	MOVQ FW_OUT(AX), DX
+	MOVQ FW_PAIRS(AX), R10
+	MOVQ FW_X(AX), R11             // first group of this pair
+
+wnext:
+	MOVQ   FW_W(AX), SI
+	LEAQ   (SI)(R8*4), BX
+	LEAQ   (BX)(R8*4), R13
+	MOVQ   R11, DI
+	MOVQ   FW_COLS(AX), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	SUBQ   $2, CX
+	JL     wtail
+
+wpair:
+	VMOVUPS      (DI), Y24                 // x[g0][e]
+	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24  // | x[g1][e]
+	VMOVUPS      32(DI), Y25               // x[g0][e+1]
+	VINSERTF64X4 $1, 32(DI)(R9*1), Z25, Z25
+	WROW((SI), 4(SI), Z0, Z1)
+	WROW((SI)(R8*1), 4(SI)(R8*1), Z2, Z3)
+	WROW((SI)(R8*2), 4(SI)(R8*2), Z4, Z5)
+	WROW((SI)(R12*1), 4(SI)(R12*1), Z6, Z7)
+	WROW((BX), 4(BX), Z8, Z9)
+	WROW((BX)(R8*1), 4(BX)(R8*1), Z10, Z11)
+	WROW((BX)(R8*2), 4(BX)(R8*2), Z12, Z13)
+	WROW((BX)(R12*1), 4(BX)(R12*1), Z14, Z15)
+	WROW((R13), 4(R13), Z16, Z17)
+	WROW((R13)(R8*1), 4(R13)(R8*1), Z18, Z19)
+	WROW((R13)(R8*2), 4(R13)(R8*2), Z20, Z21)
+	WROW((R13)(R12*1), 4(R13)(R12*1), Z22, Z23)
+	ADDQ         $8, SI
+	ADDQ         $8, BX
+	ADDQ         $8, R13
+	ADDQ         $64, DI
+	SUBQ         $2, CX
+	JGE          wpair
+
+wtail:
+	CMPQ         CX, $-1                   // one element left (odd cols): it goes to even
+	JNE          wsum
+	VMOVUPS      (DI), Y24
+	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24
+	WONE((SI), Z0)
+	WONE((SI)(R8*1), Z2)
+	WONE((SI)(R8*2), Z4)
+	WONE((SI)(R12*1), Z6)
+	WONE((BX), Z8)
+	WONE((BX)(R8*1), Z10)
+	WONE((BX)(R8*2), Z12)
+	WONE((BX)(R12*1), Z14)
+	WONE((R13), Z16)
+	WONE((R13)(R8*1), Z18)
+	WONE((R13)(R8*2), Z20)
+	WONE((R13)(R12*1), Z22)
+
+wsum:
+	VADDPS  Z1, Z0, Z0                     // even + odd
+	VADDPS  Z3, Z2, Z2
+	VADDPS  Z5, Z4, Z4
+	VADDPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z8
+	VADDPS  Z11, Z10, Z10
+	VADDPS  Z13, Z12, Z12
+	VADDPS  Z15, Z14, Z14
+	VADDPS  Z17, Z16, Z16
+	VADDPS  Z19, Z18, Z18
+	VADDPS  Z21, Z20, Z20
+	VADDPS  Z23, Z22, Z22
+	VMOVUPS Z0, 0(DX)                      // out[row][16]
+	VMOVUPS Z2, 64(DX)
+	VMOVUPS Z4, 128(DX)
+	VMOVUPS Z6, 192(DX)
+	VMOVUPS Z8, 256(DX)
+	VMOVUPS Z10, 320(DX)
+	VMOVUPS Z12, 384(DX)
+	VMOVUPS Z14, 448(DX)
+	VMOVUPS Z16, 512(DX)
+	VMOVUPS Z18, 576(DX)
+	VMOVUPS Z20, 640(DX)
+	VMOVUPS Z22, 704(DX)
+	ADDQ    $768, DX
+	ADDQ    FW_XSTR(AX), R11
+	DECQ    R10
+	JNZ     wnext
+	VZEROUPPER
+	RET
+
+// func unpackF16AVX2(row []byte, f []float32)
+TEXT ·unpackF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ row_base+0(FP), SI
+	MOVQ f_base+24(FP), DI
+	MOVQ f_len+32(FP), CX
+	SHRQ $3, CX
+	JZ   h16done
+
+h16loop:
+	VCVTPH2PS (SI), Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       h16loop
+
+h16done:
+	VZEROUPPER
+	RET
+
+// func unpackBF16AVX2(row []byte, f []float32)
+TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ row_base+0(FP), SI
+	MOVQ f_base+24(FP), DI
+	MOVQ f_len+32(FP), CX
+	SHRQ $3, CX
+	JZ   b16done
+
+b16loop:
+	VPMOVZXWD (SI), Y0
+	VPSLLD    $16, Y0, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       b16loop
+
+b16done:
+	VZEROUPPER
+	RET
