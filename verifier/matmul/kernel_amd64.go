@@ -14,6 +14,10 @@ var useAVX2 = cpu.X86.HasAVX2
 // once at init beside useAVX2.
 var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
 
+// useVNNI selects the integer kernel with vpdpbusd (AVX512-VNNI, EVEX on
+// 256-bit registers).
+var useVNNI = useAVX512 && cpu.X86.HasAVX512VNNI
+
 var (
 	defaultTileI8   = pick(useAVX2, tileI8AVX2, tileI8Generic)
 	defaultTileF32  = pick(useAVX2, tileF32AVX2, tileF32Generic)
@@ -45,6 +49,12 @@ func HasAsm() bool { return useAVX2 }
 //
 //go:noescape
 func tileI8AVX2(t *i8Tile)
+
+// tileI8VNNI is tileI8AVX2 with vpdpbusd group sums (exact int32, so
+// bitwise the same result).
+//
+//go:noescape
+func tileI8VNNI(t *i8Tile)
 
 // tileF32AVX2 is tileF32Generic (the reference loop, documented there) in
 // AVX2, with the same separate multiply and add per element.

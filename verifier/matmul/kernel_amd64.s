@@ -367,6 +367,326 @@ nextpair:
 	VZEROUPPER
 	RET
 
+// func tileI8VNNI(t *i8Tile)
+// tileI8AVX2 with the group sums done by vpdpbusd (AVX512-VNNI on ymm
+// registers): exact int32 sums of u8·s8 products per group, then times the
+// group scale; the epilogue is tileI8AVX2's.
+TEXT ·tileI8VNNI(SB), NOSPLIT, $72-8
+	MOVQ t+0(FP), tile
+	MOVQ T_Q1(tile), dwq
+	SUBQ T_Q0(tile), dwq
+	MOVQ T_Y1(tile), dyq
+	SUBQ T_Y0(tile), dyq
+	MOVQ T_SC1(tile), dwsc
+	SUBQ T_SC0(tile), dwsc
+	MOVQ T_PAIRS(tile), AX
+	MOVQ AX, S_NPAIR
+	MOVQ $0, S_OFFY
+	MOVQ $0, S_OFFD
+	MOVQ $0, S_OFFBS
+	MOVQ T_OUT(tile), AX
+	MOVQ AX, S_OUTP
+
+pair:
+	MOVQ    T_Q0(tile), wq
+	MOVQ    T_Y0(tile), yq
+	ADDQ    S_OFFY, yq
+	MOVQ    T_SC0(tile), wsc
+	MOVQ    S_OUTP, AX               // out = 0
+	VPXOR   Y0, Y0, Y0
+	VMOVDQU Y0, 0(AX)
+	VMOVDQU Y0, 32(AX)
+	VMOVDQU Y0, 64(AX)
+	VMOVDQU Y0, 96(AX)
+	XORQ    sblk, sblk
+
+superblock:
+	CMPQ  sblk, T_NSB(tile)
+	JGE   nextpair
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	MOVQ  T_GPB(tile), BX         // groups left in this superblock
+	CMPQ  T_SPM(tile), $1
+	JNE   group16
+
+group1: // spm = 1: |w|·sign(y, w) summed by vpdpbusd per group, two steps
+	// at a time into two accumulator sets (Y16..Y19, Y20..Y23) to hide its latency.
+	MOVQ   T_CPG(tile), CX
+	SHRQ   $1, CX                  // step pairs in this group (cpg even: TestKindBounds)
+	MOVQ   T_QA(tile), AX
+	SUBQ   T_Q0(tile), AX          // AX = |codes| − codes (same row stride)
+	LEAQ   (AX)(dwq*1), DX         // DX = AX + row 1 − row 0
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	VPXORD Y20, Y20, Y20
+	VPXORD Y21, Y21, Y21
+	VPXORD Y22, Y22, Y22
+	VPXORD Y23, Y23, Y23
+
+vstep1:
+	VPBROADCASTD (wq), Y8          // w0[e:e+4]
+	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
+	VPBROADCASTD (wq)(AX*1), Y10   // |w0|
+	VPBROADCASTD (wq)(DX*1), Y11   // |w1|
+	VMOVDQU      (yq), Y12         // y[g0]
+	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
+	VPSIGNB      Y8, Y12, Y4       // y0 with the sign of w0
+	VPDPBUSD     Y4, Y10, Y16      // += |w0|·that, 4 products per lane
+	VPSIGNB      Y8, Y13, Y5
+	VPDPBUSD     Y5, Y10, Y17
+	VPSIGNB      Y9, Y12, Y6
+	VPDPBUSD     Y6, Y11, Y18
+	VPSIGNB      Y9, Y13, Y7
+	VPDPBUSD     Y7, Y11, Y19
+	VPBROADCASTD 4(wq), Y8         // next step: w[e+4:e+8]
+	VPBROADCASTD 4(wq)(dwq*1), Y9
+	VPBROADCASTD 4(wq)(AX*1), Y10
+	VPBROADCASTD 4(wq)(DX*1), Y11
+	VMOVDQU      32(yq), Y12
+	VMOVDQU      32(yq)(dyq*1), Y13
+	VPSIGNB      Y8, Y12, Y4
+	VPDPBUSD     Y4, Y10, Y20
+	VPSIGNB      Y8, Y13, Y5
+	VPDPBUSD     Y5, Y10, Y21
+	VPSIGNB      Y9, Y12, Y6
+	VPDPBUSD     Y6, Y11, Y22
+	VPSIGNB      Y9, Y13, Y7
+	VPDPBUSD     Y7, Y11, Y23
+	ADDQ         $8, wq
+	ADDQ         $64, yq
+	DECQ         CX
+	JNZ          vstep1
+	JMP          vscale
+
+group16: // unsigned codes: vpdpbusd takes them directly; two steps at a time
+	// into two accumulator sets, as group1.
+	MOVQ   T_CPG(tile), CX
+	IMULQ  T_SPM(tile), CX
+	SHRQ   $1, CX                  // step pairs in this group: gs/8
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	VPXORD Y20, Y20, Y20
+	VPXORD Y21, Y21, Y21
+	VPXORD Y22, Y22, Y22
+	VPXORD Y23, Y23, Y23
+
+vstepu:
+	VPBROADCASTD (wq), Y8          // w0[e:e+4] (unsigned)
+	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
+	VMOVDQU      (yq), Y12         // y[g0]
+	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
+	VPBROADCASTD 4(wq), Y10        // w0[e+4:e+8]
+	VPBROADCASTD 4(wq)(dwq*1), Y11 // w1[e+4:e+8]
+	VMOVDQU      32(yq), Y14
+	VMOVDQU      32(yq)(dyq*1), Y15
+	ADDQ         $8, wq
+	ADDQ         $64, yq
+	VPDPBUSD     Y12, Y8, Y16      // [0][0] += w0·y0
+	VPDPBUSD     Y13, Y8, Y17      // [0][1]
+	VPDPBUSD     Y12, Y9, Y18      // [1][0]
+	VPDPBUSD     Y13, Y9, Y19      // [1][1]
+	VPDPBUSD     Y14, Y10, Y20
+	VPDPBUSD     Y15, Y10, Y21
+	VPDPBUSD     Y14, Y11, Y22
+	VPDPBUSD     Y15, Y11, Y23
+	DECQ         CX
+	JNZ          vstepu
+
+vscale: // S1[r][g] += sc_r·(group sum), then the next group
+	VPADDD       Y20, Y16, Y16
+	VPADDD       Y21, Y17, Y17
+	VPADDD       Y22, Y18, Y18
+	VPADDD       Y23, Y19, Y19
+	VPBROADCASTD (wsc), Y14        // (sc0, sc0) int16 pair
+	VPSRAD       $16, Y14, Y14     // sc0 as int32
+	VPBROADCASTD (wsc)(dwsc*1), Y15
+	VPSRAD       $16, Y15, Y15
+	ADDQ         $4, wsc
+	VPMULLD      Y14, Y16, Y16
+	VPADDD       Y16, Y0, Y0
+	VPMULLD      Y14, Y17, Y17
+	VPADDD       Y17, Y1, Y1
+	VPMULLD      Y15, Y18, Y18
+	VPADDD       Y18, Y2, Y2
+	VPMULLD      Y15, Y19, Y19
+	VPADDD       Y19, Y3, Y3
+	DECQ         BX
+	JZ           epilogue
+	CMPQ         T_SPM(tile), $1
+	JEQ          group1
+	JMP          group16
+
+epilogue:
+	// Integer corrections first (S2 for mins and K offsets, off·Σy for Q4_0/Q5_0),
+	// then acc[r][g] = acc + float32(S1)·(A_r·dy_g) [− float32(S2)·(B_r·dy_g)] [+ B_r·s_g].
+	MOVQ T_EPI(tile), BX
+	CMPQ BX, $1
+	JEQ  sums2
+	CMPQ BX, $4
+	JEQ  sums2
+	CMPQ BX, $5
+	JEQ  offy0
+	JMP  fmain
+
+sums2:
+	// S2[r][g] = Σ_p (m_2p, m_2p+1)·(bsum_2p, bsum_2p+1) into Y4..Y7.
+	// SI, DI, R8, R9 are borrowed: save the streaming pointers.
+	MOVQ  wq, S_SAVEWQ
+	MOVQ  dwq, S_SAVEDWQ
+	MOVQ  yq, S_SAVEYQ
+	MOVQ  dyq, S_SAVEDYQ
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  sblk, AX
+	SHLQ  $5, AX                   // 32b
+	MOVQ  T_MIN0(tile), SI
+	ADDQ  AX, SI                   // SI = mins0 + 32b
+	MOVQ  T_MIN1(tile), DI
+	ADDQ  AX, DI                   // DI = mins1 + 32b
+	MOVQ  T_BS0(tile), R8
+	MOVQ  T_BS1(tile), R9
+	SHLQ  $3, AX                   // 256b
+	ADDQ  S_OFFBS, AX
+	ADDQ  AX, R8                   // bs0 + pair offset + 256b
+	ADDQ  AX, R9                   // bs1 + pair offset + 256b
+	MOVQ  $8, AX
+
+minpair:
+	VPBROADCASTD (SI), Y8          // (m_2p, m_2p+1) of row 0
+	VPBROADCASTD (DI), Y9          // of row 1
+	VMOVDQU      (R8), Y10         // (bsum_2p, bsum_2p+1) of group 0's lanes
+	VMOVDQU      (R9), Y11         // of group 1
+	VPMADDWD     Y10, Y8, Y12
+	VPADDD       Y12, Y4, Y4
+	VPMADDWD     Y11, Y8, Y12
+	VPADDD       Y12, Y5, Y5
+	VPMADDWD     Y10, Y9, Y12
+	VPADDD       Y12, Y6, Y6
+	VPMADDWD     Y11, Y9, Y12
+	VPADDD       Y12, Y7, Y7
+	ADDQ         $4, SI
+	ADDQ         $4, DI
+	ADDQ         $32, R8
+	ADDQ         $32, R9
+	DECQ         AX
+	JNZ          minpair
+	MOVQ         S_SAVEWQ, wq
+	MOVQ         S_SAVEDWQ, dwq
+	MOVQ         S_SAVEYQ, yq
+	MOVQ         S_SAVEDYQ, dyq
+	CMPQ         BX, $4            // epiOffK: S1 −= S2 in int32
+	JNE          fmain
+	VPSUBD       Y4, Y0, Y0
+	VPSUBD       Y5, Y1, Y1
+	VPSUBD       Y6, Y2, Y2
+	VPSUBD       Y7, Y3, Y3
+	JMP          fmain
+
+offy0:
+	// S1[r][g] −= off·Σy_g (the block sums of the Q8_0 codes)
+	MOVQ         sblk, AX
+	SHLQ         $5, AX
+	ADDQ         S_OFFD, AX        // pair offset + 32b (sy has d's layout)
+	VPBROADCASTD T_OFF(tile), Y8   // off
+	MOVQ         T_SY0(tile), CX
+	VPMULLD      (CX)(AX*1), Y8, Y10 // off·Σy of group 0
+	MOVQ         T_SY1(tile), CX
+	VPMULLD      (CX)(AX*1), Y8, Y11 // of group 1
+	VPSUBD       Y10, Y0, Y0
+	VPSUBD       Y11, Y1, Y1
+	VPSUBD       Y10, Y2, Y2
+	VPSUBD       Y11, Y3, Y3
+
+fmain:
+	MOVQ         sblk, AX
+	SHLQ         $3, AX            // AX = 8b: byte offset of (A, B) in ab
+	MOVQ         sblk, DX
+	SHLQ         $5, DX
+	ADDQ         S_OFFD, DX        // DX = pair offset + 32b: d[b][0:8] of the pair
+	MOVQ         T_AB0(tile), CX
+	VBROADCASTSS (CX)(AX*1), Y8    // A0
+	MOVQ         T_AB1(tile), CX
+	VBROADCASTSS (CX)(AX*1), Y9    // A1
+	MOVQ         T_D0(tile), CX
+	VMOVUPS      (CX)(DX*1), Y10   // dy of group 0
+	MOVQ         T_D1(tile), CX
+	VMOVUPS      (CX)(DX*1), Y11   // dy of group 1
+	MOVQ         S_OUTP, CX
+
+
+	FACC(Y8, Y10, Y0, 0)
+	FACC(Y8, Y11, Y1, 32)
+	FACC(Y9, Y10, Y2, 64)
+	FACC(Y9, Y11, Y3, 96)
+	CMPQ         BX, $1
+	JEQ          fmins
+	CMPQ         BX, $2
+	JEQ          legacy
+	INCQ         sblk
+	JMP          superblock
+
+fmins:
+	// acc −= float32(S2)·(B_r·dy_g)
+	MOVQ         T_AB0(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y8   // B0
+	MOVQ         T_AB1(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y9   // B1
+
+
+	FSUB(Y8, Y10, Y4, 0)
+	FSUB(Y8, Y11, Y5, 32)
+	FSUB(Y9, Y10, Y6, 64)
+	FSUB(Y9, Y11, Y7, 96)
+	INCQ         sblk
+	JMP          superblock
+
+legacy:
+	// acc += B_r·s_g
+	MOVQ         T_AB0(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y8   // B0
+	MOVQ         T_AB1(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y9   // B1
+	MOVQ         T_S0(tile), BX
+	VMOVUPS      (BX)(DX*1), Y10   // s of group 0
+	MOVQ         T_S1(tile), BX
+	VMOVUPS      (BX)(DX*1), Y11   // s of group 1
+	VMULPS       Y10, Y8, Y12
+	VADDPS       0(CX), Y12, Y12
+	VMOVUPS      Y12, 0(CX)
+	VMULPS       Y11, Y8, Y12
+	VADDPS       32(CX), Y12, Y12
+	VMOVUPS      Y12, 32(CX)
+	VMULPS       Y10, Y9, Y12
+	VADDPS       64(CX), Y12, Y12
+	VMOVUPS      Y12, 64(CX)
+	VMULPS       Y11, Y9, Y12
+	VADDPS       96(CX), Y12, Y12
+	VMOVUPS      Y12, 96(CX)
+	INCQ         sblk
+	JMP          superblock
+
+nextpair:
+	MOVQ T_YSTR(tile), AX
+	ADDQ AX, S_OFFY
+	MOVQ T_DSTR(tile), AX
+	ADDQ AX, S_OFFD
+	MOVQ T_BSTR(tile), AX
+	ADDQ AX, S_OFFBS
+	ADDQ $128, S_OUTP
+	DECQ S_NPAIR
+	JNZ  pair
+	VZEROUPPER
+	RET
+
+
 // Field offsets of fTile (checked by TestTileLayout).
 #define F_W0   0
 #define F_W0N  8

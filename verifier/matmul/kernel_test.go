@@ -180,8 +180,8 @@ func TestKindBounds(t *testing.T) {
 		if k.epi == epiFloat {
 			continue
 		}
-		if k.gs%(4*k.spm) != 0 || k.sb%k.gs != 0 {
-			t.Errorf("%s: gs %d, spm %d, sb %d do not nest", typ, k.gs, k.spm, k.sb)
+		if k.gs%(4*k.spm) != 0 || k.sb%k.gs != 0 || k.gs%8 != 0 {
+			t.Errorf("%s: gs %d, spm %d, sb %d do not nest (or gs/4 steps are odd: tileI8VNNI)", typ, k.gs, k.spm, k.sb)
 		}
 		cols := k.sb
 		for _, fill := range []byte{0x00, 0x55, 0x80, 0xaa, 0xff} {
