@@ -32,74 +32,6 @@ func clamp(v, lo, hi int32) int32 { return max(lo, min(hi, v)) }
 
 func sqrt32(f float32) float32 { return float32(math.Sqrt(float64(f))) } // correctly rounded, as sqrtf
 
-// makeQKX2 is make_qkx2_quants with use_mad = false: it fits x ≈ scale·L −
-// theMin with L in [0, nmax] by weighted least squares, trying nstep+1
-// candidate scales. L and Laux must have len(x) elements.
-func makeQKX2(nmax int32, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int) (scale, theMin float32) {
-	n := len(x)
-	lo, hi := x[0], x[0]
-	sumW := weights[0]
-	sumX := float32(sumW * x[0])
-	for i := 1; i < n; i++ {
-		lo = min32(lo, x[i])
-		hi = max32(hi, x[i])
-		w := weights[i]
-		sumW += w
-		sumX += float32(w * x[i])
-	}
-	if lo > 0 {
-		lo = 0
-	}
-	if hi == lo {
-		clear(L[:n])
-		return 0, -lo
-	}
-	fnmax := float32(nmax)
-	iscale := fnmax / (hi - lo)
-	scale = 1 / iscale
-	var bestErr float32
-	for i := range n {
-		L[i] = uint8(clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax))
-		diff := float32(scale*float32(L[i])) + lo - x[i]
-		diff = diff * diff
-		bestErr += float32(weights[i] * diff)
-	}
-	for is := 0; is <= nstep; is++ {
-		iscale = (rmin + float32(rdelta*float32(is)) + fnmax) / (hi - lo)
-		var sumL, sumL2, sumXL float32
-		for i := range n {
-			l := clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax)
-			Laux[i] = uint8(l)
-			w, fl := weights[i], float32(l)
-			sumL += float32(w * fl)
-			sumL2 += float32(w * fl * fl)
-			sumXL += float32(w * fl * x[i])
-		}
-		D := float32(sumW*sumL2) - float32(sumL*sumL)
-		if D > 0 {
-			thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
-			thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
-			if thisMin > 0 {
-				thisMin = 0
-				thisScale = sumXL / sumL2
-			}
-			var curErr float32
-			for i := range n {
-				diff := float32(thisScale*float32(Laux[i])) + thisMin - x[i]
-				diff = diff * diff
-				curErr += float32(weights[i] * diff)
-			}
-			if curErr < bestErr {
-				copy(L[:n], Laux[:n])
-				bestErr = curErr
-				scale = thisScale
-				lo = thisMin
-			}
-		}
-	}
-	return scale, -lo
-}
-
 // min32 and max32 are the C comparisons `if (x < min) min = x` and
 // `if (x > max) max = x` (Go's builtin min/max treat NaN and ±0 differently).
 func min32(a, b float32) float32 {
@@ -306,10 +238,11 @@ func quantKScales(x []float32, scales, mins *[8]float32, nmax int32, L *[QK_K]ui
 
 // kSubBlockFits runs make_qkx2_quants on the 8 sub-blocks of 32 with the
 // weights av_x + |x| (av_x the RMS of the sub-block), as the Q4_K and Q5_K
-// reference quantizers do.
+// reference quantizers do: all 8 at once, lane j of kLanes being sub-block
+// j (kLanes.fit), bitwise as make_qkx2_quants on each (makeQKX2 in
+// kquant_ref_test.go, the scalar reference).
 func kSubBlockFits(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8) (scales, mins [8]float32) {
-	var weights [32]float32
-	var laux [32]uint8
+	var k kLanes
 	for j := range 8 {
 		xs := x[32*j : 32*j+32]
 		var sumX2 float32
@@ -318,9 +251,15 @@ func kSubBlockFits(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *
 		}
 		avX := sqrt32(sumX2 / 32)
 		for l, v := range xs {
-			weights[l] = avX + abs32(v)
+			k.x[l][j] = v
+			k.w[l][j] = avX + abs32(v)
 		}
-		scales[j], mins[j] = makeQKX2(nmax, xs, weights[:], L[32*j:32*j+32], laux[:], rmin, rdelta, nstep)
+	}
+	scales, mins = k.fit(nmax, rmin, rdelta, nstep)
+	for j := range 8 {
+		for l := range 32 {
+			L[32*j+l] = uint8(k.L[l][j])
+		}
 	}
 	return scales, mins
 }

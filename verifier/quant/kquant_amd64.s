@@ -1,0 +1,233 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// kLanes layout: x [32][8]float32 at 0, w at 1024, L at 2048, Laux at 3072.
+#define K_X    0
+#define K_W    1024
+#define K_LAUX 3072
+
+// func kqStepAVX2(k *kLanes, iscale, lo *[8]float32, nmax int32, sums *[3][8]float32)
+// kqStepGeneric, one element row (8 lanes) per iteration.
+TEXT ·kqStepAVX2(SB), NOSPLIT, $0-40
+	MOVQ         k+0(FP), SI
+	MOVQ         iscale+8(FP), AX
+	VMOVUPS      (AX), Y0           // iscale
+	MOVQ         lo+16(FP), AX
+	VMOVUPS      (AX), Y1           // lo
+	MOVL         nmax+24(FP), AX
+	MOVL         AX, X2
+	VPBROADCASTD X2, Y2             // nmax
+	VPXOR        Y3, Y3, Y3         // 0
+	MOVL         $0x4b400000, AX    // 12582912.0 = 1.5·2^23
+	MOVL         AX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x007fffff, AX
+	MOVL         AX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x00400000, AX
+	MOVL         AX, X6
+	VPBROADCASTD X6, Y6
+	VXORPS       Y7, Y7, Y7         // Σ w·l
+	VXORPS       Y8, Y8, Y8         // Σ (w·l)·l
+	VXORPS       Y9, Y9, Y9         // Σ (w·l)·x
+	MOVQ         $32, CX
+
+kqs:
+	VMOVUPS   K_X(SI), Y10          // x
+	VSUBPS    Y1, Y10, Y11          // x − lo
+	VMULPS    Y11, Y0, Y11          // iscale·(x − lo)
+	VADDPS    Y4, Y11, Y11          // nearest_int: + 1.5·2^23 …
+	VPAND     Y5, Y11, Y11          // … mantissa bits …
+	VPSUBD    Y6, Y11, Y11          // … − 2^22
+	VPMAXSD   Y3, Y11, Y11          // clamp to [0, nmax]
+	VPMINSD   Y2, Y11, Y11
+	VMOVDQU   Y11, K_LAUX(SI)
+	VCVTDQ2PS Y11, Y12              // l
+	VMULPS    K_W(SI), Y12, Y13     // w·l
+	VADDPS    Y13, Y7, Y7
+	VMULPS    Y12, Y13, Y14         // (w·l)·l
+	VADDPS    Y14, Y8, Y8
+	VMULPS    Y10, Y13, Y15         // (w·l)·x
+	VADDPS    Y15, Y9, Y9
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       kqs
+	MOVQ      sums+32(FP), AX
+	VMOVUPS   Y7, (AX)
+	VMOVUPS   Y8, 32(AX)
+	VMOVUPS   Y9, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kqErrAVX2(k *kLanes, scale, theMin *[8]float32, errs *[8]float32)
+// kqErrGeneric, one element row (8 lanes) per iteration.
+TEXT ·kqErrAVX2(SB), NOSPLIT, $0-32
+	MOVQ    k+0(FP), SI
+	MOVQ    scale+8(FP), AX
+	VMOVUPS (AX), Y0
+	MOVQ    theMin+16(FP), AX
+	VMOVUPS (AX), Y1
+	VXORPS  Y7, Y7, Y7
+	MOVQ    $32, CX
+
+kqe:
+	VCVTDQ2PS K_LAUX(SI), Y10       // l
+	VMULPS    Y10, Y0, Y10          // scale·l
+	VADDPS    Y1, Y10, Y10          // + min
+	VSUBPS    K_X(SI), Y10, Y10     // − x
+	VMULPS    Y10, Y10, Y10         // d²
+	VMULPS    K_W(SI), Y10, Y10     // w·d²
+	VADDPS    Y10, Y7, Y7
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       kqe
+	MOVQ      errs+24(FP), AX
+	VMOVUPS   Y7, (AX)
+	VZEROUPPER
+	RET
+
+// kqState offsets (TestKqStateLayout).
+#define S_LO     0
+#define S_HI     32
+#define S_SUMW   64
+#define S_SUMX   96
+#define S_SCALE  128
+#define S_BEST   160
+#define S_LIVE   192
+#define S_NMAX   224
+#define S_RMIN   228
+#define S_RDELTA 232
+#define S_NSTEP  240
+#define K_L      2048
+
+// func kqLoopAVX2(k *kLanes, st *kqState)
+// kqLoopGeneric: per candidate, the kqStep pass, the closed-form fit
+// (vdivps, IEEE like the scalar divisions), the kqErr pass, and a masked
+// update of the lanes whose error improved.
+TEXT ·kqLoopAVX2(SB), NOSPLIT, $0-16
+	MOVQ         k+0(FP), DI
+	MOVQ         st+8(FP), BX
+	MOVL         S_NMAX(BX), AX
+	MOVL         AX, X2
+	VPBROADCASTD X2, Y2             // nmax
+	VPXOR        Y3, Y3, Y3         // 0 (int and float)
+	MOVL         $0x4b400000, AX    // 1.5·2^23
+	MOVL         AX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x007fffff, AX
+	MOVL         AX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x00400000, AX
+	MOVL         AX, X6
+	VPBROADCASTD X6, Y6
+	XORQ         R8, R8             // is
+
+kqcand:
+	// iscale = (rmin + float32(rdelta·is) + nmax) / (hi − lo)
+	VCVTSI2SSQ   R8, X0, X0
+	VMULSS       S_RDELTA(BX), X0, X0
+	VADDSS       S_RMIN(BX), X0, X0
+	VCVTSI2SSL   S_NMAX(BX), X15, X15
+	VADDSS       X15, X0, X0
+	VBROADCASTSS X0, Y0
+	VMOVUPS      S_HI(BX), Y10
+	VSUBPS       S_LO(BX), Y10, Y10
+	VDIVPS       Y10, Y0, Y0
+	VMOVUPS      S_LO(BX), Y1
+	VXORPS       Y7, Y7, Y7         // Σ w·l
+	VXORPS       Y8, Y8, Y8         // Σ (w·l)·l
+	VXORPS       Y9, Y9, Y9         // Σ (w·l)·x
+	MOVQ         DI, SI
+	MOVQ         $32, CX
+
+kqlstep:
+	VMOVUPS   K_X(SI), Y10
+	VSUBPS    Y1, Y10, Y11
+	VMULPS    Y11, Y0, Y11
+	VADDPS    Y4, Y11, Y11
+	VPAND     Y5, Y11, Y11
+	VPSUBD    Y6, Y11, Y11
+	VPMAXSD   Y3, Y11, Y11
+	VPMINSD   Y2, Y11, Y11
+	VMOVDQU   Y11, K_LAUX(SI)
+	VCVTDQ2PS Y11, Y12
+	VMULPS    K_W(SI), Y12, Y13
+	VADDPS    Y13, Y7, Y7
+	VMULPS    Y12, Y13, Y14
+	VADDPS    Y14, Y8, Y8
+	VMULPS    Y10, Y13, Y15
+	VADDPS    Y15, Y9, Y9
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       kqlstep
+
+	// D = sumW·sumL2 − sumL², ts = (sumW·sumXL − sumX·sumL)/D,
+	// tm = (sumL2·sumX − sumL·sumXL)/D; tm > 0: tm = 0, ts = sumXL/sumL2.
+	VMOVUPS   S_SUMW(BX), Y10
+	VMOVUPS   S_SUMX(BX), Y11
+	VMULPS    Y8, Y10, Y12
+	VMULPS    Y7, Y7, Y13
+	VSUBPS    Y13, Y12, Y12         // D
+	VMULPS    Y9, Y10, Y13
+	VMULPS    Y7, Y11, Y14
+	VSUBPS    Y14, Y13, Y13
+	VDIVPS    Y12, Y13, Y13         // ts
+	VMULPS    Y11, Y8, Y14
+	VMULPS    Y9, Y7, Y15
+	VSUBPS    Y15, Y14, Y14
+	VDIVPS    Y12, Y14, Y14         // tm
+	VCMPPS    $0x1e, Y3, Y14, Y15   // tm > 0 (ordered)
+	VDIVPS    Y8, Y9, Y10           // sumXL / sumL2
+	VBLENDVPS Y15, Y10, Y13, Y13
+	VBLENDVPS Y15, Y3, Y14, Y14
+	VCMPPS    $0x1e, Y3, Y12, Y12   // ok = D > 0 …
+	VANDPS    S_LIVE(BX), Y12, Y12  // … on a live lane
+
+	VXORPS Y7, Y7, Y7               // Σ w·d²
+	MOVQ   DI, SI
+	MOVQ   $32, CX
+
+kqlerr:
+	VCVTDQ2PS K_LAUX(SI), Y10
+	VMULPS    Y10, Y13, Y10
+	VADDPS    Y14, Y10, Y10
+	VSUBPS    K_X(SI), Y10, Y10
+	VMULPS    Y10, Y10, Y10
+	VMULPS    K_W(SI), Y10, Y10
+	VADDPS    Y10, Y7, Y7
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       kqlerr
+
+	VMOVUPS   S_BEST(BX), Y10
+	VCMPPS    $0x11, Y10, Y7, Y11   // err < best (ordered)
+	VANDPS    Y12, Y11, Y11
+	VMOVMSKPS Y11, AX
+	TESTL     AX, AX
+	JZ        kqnext
+	VBLENDVPS Y11, Y7, Y10, Y10
+	VMOVUPS   Y10, S_BEST(BX)
+	VMOVUPS   S_SCALE(BX), Y10
+	VBLENDVPS Y11, Y13, Y10, Y10
+	VMOVUPS   Y10, S_SCALE(BX)
+	VMOVUPS   S_LO(BX), Y10
+	VBLENDVPS Y11, Y14, Y10, Y10
+	VMOVUPS   Y10, S_LO(BX)
+	MOVQ      DI, SI
+	MOVQ      $32, CX
+
+kqlcopy:
+	VMOVDQU   K_L(SI), Y10
+	VBLENDVPS Y11, K_LAUX(SI), Y10, Y10
+	VMOVDQU   Y10, K_L(SI)
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       kqlcopy
+
+kqnext:
+	INCQ R8
+	CMPQ R8, S_NSTEP(BX)
+	JLE  kqcand
+	VZEROUPPER
+	RET
