@@ -19,7 +19,7 @@ var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.
 var useVNNI = useAVX512 && cpu.X86.HasAVX512VNNI
 
 var (
-	defaultTileI8   = pick(useAVX2, tileI8AVX2, tileI8Generic)
+	defaultTileI8   = pick(useVNNI, tileI8VNNI, pick(useAVX2, tileI8AVX2, tileI8Generic))
 	defaultTileF32  = pick(useAVX2, tileF32AVX2, tileF32Generic)
 	tileI8          = defaultTileI8
 	tileF32         = defaultTileF32
