@@ -190,11 +190,11 @@ func dequantQ4_K(src []byte, dst []float32) {
 	}
 }
 
-// quantKScales is the shared middle of quantize_row_q4_K_ref and
-// quantize_row_q5_K_ref: quantize the 8 sub-block scales and mins to 6 bits
-// against their maxima, pack them into sc[12], write d and dmin, and
-// requantize x to L in [0, nmax] with the rounded scales.
-func quantKScales(x []float32, scales, mins *[8]float32, nmax int32, L *[QK_K]uint8, dst []byte) {
+// quantKScales packs the 6-bit scales and mins of the 8 sub-blocks fitted
+// in k into dst[0:16] (d and dmin as f16, then the scales), and requantizes
+// k.L with the packed values as quantize_row_q4_K_ref/q5_K_ref do (kqFinal;
+// a sub-block whose packed scale is 0 keeps the fitted codes).
+func quantKScales(k *kLanes, scales, mins *[8]float32, nmax int32, dst []byte) {
 	var maxScale, maxMin float32
 	for j := range 8 {
 		maxScale = max32(maxScale, scales[j])
@@ -223,45 +223,34 @@ func quantKScales(x []float32, scales, mins *[8]float32, nmax int32, L *[QK_K]ui
 	putF16(dst, maxScale/63)
 	putF16(dst[2:], maxMin/63)
 	d, dmin := f16At(dst), f16At(dst[2:])
+	var dj, dm [8]float32
 	for j := range 8 {
 		s, m := scaleMinK4(j, sc)
-		dj := float32(d * float32(s))
-		if dj == 0 {
-			continue
-		}
-		dm := float32(dmin * float32(m))
-		for i, v := range x[32*j : 32*j+32] {
-			L[32*j+i] = uint8(clamp(nearestInt((v+dm)/dj), 0, nmax))
-		}
+		dj[j] = float32(d * float32(s))
+		dm[j] = float32(dmin * float32(m))
 	}
+	kqFinal(k, &dj, &dm, nmax)
 }
 
-// kSubBlockFits runs make_qkx2_quants on the 8 sub-blocks of 32 with the
-// weights av_x + |x| (av_x the RMS of the sub-block), as the Q4_K and Q5_K
-// reference quantizers do: all 8 at once, lane j of kLanes being sub-block
-// j (kLanes.fit), bitwise as make_qkx2_quants on each (makeQKX2 in
-// kquant_ref_test.go, the scalar reference).
-func kSubBlockFits(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8) (scales, mins [8]float32) {
+// kFitQuant quantizes one Q4_K/Q5_K super-block x: make_qkx2_quants on
+// the 8 sub-blocks of 32 with the weights av_x + |x| (av_x the RMS of the
+// sub-block), all 8 at once, lane j of kLanes being sub-block j (bitwise as
+// makeQKX2, the scalar reference in kquant_ref_test.go, on each), then the
+// scales packed into dst[0:16] (which must be zero) and the codes into L.
+func kFitQuant(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8, dst []byte) {
 	var k kLanes
 	for j := range 8 {
-		xs := x[32*j : 32*j+32]
-		var sumX2 float32
-		for _, v := range xs {
-			sumX2 += float32(v * v)
-		}
-		avX := sqrt32(sumX2 / 32)
-		for l, v := range xs {
+		for l, v := range x[32*j : 32*j+32] {
 			k.x[l][j] = v
-			k.w[l][j] = avX + abs32(v)
 		}
 	}
-	scales, mins = k.fit(nmax, rmin, rdelta, nstep)
+	scales, mins := k.fit(nmax, rmin, rdelta, nstep)
+	quantKScales(&k, &scales, &mins, nmax, dst)
 	for j := range 8 {
 		for l := range 32 {
 			L[32*j+l] = uint8(k.L[l][j])
 		}
 	}
-	return scales, mins
 }
 
 // quantQ4_K is quantize_row_q4_K_ref.
@@ -269,9 +258,8 @@ func quantQ4_K(src []float32, dst []byte) {
 	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[144:] {
 		x := src[:QK_K]
 		var L [QK_K]uint8
-		scales, mins := kSubBlockFits(x, 15, -1, 0.1, 20, &L)
 		clear(dst[:144])
-		quantKScales(x, &scales, &mins, 15, &L, dst)
+		kFitQuant(x, 15, -1, 0.1, 20, &L, dst)
 		qs := dst[16:144]
 		for c := range 4 {
 			for l := range 32 {
@@ -309,9 +297,8 @@ func quantQ5_K(src []float32, dst []byte) {
 	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[176:] {
 		x := src[:QK_K]
 		var L [QK_K]uint8
-		scales, mins := kSubBlockFits(x, 31, -0.5, 0.1, 15, &L)
 		clear(dst[:176])
-		quantKScales(x, &scales, &mins, 31, &L, dst)
+		kFitQuant(x, 31, -0.5, 0.1, 15, &L, dst)
 		qh, qs := dst[16:48], dst[48:176]
 		for c := range 4 {
 			for l := range 32 {

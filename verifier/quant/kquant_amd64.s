@@ -231,3 +231,103 @@ kqnext:
 	JLE  kqcand
 	VZEROUPPER
 	RET
+
+// func kqPrepAVX2(k *kLanes, st *kqState)
+// kqPrepGeneric: Σx² per lane, av_x = sqrt(Σx²/32), w = av_x + |x|, then
+// lo/hi (vminps/vmaxps with x first: the C comparisons, NaN keeps the old
+// value), Σw and Σw·x from element 0 on.
+TEXT ·kqPrepAVX2(SB), NOSPLIT, $0-16
+	MOVQ         k+0(FP), SI
+	MOVQ         st+8(FP), BX
+	VXORPS       Y0, Y0, Y0         // Σx²
+	MOVQ         SI, DI
+	MOVQ         $32, CX
+
+kqpsq:
+	VMOVUPS K_X(DI), Y1
+	VMULPS  Y1, Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     kqpsq
+	MOVL         $0x42000000, AX    // 32.0
+	MOVL         AX, X1
+	VBROADCASTSS X1, Y1
+	VDIVPS       Y1, Y0, Y0
+	VSQRTPS      Y0, Y0             // av_x
+	MOVL         $0x7fffffff, AX
+	MOVL         AX, X2
+	VPBROADCASTD X2, Y2             // |·| mask
+	VMOVUPS      K_X(SI), Y3        // x[0]
+	VANDPS       Y2, Y3, Y4
+	VADDPS       Y4, Y0, Y4         // w[0] = av_x + |x[0]|
+	VMOVUPS      Y4, K_W(SI)
+	VMOVAPS      Y3, Y5             // lo
+	VMOVAPS      Y3, Y6             // hi
+	VMOVAPS      Y4, Y7             // Σw
+	VMULPS       Y3, Y4, Y8         // Σw·x
+	ADDQ         $32, SI
+	MOVQ         $31, CX
+
+kqpw:
+	VMOVUPS K_X(SI), Y3
+	VANDPS  Y2, Y3, Y4
+	VADDPS  Y4, Y0, Y4
+	VMOVUPS Y4, K_W(SI)
+	VMINPS  Y5, Y3, Y5              // x < lo ? x : lo
+	VMAXPS  Y6, Y3, Y6              // x > hi ? x : hi
+	VADDPS  Y4, Y7, Y7
+	VMULPS  Y3, Y4, Y9
+	VADDPS  Y9, Y8, Y8
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     kqpw
+	VMOVUPS Y5, S_LO(BX)
+	VMOVUPS Y6, S_HI(BX)
+	VMOVUPS Y7, S_SUMW(BX)
+	VMOVUPS Y8, S_SUMX(BX)
+	VZEROUPPER
+	RET
+
+// func kqFinalAVX2(k *kLanes, dj, dm *[8]float32, nmax int32)
+// kqFinalGeneric: lanes with dj ≠ 0 (or NaN) take
+// clamp(nearest_int((x + dm)/dj), 0, nmax), the others keep L.
+TEXT ·kqFinalAVX2(SB), NOSPLIT, $0-28
+	MOVQ         k+0(FP), SI
+	MOVQ         dj+8(FP), AX
+	VMOVUPS      (AX), Y0
+	MOVQ         dm+16(FP), AX
+	VMOVUPS      (AX), Y1
+	MOVL         nmax+24(FP), AX
+	MOVL         AX, X2
+	VPBROADCASTD X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VCMPPS       $4, Y3, Y0, Y7     // dj ≠ 0 (unordered: NaN counts as ≠)
+	MOVL         $0x4b400000, AX
+	MOVL         AX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x007fffff, AX
+	MOVL         AX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x00400000, AX
+	MOVL         AX, X6
+	VPBROADCASTD X6, Y6
+	MOVQ         $32, CX
+
+kqf:
+	VMOVUPS   K_X(SI), Y8
+	VADDPS    Y1, Y8, Y8            // x + dm
+	VDIVPS    Y0, Y8, Y8            // /dj
+	VADDPS    Y4, Y8, Y8
+	VPAND     Y5, Y8, Y8
+	VPSUBD    Y6, Y8, Y8
+	VPMAXSD   Y3, Y8, Y8
+	VPMINSD   Y2, Y8, Y8
+	VMOVDQU   K_L(SI), Y9
+	VBLENDVPS Y7, Y8, Y9, Y9
+	VMOVDQU   Y9, K_L(SI)
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       kqf
+	VZEROUPPER
+	RET

@@ -13,22 +13,10 @@ type kLanes struct {
 // fit returns each lane's scale and min (makeQKX2's results) and leaves
 // its codes in k.L.
 func (k *kLanes) fit(nmax int32, rmin, rdelta float32, nstep int) (scale, theMin [8]float32) {
-	var lo, hi, sumW, sumX [8]float32
+	st := kqState{nmax: nmax, rmin: rmin, rdelta: rdelta, nstep: int64(nstep)}
+	kqPrep(k, &st)
+	lo, hi := st.lo, st.hi
 	var done [8]bool
-	for j := range 8 {
-		lo[j], hi[j] = k.x[0][j], k.x[0][j]
-		sumW[j] = k.w[0][j]
-		sumX[j] = float32(sumW[j] * k.x[0][j])
-	}
-	for i := 1; i < 32; i++ {
-		for j := range 8 {
-			v, w := k.x[i][j], k.w[i][j]
-			lo[j] = min32(lo[j], v)
-			hi[j] = max32(hi[j], v)
-			sumW[j] += w
-			sumX[j] += float32(w * v)
-		}
-	}
 	fnmax := float32(nmax)
 	var iscale [8]float32
 	for j := range 8 {
@@ -40,7 +28,7 @@ func (k *kLanes) fit(nmax int32, rmin, rdelta float32, nstep int) (scale, theMin
 		scale[j] = 1 / iscale[j]
 	}
 	var sums [3][8]float32
-	st := kqState{lo: lo, hi: hi, sumW: sumW, sumX: sumX, nmax: nmax, rmin: rmin, rdelta: rdelta, nstep: int64(nstep)}
+	st.lo = lo
 	kqStep(k, &iscale, &lo, nmax, &sums)
 	k.L = k.Laux
 	kqErr(k, &scale, &lo, &st.best)
@@ -62,6 +50,49 @@ func (k *kLanes) fit(nmax int32, rmin, rdelta float32, nstep int) (scale, theMin
 		theMin[j] = -lo[j]
 	}
 	return scale, theMin
+}
+
+// kqPrepGeneric sets each lane's weights w = av_x + |x| (av_x the RMS of
+// the lane's 32 values, summed in order) and st's lo, hi (running C
+// comparisons from x[0]), sumW = Σ w and sumX = Σ w·x in element order.
+func kqPrepGeneric(k *kLanes, st *kqState) {
+	var sumX2 [8]float32
+	for i := range 32 {
+		for j := range 8 {
+			sumX2[j] += float32(k.x[i][j] * k.x[i][j])
+		}
+	}
+	for j := range 8 {
+		avX := sqrt32(sumX2[j] / 32)
+		for i := range 32 {
+			k.w[i][j] = avX + abs32(k.x[i][j])
+		}
+		st.lo[j], st.hi[j] = k.x[0][j], k.x[0][j]
+		st.sumW[j] = k.w[0][j]
+		st.sumX[j] = float32(st.sumW[j] * k.x[0][j])
+	}
+	for i := 1; i < 32; i++ {
+		for j := range 8 {
+			v, w := k.x[i][j], k.w[i][j]
+			st.lo[j] = min32(st.lo[j], v)
+			st.hi[j] = max32(st.hi[j], v)
+			st.sumW[j] += w
+			st.sumX[j] += float32(w * v)
+		}
+	}
+}
+
+// kqFinalGeneric requantizes the codes with the packed scales: on each lane
+// with dj ≠ 0, L = clamp(nearest_int((x + dm)/dj), 0, nmax).
+func kqFinalGeneric(k *kLanes, dj, dm *[8]float32, nmax int32) {
+	for j := range 8 {
+		if dj[j] == 0 {
+			continue
+		}
+		for i := range 32 {
+			k.L[i][j] = clamp(nearestInt((k.x[i][j]+dm[j])/dj[j]), 0, nmax)
+		}
+	}
 }
 
 // kqState is the per-lane state of the candidate-scale loop (kqLoop).

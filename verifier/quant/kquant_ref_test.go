@@ -104,19 +104,24 @@ func TestLanesLikeScalar(t *testing.T) {
 			var w [8][32]float32
 			for j := range 8 {
 				g := gens[(trial+j*(trial/len(gens)+1))%len(gens)]
+				var sumX2 float32
 				for l := range 32 {
 					x[j][l] = g(32*j + l)
-					w[j][l] = float32(0.5 + r.Float64())
-					k.x[l][j], k.w[l][j] = x[j][l], w[j][l]
+					k.x[l][j] = x[j][l]
+					sumX2 += float32(x[j][l] * x[j][l])
+				}
+				avX := sqrt32(sumX2 / 32)
+				for l := range 32 {
+					w[j][l] = avX + abs32(x[j][l])
 				}
 			}
 			for _, path := range []string{"dispatched", "go"} {
 				t.Run(fmt.Sprintf("%d/%d/%s", p.nmax, trial, path), func(t *testing.T) {
 					k := k
 					if path == "go" {
-						s, e, l := kqStep, kqErr, kqLoop
-						kqStep, kqErr, kqLoop = kqStepGeneric, kqErrGeneric, kqLoopGeneric
-						defer func() { kqStep, kqErr, kqLoop = s, e, l }()
+						old := kqAsm
+						kqAsm = false
+						defer func() { kqAsm = old }()
 					}
 					scale, mins := k.fit(p.nmax, p.rmin, p.rdelta, p.nstep)
 					for j := range 8 {
@@ -132,6 +137,122 @@ func TestLanesLikeScalar(t *testing.T) {
 						}
 					}
 				})
+			}
+		}
+	}
+}
+
+// quantKRef is the scalar reference of quantize_row_q4_K_ref's and
+// q5_K_ref's scale search and packing for one super-block: makeQKX2 per
+// sub-block, then the scales packed and the codes requantized.
+func quantKRef(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8, dst []byte) {
+	var scales, mins [8]float32
+	var weights [32]float32
+	var laux [32]uint8
+	for j := range 8 {
+		xs := x[32*j : 32*j+32]
+		var sumX2 float32
+		for _, v := range xs {
+			sumX2 += float32(v * v)
+		}
+		avX := sqrt32(sumX2 / 32)
+		for l, v := range xs {
+			weights[l] = avX + abs32(v)
+		}
+		scales[j], mins[j] = makeQKX2(nmax, xs, weights[:], L[32*j:32*j+32], laux[:], rmin, rdelta, nstep)
+	}
+	var maxScale, maxMin float32
+	for j := range 8 {
+		maxScale = max32(maxScale, scales[j])
+		maxMin = max32(maxMin, mins[j])
+	}
+	var invScale, invMin float32
+	if maxScale > 0 {
+		invScale = 63 / maxScale
+	}
+	if maxMin > 0 {
+		invMin = 63 / maxMin
+	}
+	sc := dst[4:16]
+	for j := range 8 {
+		ls := min(63, uint8(nearestInt(invScale*scales[j])))
+		lm := min(63, uint8(nearestInt(invMin*mins[j])))
+		if j < 4 {
+			sc[j] = ls
+			sc[j+4] = lm
+		} else {
+			sc[j+4] = ls&0xf | (lm&0xf)<<4
+			sc[j-4] |= (ls >> 4) << 6
+			sc[j] |= (lm >> 4) << 6
+		}
+	}
+	putF16(dst, maxScale/63)
+	putF16(dst[2:], maxMin/63)
+	d, dmin := f16At(dst), f16At(dst[2:])
+	for j := range 8 {
+		s, m := scaleMinK4(j, sc)
+		dj := float32(d * float32(s))
+		if dj == 0 {
+			continue
+		}
+		dm := float32(dmin * float32(m))
+		for i, v := range x[32*j : 32*j+32] {
+			L[32*j+i] = uint8(clamp(nearestInt((v+dm)/dj), 0, nmax))
+		}
+	}
+}
+
+// TestKFitQuantLikeScalar: kFitQuant (dispatched and Go passes) packs the
+// same bytes and codes as the scalar reference, for Q4_K's and Q5_K's
+// parameters, on super-blocks mixing random, constant, positive, zero,
+// tiny, huge and sparse sub-blocks.
+func TestKFitQuantLikeScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, p := range []struct {
+		nmax         int32
+		rmin, rdelta float32
+		nstep        int
+	}{{15, -1, 0.1, 20}, {31, -0.5, 0.1, 15}} {
+		for trial := range 400 {
+			x := make([]float32, QK_K)
+			for j := range 8 {
+				kind := (trial*7 + j*3) % 9
+				for l := range 32 {
+					var v float32
+					switch kind {
+					case 0, 1, 2:
+						v = float32(r.NormFloat64() * math.Pow(10, float64(trial%7-3)))
+					case 3:
+						v = 0.5
+					case 4:
+						v = float32(0.1 + r.Float64())
+					case 5:
+						v = 0
+					case 6:
+						v = float32(r.NormFloat64() * 1e-30)
+					case 7:
+						v = float32(r.NormFloat64() * 1e25)
+					case 8:
+						if l == trial%32 {
+							v = -4
+						}
+					}
+					x[32*j+l] = v
+				}
+			}
+			var wantL [QK_K]uint8
+			want := make([]byte, 16)
+			quantKRef(x, p.nmax, p.rmin, p.rdelta, p.nstep, &wantL, want)
+			for _, asm := range []bool{true, false} {
+				old := kqAsm
+				kqAsm = asm && old
+				var L [QK_K]uint8
+				got := make([]byte, 16)
+				kFitQuant(x, p.nmax, p.rmin, p.rdelta, p.nstep, &L, got)
+				kqAsm = old
+				if string(got) != string(want) || L != wantL {
+					t.Fatalf("nmax %d, trial %d, asm %v: scales % x codes %v; scalar % x %v", p.nmax, trial, asm, got, L[:16], want, wantL[:16])
+				}
 			}
 		}
 	}
