@@ -27,6 +27,7 @@ var (
 	tileF32W        = defaultTileF32W
 	unpackF16       = pick(useAVX2 && cpu.X86.HasF16C, unpackF16AVX2, unpackF16Generic)
 	unpackBF16      = pick(useAVX2, unpackBF16AVX2, unpackBF16Generic)
+	absBytes32      = pick(useAVX2, absBytesAVX2, nil)
 	dot16           = pick(useAVX2, dot16AVX2, dot16Generic)
 	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
@@ -80,6 +81,12 @@ func unpackF16AVX2(row []byte, f []float32)
 //
 //go:noescape
 func unpackBF16AVX2(row []byte, f []float32)
+
+// absBytesAVX2 is absBytes (vpabsb: −128 gives 0x80) for len(src) a
+// multiple of 32, len(dst) ≥ len(src).
+//
+//go:noescape
+func absBytesAVX2(dst, src []byte)
 
 // dot16AVX2 is dot16Generic: two registers hold p[0:8] and p[8:16].
 //

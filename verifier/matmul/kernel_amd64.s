@@ -1091,3 +1091,23 @@ b16loop:
 b16done:
 	VZEROUPPER
 	RET
+
+// func absBytesAVX2(dst, src []byte)
+TEXT ·absBytesAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	SHRQ $5, CX
+	JZ   absdone
+
+absloop:
+	VPABSB  (SI), Y0
+	VMOVDQU Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     absloop
+
+absdone:
+	VZEROUPPER
+	RET

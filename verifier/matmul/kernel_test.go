@@ -267,3 +267,24 @@ func TestUnpackHalfAsm(t *testing.T) {
 		}
 	}
 }
+
+// TestAbsBytes: absBytes (SIMD part and Go tail) gives |int8| as unsigned
+// bytes, 0x80 for −128, for every byte value and lengths around 32.
+func TestAbsBytes(t *testing.T) {
+	for _, n := range []int{0, 1, 31, 32, 33, 256, 300} {
+		src, dst := make([]byte, n), make([]byte, n)
+		for i := range src {
+			src[i] = byte(i*7 + 128)
+		}
+		absBytes(dst, src)
+		for i, b := range src {
+			want := byte(b)
+			if int8(b) < 0 {
+				want = byte(-int(int8(b)))
+			}
+			if dst[i] != want {
+				t.Fatalf("n %d: |%#x| = %#x, want %#x", n, b, dst[i], want)
+			}
+		}
+	}
+}

@@ -91,6 +91,10 @@ func put64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }
 // never carries into the next byte.
 func absBytes(dst, src []byte) {
 	i := 0
+	if n := len(src) &^ 31; n > 0 && absBytes32 != nil {
+		absBytes32(dst[:n], src[:n])
+		i = n
+	}
 	for ; i+8 <= len(src); i += 8 {
 		v := le64(src[i:])
 		neg := v >> 7 & ones8 // 1 in each negative byte
