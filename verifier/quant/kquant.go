@@ -190,11 +190,11 @@ func dequantQ4_K(src []byte, dst []float32) {
 	}
 }
 
-// quantKScales packs the 6-bit scales and mins of the 8 sub-blocks fitted
-// in k into dst[0:16] (d and dmin as f16, then the scales), and requantizes
-// k.L with the packed values as quantize_row_q4_K_ref/q5_K_ref do (kqFinal;
-// a sub-block whose packed scale is 0 keeps the fitted codes).
-func quantKScales(k *kLanes, scales, mins *[8]float32, nmax int32, dst []byte) {
+// quantKScales packs the 6-bit scales and mins of one super-block's 8
+// sub-blocks into dst[0:16] (d and dmin as f16, then the scales; dst must be
+// zero) and returns the packed scales and mins as floats, dj = d·sc and
+// dm = dmin·m, with which quantize_row_q4_K_ref/q5_K_ref requantize.
+func quantKScales(scales, mins []float32, dst []byte) (dj, dm [8]float32) {
 	var maxScale, maxMin float32
 	for j := range 8 {
 		maxScale = max32(maxScale, scales[j])
@@ -223,48 +223,66 @@ func quantKScales(k *kLanes, scales, mins *[8]float32, nmax int32, dst []byte) {
 	putF16(dst, maxScale/63)
 	putF16(dst[2:], maxMin/63)
 	d, dmin := f16At(dst), f16At(dst[2:])
-	var dj, dm [8]float32
 	for j := range 8 {
 		s, m := scaleMinK4(j, sc)
 		dj[j] = float32(d * float32(s))
 		dm[j] = float32(dmin * float32(m))
 	}
-	kqFinal(k, &dj, &dm, nmax)
+	return dj, dm
 }
 
-// kFitQuant quantizes one Q4_K/Q5_K super-block x: make_qkx2_quants on
-// the 8 sub-blocks of 32 with the weights av_x + |x| (av_x the RMS of the
-// sub-block), all 8 at once, lane j of kLanes being sub-block j (bitwise as
-// makeQKX2, the scalar reference in kquant_ref_test.go, on each), then the
-// scales packed into dst[0:16] (which must be zero) and the codes into L.
-func kFitQuant(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8, dst []byte) {
-	var k kLanes
-	for j := range 8 {
-		for l, v := range x[32*j : 32*j+32] {
-			k.x[l][j] = v
+// kQuantRow quantizes a row of Q4_K or Q5_K super-blocks (bs bytes each),
+// two at a time: make_qkx2_quants on their 16 sub-blocks of 32 with the
+// weights av_x + |x| (av_x the RMS of the sub-block), lane j of kLanes being
+// sub-block j (bitwise as makeQKX2, the scalar reference in
+// kquant_ref_test.go, on each); then each super-block's scales are packed
+// and its codes requantized with them (kqFinal; a sub-block whose packed
+// scale is 0 keeps the fitted codes), and pack stores the codes.
+func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float32, nstep int, pack func(L *[QK_K]uint8, dst []byte)) {
+	for len(src) >= QK_K {
+		n := min(2, len(src)/QK_K)
+		var k kLanes
+		for b := range n {
+			for j := range 8 {
+				for l, v := range src[QK_K*b+32*j : QK_K*b+32*j+32] {
+					k.x[l][8*b+j] = v // a missing second super-block stays 0: a "done" lane
+				}
+			}
 		}
-	}
-	scales, mins := k.fit(nmax, rmin, rdelta, nstep)
-	quantKScales(&k, &scales, &mins, nmax, dst)
-	for j := range 8 {
-		for l := range 32 {
-			L[32*j+l] = uint8(k.L[l][j])
+		scales, mins := k.fit(nmax, rmin, rdelta, nstep)
+		var dj, dm [kl]float32
+		for b := range n {
+			clear(dst[bs*b : bs*(b+1)])
+			d1, d2 := quantKScales(scales[8*b:8*b+8], mins[8*b:8*b+8], dst[bs*b:])
+			copy(dj[8*b:], d1[:])
+			copy(dm[8*b:], d2[:])
 		}
+		kqFinal(&k, &dj, &dm, nmax)
+		for b := range n {
+			var L [QK_K]uint8
+			for j := range 8 {
+				for l := range 32 {
+					L[32*j+l] = uint8(k.L[l][8*b+j])
+				}
+			}
+			pack(&L, dst[bs*b:bs*(b+1)])
+		}
+		src, dst = src[n*QK_K:], dst[n*bs:]
 	}
 }
 
 // quantQ4_K is quantize_row_q4_K_ref.
 func quantQ4_K(src []float32, dst []byte) {
-	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[144:] {
-		x := src[:QK_K]
-		var L [QK_K]uint8
-		clear(dst[:144])
-		kFitQuant(x, 15, -1, 0.1, 20, &L, dst)
-		qs := dst[16:144]
-		for c := range 4 {
-			for l := range 32 {
-				qs[32*c+l] = L[64*c+l] | L[64*c+l+32]<<4
-			}
+	kQuantRow(src, dst, 144, 15, -1, 0.1, 20, packQ4_K)
+}
+
+// packQ4_K stores the codes as nibbles: low for the first 32 of each 64,
+// high for the next.
+func packQ4_K(L *[QK_K]uint8, dst []byte) {
+	qs := dst[16:144]
+	for c := range 4 {
+		for l := range 32 {
+			qs[32*c+l] = L[64*c+l] | L[64*c+l+32]<<4
 		}
 	}
 }
@@ -294,18 +312,17 @@ func dequantQ5_K(src []byte, dst []float32) {
 
 // quantQ5_K is quantize_row_q5_K_ref.
 func quantQ5_K(src []float32, dst []byte) {
-	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[176:] {
-		x := src[:QK_K]
-		var L [QK_K]uint8
-		clear(dst[:176])
-		kFitQuant(x, 31, -0.5, 0.1, 15, &L, dst)
-		qh, qs := dst[16:48], dst[48:176]
-		for c := range 4 {
-			for l := range 32 {
-				l1, l2 := L[64*c+l], L[64*c+l+32]
-				qh[l] |= (l1>>4&1)<<(2*c) | (l2>>4&1)<<(2*c+1)
-				qs[32*c+l] = l1&0xf | (l2&0xf)<<4
-			}
+	kQuantRow(src, dst, 176, 31, -0.5, 0.1, 15, packQ5_K)
+}
+
+// packQ5_K is packQ4_K with the fifth bits in qh.
+func packQ5_K(L *[QK_K]uint8, dst []byte) {
+	qh, qs := dst[16:48], dst[48:176]
+	for c := range 4 {
+		for l := range 32 {
+			l1, l2 := L[64*c+l], L[64*c+l+32]
+			qh[l] |= (l1>>4&1)<<(2*c) | (l2>>4&1)<<(2*c+1)
+			qs[32*c+l] = l1&0xf | (l2&0xf)<<4
 		}
 	}
 }

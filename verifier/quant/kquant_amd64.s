@@ -2,20 +2,40 @@
 
 #include "textflag.h"
 
-// kLanes layout: x [32][8]float32 at 0, w at 1024, L at 2048, Laux at 3072.
+// kLanes layout: x [32][16]float32 at 0, w at 2048, L at 4096, Laux at
+// 6144; rows are 64 bytes. The AVX2 routines work on one half (8 lanes,
+// h = 0 or 1: byte offset 32·h in every row and state array).
 #define K_X    0
-#define K_W    1024
-#define K_LAUX 3072
+#define K_W    2048
+#define K_L    4096
+#define K_LAUX 6144
+#define K_ROW  64
 
-// func kqStepAVX2(k *kLanes, iscale, lo *[8]float32, nmax int32, sums *[3][8]float32)
-// kqStepGeneric, one element row (8 lanes) per iteration.
-TEXT ·kqStepAVX2(SB), NOSPLIT, $0-40
+// kqState offsets (TestKqStateLayout).
+#define S_LO     0
+#define S_HI     64
+#define S_SUMW   128
+#define S_SUMX   192
+#define S_SCALE  256
+#define S_BEST   320
+#define S_LIVE   384
+#define S_NMAX   448
+#define S_RMIN   452
+#define S_RDELTA 456
+#define S_NSTEP  464
+
+// func kqStepAVX2(k *kLanes, h int, iscale, lo *[8]float32, nmax int32, sums *[3][8]float32)
+// kqStepGeneric on half h, one element row (8 lanes) per iteration.
+TEXT ·kqStepAVX2(SB), NOSPLIT, $0-48
 	MOVQ         k+0(FP), SI
-	MOVQ         iscale+8(FP), AX
+	MOVQ         h+8(FP), AX
+	SHLQ         $5, AX
+	ADDQ         AX, SI
+	MOVQ         iscale+16(FP), AX
 	VMOVUPS      (AX), Y0           // iscale
-	MOVQ         lo+16(FP), AX
+	MOVQ         lo+24(FP), AX
 	VMOVUPS      (AX), Y1           // lo
-	MOVL         nmax+24(FP), AX
+	MOVL         nmax+32(FP), AX
 	MOVL         AX, X2
 	VPBROADCASTD X2, Y2             // nmax
 	VPXOR        Y3, Y3, Y3         // 0
@@ -50,23 +70,26 @@ kqs:
 	VADDPS    Y14, Y8, Y8
 	VMULPS    Y10, Y13, Y15         // (w·l)·x
 	VADDPS    Y15, Y9, Y9
-	ADDQ      $32, SI
+	ADDQ      $K_ROW, SI
 	DECQ      CX
 	JNZ       kqs
-	MOVQ      sums+32(FP), AX
+	MOVQ      sums+40(FP), AX
 	VMOVUPS   Y7, (AX)
 	VMOVUPS   Y8, 32(AX)
 	VMOVUPS   Y9, 64(AX)
 	VZEROUPPER
 	RET
 
-// func kqErrAVX2(k *kLanes, scale, theMin *[8]float32, errs *[8]float32)
-// kqErrGeneric, one element row (8 lanes) per iteration.
-TEXT ·kqErrAVX2(SB), NOSPLIT, $0-32
+// func kqErrAVX2(k *kLanes, h int, scale, theMin *[8]float32, errs *[8]float32)
+// kqErrGeneric on half h, one element row (8 lanes) per iteration.
+TEXT ·kqErrAVX2(SB), NOSPLIT, $0-40
 	MOVQ    k+0(FP), SI
-	MOVQ    scale+8(FP), AX
+	MOVQ    h+8(FP), AX
+	SHLQ    $5, AX
+	ADDQ    AX, SI
+	MOVQ    scale+16(FP), AX
 	VMOVUPS (AX), Y0
-	MOVQ    theMin+16(FP), AX
+	MOVQ    theMin+24(FP), AX
 	VMOVUPS (AX), Y1
 	VXORPS  Y7, Y7, Y7
 	MOVQ    $32, CX
@@ -79,35 +102,26 @@ kqe:
 	VMULPS    Y10, Y10, Y10         // d²
 	VMULPS    K_W(SI), Y10, Y10     // w·d²
 	VADDPS    Y10, Y7, Y7
-	ADDQ      $32, SI
+	ADDQ      $K_ROW, SI
 	DECQ      CX
 	JNZ       kqe
-	MOVQ      errs+24(FP), AX
+	MOVQ      errs+32(FP), AX
 	VMOVUPS   Y7, (AX)
 	VZEROUPPER
 	RET
 
-// kqState offsets (TestKqStateLayout).
-#define S_LO     0
-#define S_HI     32
-#define S_SUMW   64
-#define S_SUMX   96
-#define S_SCALE  128
-#define S_BEST   160
-#define S_LIVE   192
-#define S_NMAX   224
-#define S_RMIN   228
-#define S_RDELTA 232
-#define S_NSTEP  240
-#define K_L      2048
 
-// func kqLoopAVX2(k *kLanes, st *kqState)
+// func kqLoopAVX2(k *kLanes, st *kqState, h int)
 // kqLoopGeneric: per candidate, the kqStep pass, the closed-form fit
 // (vdivps, IEEE like the scalar divisions), the kqErr pass, and a masked
 // update of the lanes whose error improved.
-TEXT ·kqLoopAVX2(SB), NOSPLIT, $0-16
+TEXT ·kqLoopAVX2(SB), NOSPLIT, $0-24
 	MOVQ         k+0(FP), DI
 	MOVQ         st+8(FP), BX
+	MOVQ         h+16(FP), AX
+	SHLQ         $5, AX
+	ADDQ         AX, DI             // half h of every row
+	LEAQ         (BX)(AX*1), R10    // half h of the state arrays
 	MOVL         S_NMAX(BX), AX
 	MOVL         AX, X2
 	VPBROADCASTD X2, Y2             // nmax
@@ -131,10 +145,10 @@ kqcand:
 	VCVTSI2SSL   S_NMAX(BX), X15, X15
 	VADDSS       X15, X0, X0
 	VBROADCASTSS X0, Y0
-	VMOVUPS      S_HI(BX), Y10
-	VSUBPS       S_LO(BX), Y10, Y10
+	VMOVUPS      S_HI(R10), Y10
+	VSUBPS       S_LO(R10), Y10, Y10
 	VDIVPS       Y10, Y0, Y0
-	VMOVUPS      S_LO(BX), Y1
+	VMOVUPS      S_LO(R10), Y1
 	VXORPS       Y7, Y7, Y7         // Σ w·l
 	VXORPS       Y8, Y8, Y8         // Σ (w·l)·l
 	VXORPS       Y9, Y9, Y9         // Σ (w·l)·x
@@ -158,14 +172,14 @@ kqlstep:
 	VADDPS    Y14, Y8, Y8
 	VMULPS    Y10, Y13, Y15
 	VADDPS    Y15, Y9, Y9
-	ADDQ      $32, SI
+	ADDQ      $K_ROW, SI
 	DECQ      CX
 	JNZ       kqlstep
 
 	// D = sumW·sumL2 − sumL², ts = (sumW·sumXL − sumX·sumL)/D,
 	// tm = (sumL2·sumX − sumL·sumXL)/D; tm > 0: tm = 0, ts = sumXL/sumL2.
-	VMOVUPS   S_SUMW(BX), Y10
-	VMOVUPS   S_SUMX(BX), Y11
+	VMOVUPS   S_SUMW(R10), Y10
+	VMOVUPS   S_SUMX(R10), Y11
 	VMULPS    Y8, Y10, Y12
 	VMULPS    Y7, Y7, Y13
 	VSUBPS    Y13, Y12, Y12         // D
@@ -182,7 +196,7 @@ kqlstep:
 	VBLENDVPS Y15, Y10, Y13, Y13
 	VBLENDVPS Y15, Y3, Y14, Y14
 	VCMPPS    $0x1e, Y3, Y12, Y12   // ok = D > 0 …
-	VANDPS    S_LIVE(BX), Y12, Y12  // … on a live lane
+	VANDPS    S_LIVE(R10), Y12, Y12  // … on a live lane
 
 	VXORPS Y7, Y7, Y7               // Σ w·d²
 	MOVQ   DI, SI
@@ -196,24 +210,24 @@ kqlerr:
 	VMULPS    Y10, Y10, Y10
 	VMULPS    K_W(SI), Y10, Y10
 	VADDPS    Y10, Y7, Y7
-	ADDQ      $32, SI
+	ADDQ      $K_ROW, SI
 	DECQ      CX
 	JNZ       kqlerr
 
-	VMOVUPS   S_BEST(BX), Y10
+	VMOVUPS   S_BEST(R10), Y10
 	VCMPPS    $0x11, Y10, Y7, Y11   // err < best (ordered)
 	VANDPS    Y12, Y11, Y11
 	VMOVMSKPS Y11, AX
 	TESTL     AX, AX
 	JZ        kqnext
 	VBLENDVPS Y11, Y7, Y10, Y10
-	VMOVUPS   Y10, S_BEST(BX)
-	VMOVUPS   S_SCALE(BX), Y10
+	VMOVUPS   Y10, S_BEST(R10)
+	VMOVUPS   S_SCALE(R10), Y10
 	VBLENDVPS Y11, Y13, Y10, Y10
-	VMOVUPS   Y10, S_SCALE(BX)
-	VMOVUPS   S_LO(BX), Y10
+	VMOVUPS   Y10, S_SCALE(R10)
+	VMOVUPS   S_LO(R10), Y10
 	VBLENDVPS Y11, Y14, Y10, Y10
-	VMOVUPS   Y10, S_LO(BX)
+	VMOVUPS   Y10, S_LO(R10)
 	MOVQ      DI, SI
 	MOVQ      $32, CX
 
@@ -221,7 +235,7 @@ kqlcopy:
 	VMOVDQU   K_L(SI), Y10
 	VBLENDVPS Y11, K_LAUX(SI), Y10, Y10
 	VMOVDQU   Y10, K_L(SI)
-	ADDQ      $32, SI
+	ADDQ      $K_ROW, SI
 	DECQ      CX
 	JNZ       kqlcopy
 
@@ -232,13 +246,17 @@ kqnext:
 	VZEROUPPER
 	RET
 
-// func kqPrepAVX2(k *kLanes, st *kqState)
+// func kqPrepAVX2(k *kLanes, st *kqState, h int)
 // kqPrepGeneric: Σx² per lane, av_x = sqrt(Σx²/32), w = av_x + |x|, then
 // lo/hi (vminps/vmaxps with x first: the C comparisons, NaN keeps the old
 // value), Σw and Σw·x from element 0 on.
-TEXT ·kqPrepAVX2(SB), NOSPLIT, $0-16
+TEXT ·kqPrepAVX2(SB), NOSPLIT, $0-24
 	MOVQ         k+0(FP), SI
 	MOVQ         st+8(FP), BX
+	MOVQ         h+16(FP), AX
+	SHLQ         $5, AX
+	ADDQ         AX, SI
+	ADDQ         AX, BX             // (only state arrays are used)
 	VXORPS       Y0, Y0, Y0         // Σx²
 	MOVQ         SI, DI
 	MOVQ         $32, CX
@@ -247,7 +265,7 @@ kqpsq:
 	VMOVUPS K_X(DI), Y1
 	VMULPS  Y1, Y1, Y1
 	VADDPS  Y1, Y0, Y0
-	ADDQ    $32, DI
+	ADDQ    $K_ROW, DI
 	DECQ    CX
 	JNZ     kqpsq
 	MOVL         $0x42000000, AX    // 32.0
@@ -266,7 +284,7 @@ kqpsq:
 	VMOVAPS      Y3, Y6             // hi
 	VMOVAPS      Y4, Y7             // Σw
 	VMULPS       Y3, Y4, Y8         // Σw·x
-	ADDQ         $32, SI
+	ADDQ         $K_ROW, SI
 	MOVQ         $31, CX
 
 kqpw:
@@ -279,7 +297,7 @@ kqpw:
 	VADDPS  Y4, Y7, Y7
 	VMULPS  Y3, Y4, Y9
 	VADDPS  Y9, Y8, Y8
-	ADDQ    $32, SI
+	ADDQ    $K_ROW, SI
 	DECQ    CX
 	JNZ     kqpw
 	VMOVUPS Y5, S_LO(BX)
@@ -289,16 +307,19 @@ kqpw:
 	VZEROUPPER
 	RET
 
-// func kqFinalAVX2(k *kLanes, dj, dm *[8]float32, nmax int32)
+// func kqFinalAVX2(k *kLanes, h int, dj, dm *[8]float32, nmax int32)
 // kqFinalGeneric: lanes with dj ≠ 0 (or NaN) take
 // clamp(nearest_int((x + dm)/dj), 0, nmax), the others keep L.
-TEXT ·kqFinalAVX2(SB), NOSPLIT, $0-28
+TEXT ·kqFinalAVX2(SB), NOSPLIT, $0-36
 	MOVQ         k+0(FP), SI
-	MOVQ         dj+8(FP), AX
+	MOVQ         h+8(FP), AX
+	SHLQ         $5, AX
+	ADDQ         AX, SI
+	MOVQ         dj+16(FP), AX
 	VMOVUPS      (AX), Y0
-	MOVQ         dm+16(FP), AX
+	MOVQ         dm+24(FP), AX
 	VMOVUPS      (AX), Y1
-	MOVL         nmax+24(FP), AX
+	MOVL         nmax+32(FP), AX
 	MOVL         AX, X2
 	VPBROADCASTD X2, Y2
 	VPXOR        Y3, Y3, Y3
@@ -326,8 +347,124 @@ kqf:
 	VMOVDQU   K_L(SI), Y9
 	VBLENDVPS Y7, Y8, Y9, Y9
 	VMOVDQU   Y9, K_L(SI)
-	ADDQ      $32, SI
+	ADDQ      $K_ROW, SI
 	DECQ      CX
 	JNZ       kqf
+	VZEROUPPER
+	RET
+
+// func kqLoopAVX512(k *kLanes, st *kqState)
+// kqLoopAVX2 on all 16 lanes at once (zmm registers, opmasks for the
+// selections): the same operations per lane.
+TEXT ·kqLoopAVX512(SB), NOSPLIT, $0-16
+	MOVQ         k+0(FP), DI
+	MOVQ         st+8(FP), BX
+	MOVL         S_NMAX(BX), AX
+	VPBROADCASTD AX, Z2             // nmax
+	VPXORD       Z3, Z3, Z3         // 0
+	MOVL         $0x4b400000, AX
+	VPBROADCASTD AX, Z4             // 1.5·2^23
+	MOVL         $0x007fffff, AX
+	VPBROADCASTD AX, Z5
+	MOVL         $0x00400000, AX
+	VPBROADCASTD AX, Z6
+	VMOVDQU32    S_LIVE(BX), Z16
+	VPTESTMD     Z16, Z16, K2       // live lanes
+	XORQ         R8, R8
+
+zcand:
+	VCVTSI2SSQ   R8, X0, X0
+	VMULSS       S_RDELTA(BX), X0, X0
+	VADDSS       S_RMIN(BX), X0, X0
+	VCVTSI2SSL   S_NMAX(BX), X15, X15
+	VADDSS       X15, X0, X0
+	VBROADCASTSS X0, Z0
+	VMOVUPS      S_HI(BX), Z10
+	VSUBPS       S_LO(BX), Z10, Z10
+	VDIVPS       Z10, Z0, Z0        // iscale
+	VMOVUPS      S_LO(BX), Z1
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	MOVQ         DI, SI
+	MOVQ         $32, CX
+
+zstep:
+	VMOVUPS   K_X(SI), Z10
+	VSUBPS    Z1, Z10, Z11
+	VMULPS    Z11, Z0, Z11
+	VADDPS    Z4, Z11, Z11
+	VPANDD    Z5, Z11, Z11
+	VPSUBD    Z6, Z11, Z11
+	VPMAXSD   Z3, Z11, Z11
+	VPMINSD   Z2, Z11, Z11
+	VMOVDQU32 Z11, K_LAUX(SI)
+	VCVTDQ2PS Z11, Z12
+	VMULPS    K_W(SI), Z12, Z13
+	VADDPS    Z13, Z7, Z7
+	VMULPS    Z12, Z13, Z14
+	VADDPS    Z14, Z8, Z8
+	VMULPS    Z10, Z13, Z15
+	VADDPS    Z15, Z9, Z9
+	ADDQ      $K_ROW, SI
+	DECQ      CX
+	JNZ       zstep
+
+	VMOVUPS   S_SUMW(BX), Z10
+	VMOVUPS   S_SUMX(BX), Z11
+	VMULPS    Z8, Z10, Z12
+	VMULPS    Z7, Z7, Z13
+	VSUBPS    Z13, Z12, Z12         // D
+	VMULPS    Z9, Z10, Z13
+	VMULPS    Z7, Z11, Z14
+	VSUBPS    Z14, Z13, Z13
+	VDIVPS    Z12, Z13, Z13         // ts
+	VMULPS    Z11, Z8, Z14
+	VMULPS    Z9, Z7, Z15
+	VSUBPS    Z15, Z14, Z14
+	VDIVPS    Z12, Z14, Z14         // tm
+	VCMPPS    $0x1e, Z3, Z14, K1    // tm > 0
+	VDIVPS    Z8, Z9, Z10           // sumXL / sumL2
+	VBLENDMPS Z10, Z13, K1, Z13
+	VBLENDMPS Z3, Z14, K1, Z14
+	VCMPPS    $0x1e, Z3, Z12, K2, K3 // ok = D > 0 on a live lane
+
+	VPXORD Z7, Z7, Z7
+	MOVQ   DI, SI
+	MOVQ   $32, CX
+
+zerr:
+	VCVTDQ2PS K_LAUX(SI), Z10
+	VMULPS    Z10, Z13, Z10
+	VADDPS    Z14, Z10, Z10
+	VSUBPS    K_X(SI), Z10, Z10
+	VMULPS    Z10, Z10, Z10
+	VMULPS    K_W(SI), Z10, Z10
+	VADDPS    Z10, Z7, Z7
+	ADDQ      $K_ROW, SI
+	DECQ      CX
+	JNZ       zerr
+
+	VMOVUPS  S_BEST(BX), Z10
+	VCMPPS   $0x11, Z10, Z7, K3, K1 // ok and err < best
+	KORTESTW K1, K1
+	JZ       znext
+	VMOVUPS  Z7, K1, S_BEST(BX)
+	VMOVUPS  Z13, K1, S_SCALE(BX)
+	VMOVUPS  Z14, K1, S_LO(BX)
+	MOVQ     DI, SI
+	MOVQ     $32, CX
+
+zcopy:
+	VMOVDQU32 K_LAUX(SI), Z10
+	VMOVDQU32 Z10, K1, K_L(SI)
+	ADDQ      $K_ROW, SI
+	DECQ      CX
+	JNZ       zcopy
+
+znext:
+	INCQ R8
+	CMPQ R8, S_NSTEP(BX)
+	JLE  zcand
 	VZEROUPPER
 	RET

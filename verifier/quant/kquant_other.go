@@ -2,14 +2,14 @@
 
 package quant
 
-// kqAsm is false: the K-quant fitting passes are the Go ones.
-var kqAsm = false
+// kqAsm and kqAVX512 are false: the K-quant fitting passes are the Go ones.
+var kqAsm, kqAVX512 = false, false
 
-func kqStep(k *kLanes, iscale, lo *[8]float32, nmax int32, sums *[3][8]float32) {
+func kqStep(k *kLanes, iscale, lo *[kl]float32, nmax int32, sums *[3][kl]float32) {
 	kqStepGeneric(k, iscale, lo, nmax, sums)
 }
 
-func kqErr(k *kLanes, scale, theMin *[8]float32, errs *[8]float32) {
+func kqErr(k *kLanes, scale, theMin *[kl]float32, errs *[kl]float32) {
 	kqErrGeneric(k, scale, theMin, errs)
 }
 
@@ -17,4 +17,4 @@ func kqLoop(k *kLanes, st *kqState) { kqLoopGeneric(k, st) }
 
 func kqPrep(k *kLanes, st *kqState) { kqPrepGeneric(k, st) }
 
-func kqFinal(k *kLanes, dj, dm *[8]float32, nmax int32) { kqFinalGeneric(k, dj, dm, nmax) }
+func kqFinal(k *kLanes, dj, dm *[kl]float32, nmax int32) { kqFinalGeneric(k, dj, dm, nmax) }

@@ -100,9 +100,9 @@ func TestLanesLikeScalar(t *testing.T) {
 	}{{15, -1, 0.1, 20}, {31, -0.5, 0.1, 15}} {
 		for trial := range 300 {
 			var k kLanes
-			var x [8][32]float32
-			var w [8][32]float32
-			for j := range 8 {
+			var x [kl][32]float32
+			var w [kl][32]float32
+			for j := range kl {
 				g := gens[(trial+j*(trial/len(gens)+1))%len(gens)]
 				var sumX2 float32
 				for l := range 32 {
@@ -115,16 +115,12 @@ func TestLanesLikeScalar(t *testing.T) {
 					w[j][l] = avX + abs32(x[j][l])
 				}
 			}
-			for _, path := range []string{"dispatched", "go"} {
-				t.Run(fmt.Sprintf("%d/%d/%s", p.nmax, trial, path), func(t *testing.T) {
+			for _, path := range kqPaths {
+				t.Run(fmt.Sprintf("%d/%d/%s", p.nmax, trial, path.name), func(t *testing.T) {
 					k := k
-					if path == "go" {
-						old := kqAsm
-						kqAsm = false
-						defer func() { kqAsm = old }()
-					}
+					defer path.set()()
 					scale, mins := k.fit(p.nmax, p.rmin, p.rdelta, p.nstep)
-					for j := range 8 {
+					for j := range kl {
 						var L, Laux [32]uint8
 						ws, wm := makeQKX2(p.nmax, x[j][:], w[j][:], L[:], Laux[:], p.rmin, p.rdelta, p.nstep)
 						if math.Float32bits(ws) != math.Float32bits(scale[j]) || math.Float32bits(wm) != math.Float32bits(mins[j]) {
@@ -202,20 +198,25 @@ func quantKRef(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_
 	}
 }
 
-// TestKFitQuantLikeScalar: kFitQuant (dispatched and Go passes) packs the
-// same bytes and codes as the scalar reference, for Q4_K's and Q5_K's
-// parameters, on super-blocks mixing random, constant, positive, zero,
-// tiny, huge and sparse sub-blocks.
-func TestKFitQuantLikeScalar(t *testing.T) {
+// TestKQuantLikeScalar: quantQ4_K and quantQ5_K (dispatched and Go
+// passes) write the same bytes as the scalar reference, on rows of 1 to 3
+// super-blocks (kLanes takes two at a time) mixing random, constant,
+// positive, zero, tiny, huge and sparse sub-blocks.
+func TestKQuantLikeScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
 	for _, p := range []struct {
+		typ          string
+		quant        func([]float32, []byte)
+		bs           int
 		nmax         int32
 		rmin, rdelta float32
 		nstep        int
-	}{{15, -1, 0.1, 20}, {31, -0.5, 0.1, 15}} {
-		for trial := range 400 {
-			x := make([]float32, QK_K)
-			for j := range 8 {
+		pack         func(*[QK_K]uint8, []byte)
+	}{{"Q4_K", quantQ4_K, 144, 15, -1, 0.1, 20, packQ4_K}, {"Q5_K", quantQ5_K, 176, 31, -0.5, 0.1, 15, packQ5_K}} {
+		for trial := range 300 {
+			nb := 1 + trial%3
+			x := make([]float32, nb*QK_K)
+			for j := range nb * 8 {
 				kind := (trial*7 + j*3) % 9
 				for l := range 32 {
 					var v float32
@@ -240,22 +241,42 @@ func TestKFitQuantLikeScalar(t *testing.T) {
 					x[32*j+l] = v
 				}
 			}
-			var wantL [QK_K]uint8
-			want := make([]byte, 16)
-			quantKRef(x, p.nmax, p.rmin, p.rdelta, p.nstep, &wantL, want)
-			for _, asm := range []bool{true, false} {
-				old := kqAsm
-				kqAsm = asm && old
+			want := make([]byte, nb*p.bs)
+			for b := range nb {
 				var L [QK_K]uint8
-				got := make([]byte, 16)
-				kFitQuant(x, p.nmax, p.rmin, p.rdelta, p.nstep, &L, got)
-				kqAsm = old
-				if string(got) != string(want) || L != wantL {
-					t.Fatalf("nmax %d, trial %d, asm %v: scales % x codes %v; scalar % x %v", p.nmax, trial, asm, got, L[:16], want, wantL[:16])
+				quantKRef(x[b*QK_K:(b+1)*QK_K], p.nmax, p.rmin, p.rdelta, p.nstep, &L, want[b*p.bs:])
+				p.pack(&L, want[b*p.bs:(b+1)*p.bs])
+			}
+			for _, path := range kqPaths {
+				restore := path.set()
+				got := make([]byte, nb*p.bs)
+				p.quant(x, got)
+				restore()
+				if string(got) != string(want) {
+					t.Fatalf("%s, trial %d (%d super-blocks), %s: differs from the scalar reference", p.typ, trial, nb, path.name)
 				}
 			}
 		}
 	}
+}
+
+// kqPaths are the code paths of the K-quant passes: as dispatched, AVX2
+// only (the candidate loop on two halves), and Go.
+var kqPaths = []struct {
+	name string
+	set  func() (restore func())
+}{
+	{"dispatched", func() func() { return func() {} }},
+	{"avx2", func() func() {
+		old := kqAVX512
+		kqAVX512 = false
+		return func() { kqAVX512 = old }
+	}},
+	{"go", func() func() {
+		old := kqAsm
+		kqAsm = false
+		return func() { kqAsm = old }
+	}},
 }
 
 // TestKqStateLayout pins the kqState offsets that kquant_amd64.s uses.
@@ -266,11 +287,11 @@ func TestKqStateLayout(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"lo", unsafe.Offsetof(s.lo), 0}, {"hi", unsafe.Offsetof(s.hi), 32}, {"sumW", unsafe.Offsetof(s.sumW), 64},
-		{"sumX", unsafe.Offsetof(s.sumX), 96}, {"scale", unsafe.Offsetof(s.scale), 128}, {"best", unsafe.Offsetof(s.best), 160},
-		{"live", unsafe.Offsetof(s.live), 192}, {"nmax", unsafe.Offsetof(s.nmax), 224}, {"rmin", unsafe.Offsetof(s.rmin), 228},
-		{"rdelta", unsafe.Offsetof(s.rdelta), 232}, {"nstep", unsafe.Offsetof(s.nstep), 240},
-		{"k.w", unsafe.Offsetof(k.w), 1024}, {"k.L", unsafe.Offsetof(k.L), 2048}, {"k.Laux", unsafe.Offsetof(k.Laux), 3072},
+		{"lo", unsafe.Offsetof(s.lo), 0}, {"hi", unsafe.Offsetof(s.hi), 64}, {"sumW", unsafe.Offsetof(s.sumW), 128},
+		{"sumX", unsafe.Offsetof(s.sumX), 192}, {"scale", unsafe.Offsetof(s.scale), 256}, {"best", unsafe.Offsetof(s.best), 320},
+		{"live", unsafe.Offsetof(s.live), 384}, {"nmax", unsafe.Offsetof(s.nmax), 448}, {"rmin", unsafe.Offsetof(s.rmin), 452},
+		{"rdelta", unsafe.Offsetof(s.rdelta), 456}, {"nstep", unsafe.Offsetof(s.nstep), 464},
+		{"k.w", unsafe.Offsetof(k.w), 2048}, {"k.L", unsafe.Offsetof(k.L), 4096}, {"k.Laux", unsafe.Offsetof(k.Laux), 6144},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of %s = %d, asm assumes %d", c.name, c.got, c.want)
