@@ -411,53 +411,47 @@ superblock:
 	CMPQ  T_SPM(tile), $1
 	JNE   group16
 
-group1: // spm = 1: |w|·sign(y, w) summed by vpdpbusd per group, two steps
-	// at a time into two accumulator sets (Y16..Y19, Y20..Y23) to hide its latency.
-	MOVQ   T_CPG(tile), CX
-	SHRQ   $1, CX                  // step pairs in this group (cpg even: TestKindBounds)
-	MOVQ   T_QA(tile), AX
-	SUBQ   T_Q0(tile), AX          // AX = |codes| − codes (same row stride)
-	LEAQ   (AX)(dwq*1), DX         // DX = AX + row 1 − row 0
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	VPXORD Y20, Y20, Y20
-	VPXORD Y21, Y21, Y21
-	VPXORD Y22, Y22, Y22
-	VPXORD Y23, Y23, Y23
+group1: // spm = 1 (Q8_0, signed codes): w XOR 0x80 is w + 128 as an unsigned
+	// byte, so vpdpbusd sums (w + 128)·y exactly and the epilogue subtracts
+	// 128·Σy (one group of scale 1 per block: TestKindBounds). Two steps at a
+	// time into two accumulator sets (Y16..Y19, Y20..Y23) to hide the latency.
+	MOVQ         T_CPG(tile), CX
+	SHRQ         $1, CX            // step pairs in this group (cpg even: TestKindBounds)
+	MOVL         $0x80808080, AX
+	MOVL         AX, X4
+	VPBROADCASTD X4, Y4
+	VPXORD       Y16, Y16, Y16
+	VPXORD       Y17, Y17, Y17
+	VPXORD       Y18, Y18, Y18
+	VPXORD       Y19, Y19, Y19
+	VPXORD       Y20, Y20, Y20
+	VPXORD       Y21, Y21, Y21
+	VPXORD       Y22, Y22, Y22
+	VPXORD       Y23, Y23, Y23
 
 vstep1:
 	VPBROADCASTD (wq), Y8          // w0[e:e+4]
+	VPXOR        Y4, Y8, Y8        // + 128
 	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
-	VPBROADCASTD (wq)(AX*1), Y10   // |w0|
-	VPBROADCASTD (wq)(DX*1), Y11   // |w1|
+	VPXOR        Y4, Y9, Y9
 	VMOVDQU      (yq), Y12         // y[g0]
 	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
-	VPSIGNB      Y8, Y12, Y4       // y0 with the sign of w0
-	VPDPBUSD     Y4, Y10, Y16      // += |w0|·that, 4 products per lane
-	VPSIGNB      Y8, Y13, Y5
-	VPDPBUSD     Y5, Y10, Y17
-	VPSIGNB      Y9, Y12, Y6
-	VPDPBUSD     Y6, Y11, Y18
-	VPSIGNB      Y9, Y13, Y7
-	VPDPBUSD     Y7, Y11, Y19
-	VPBROADCASTD 4(wq), Y8         // next step: w[e+4:e+8]
-	VPBROADCASTD 4(wq)(dwq*1), Y9
-	VPBROADCASTD 4(wq)(AX*1), Y10
-	VPBROADCASTD 4(wq)(DX*1), Y11
-	VMOVDQU      32(yq), Y12
-	VMOVDQU      32(yq)(dyq*1), Y13
-	VPSIGNB      Y8, Y12, Y4
-	VPDPBUSD     Y4, Y10, Y20
-	VPSIGNB      Y8, Y13, Y5
-	VPDPBUSD     Y5, Y10, Y21
-	VPSIGNB      Y9, Y12, Y6
-	VPDPBUSD     Y6, Y11, Y22
-	VPSIGNB      Y9, Y13, Y7
-	VPDPBUSD     Y7, Y11, Y23
+	VPBROADCASTD 4(wq), Y10        // next step
+	VPXOR        Y4, Y10, Y10
+	VPBROADCASTD 4(wq)(dwq*1), Y11
+	VPXOR        Y4, Y11, Y11
+	VMOVDQU      32(yq), Y14
+	VMOVDQU      32(yq)(dyq*1), Y15
 	ADDQ         $8, wq
 	ADDQ         $64, yq
+	VPDPBUSD     Y12, Y8, Y16
+	VPDPBUSD     Y13, Y8, Y17
+	VPDPBUSD     Y12, Y9, Y18
+	VPDPBUSD     Y13, Y9, Y19
+	VPDPBUSD     Y14, Y10, Y20
+	VPDPBUSD     Y15, Y10, Y21
+	VPDPBUSD     Y14, Y11, Y22
+	VPDPBUSD     Y15, Y11, Y23
 	DECQ         CX
 	JNZ          vstep1
 	JMP          vscale
@@ -523,6 +517,24 @@ vscale: // S1[r][g] += sc_r·(group sum), then the next group
 	JMP          group16
 
 epilogue:
+	CMPQ         T_SPM(tile), $1
+	JNE          epidispatch
+	// Q8_0: S1[r][g] −= 128·Σy_g (the block sums of the Q8_0 codes)
+	MOVQ         sblk, AX
+	SHLQ         $5, AX
+	ADDQ         S_OFFD, AX        // pair offset + 32b (sy has d's layout)
+	MOVQ         T_SY0(tile), CX
+	VMOVDQU      (CX)(AX*1), Y10
+	VPSLLD       $7, Y10, Y10
+	MOVQ         T_SY1(tile), CX
+	VMOVDQU      (CX)(AX*1), Y11
+	VPSLLD       $7, Y11, Y11
+	VPSUBD       Y10, Y0, Y0
+	VPSUBD       Y11, Y1, Y1
+	VPSUBD       Y10, Y2, Y2
+	VPSUBD       Y11, Y3, Y3
+
+epidispatch:
 	// Integer corrections first (S2 for mins and K offsets, off·Σy for Q4_0/Q5_0),
 	// then acc[r][g] = acc + float32(S1)·(A_r·dy_g) [− float32(S2)·(B_r·dy_g)] [+ B_r·s_g].
 	MOVQ T_EPI(tile), BX

@@ -183,6 +183,9 @@ func TestKindBounds(t *testing.T) {
 		if k.gs%(4*k.spm) != 0 || k.sb%k.gs != 0 || k.gs%8 != 0 {
 			t.Errorf("%s: gs %d, spm %d, sb %d do not nest (or gs/4 steps are odd: tileI8VNNI)", typ, k.gs, k.spm, k.sb)
 		}
+		if k.spm == 1 && k.gs != k.sb {
+			t.Errorf("%s: signed codes need one scale group per block (tileI8VNNI's 128·Σy)", typ)
+		}
 		cols := k.sb
 		for _, fill := range []byte{0x00, 0x55, 0x80, 0xaa, 0xff} {
 			row := make([]byte, typ.TypeSize()*(cols/typ.BlockSize()))
@@ -190,7 +193,11 @@ func TestKindBounds(t *testing.T) {
 				row[i] = fill
 			}
 			q := make([]byte, cols)
-			k.unpack(row, q, make([]uint32, cols/k.gs), make([]uint32, cols/k.sb*8), make([]float32, cols/k.sb*2))
+			sc := make([]uint32, cols/k.gs)
+			k.unpack(row, q, sc, make([]uint32, cols/k.sb*8), make([]float32, cols/k.sb*2))
+			if k.spm == 1 && sc[0] != pair(1) {
+				t.Fatalf("%s: signed codes with scale %#x, tileI8VNNI assumes 1", typ, sc[0])
+			}
 			for _, c := range q {
 				w := int(int8(c))
 				if k.spm > 1 && w < 0 {
