@@ -48,50 +48,6 @@ func max32(a, b float32) float32 {
 	return a
 }
 
-// makeQX is make_qx_quants with rmse_type = 1 and no importance weights
-// (weights x²): it fits x ≈ scale·(L−nmax) with L−nmax in [−nmax, nmax−1],
-// trying 19 candidate scales. L must have len(x) elements.
-func makeQX(nmax int32, x []float32, L []int8) float32 {
-	amax, max := absMaxSigned(x)
-	if amax < groupMaxEps {
-		clear(L[:len(x)])
-		return 0
-	}
-	fnmax := float32(nmax)
-	// sums computes Σw·x·l and Σw·l² for the codes of iscale, storing the
-	// codes in L when store is set.
-	sums := func(iscale float32, store bool) (sumlx, suml2 float32) {
-		for i, v := range x {
-			l := clamp(nearestInt(iscale*v), -nmax, nmax-1)
-			if store {
-				L[i] = int8(l + nmax)
-			}
-			w, fl := float32(v*v), float32(l)
-			sumlx += float32(w * v * fl)
-			suml2 += float32(w * fl * fl)
-		}
-		return sumlx, suml2
-	}
-	sumlx, suml2 := sums(-fnmax/max, true)
-	var scale float32
-	if suml2 != 0 {
-		scale = sumlx / suml2
-	}
-	best := scale * sumlx
-	for is := int32(-9); is <= 9; is++ {
-		if is == 0 {
-			continue
-		}
-		iscale := -(fnmax + float32(0.1*float32(is))) / max
-		sumlx, suml2 = sums(iscale, false)
-		if suml2 > 0 && float32(sumlx*sumlx) > float32(best*suml2) {
-			sums(iscale, true)
-			scale = sumlx / suml2
-			best = scale * sumlx
-		}
-	}
-	return scale
-}
 
 // scaleMinK4 unpacks the 6-bit scale and min of sub-block j (0…7) from the
 // 12-byte scales field of Q4_K/Q5_K (get_scale_min_k4).
@@ -357,14 +313,23 @@ func quantQ6_K(src []float32, dst []byte) {
 	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[210:] {
 		x := src[:QK_K]
 		clear(dst[:210])
+		var q qxLanes
+		for ib := range 16 {
+			for i, v := range x[16*ib : 16*ib+16] {
+				q.x[i][ib] = v
+			}
+		}
+		scales := q.fit(32) // makeQX on the 16 sub-blocks
 		var L [QK_K]int8
-		var scales [16]float32
+		for ib := range 16 {
+			for i := range 16 {
+				L[16*ib+i] = int8(q.L[i][ib])
+			}
+		}
 		var maxScale, maxAbsScale float32
 		for ib := range 16 {
-			s := makeQX(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16])
-			scales[ib] = s
-			if a := abs32(s); a > maxAbsScale {
-				maxAbsScale, maxScale = a, s
+			if a := abs32(scales[ib]); a > maxAbsScale {
+				maxAbsScale, maxScale = a, scales[ib]
 			}
 		}
 		if maxAbsScale < groupMaxEps {

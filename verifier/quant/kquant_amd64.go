@@ -12,7 +12,7 @@ import "golang.org/x/sys/cpu"
 // does not escape.
 var (
 	kqAsm    = cpu.X86.HasAVX2
-	kqAVX512 = kqAsm && cpu.X86.HasAVX512F
+	kqAVX512 = kqAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 )
 
 func kqPrep(k *kLanes, st *kqState) {
@@ -69,6 +69,17 @@ func kqLoop(k *kLanes, st *kqState) {
 		kqLoopGeneric(k, st)
 	}
 }
+
+func qxLoop(q *qxLanes, st *qxState) {
+	if kqAsm && kqAVX512 {
+		qxLoopAVX512(q, st)
+		return
+	}
+	qxLoopGeneric(q, st)
+}
+
+//go:noescape
+func qxLoopAVX512(q *qxLanes, st *qxState)
 
 //go:noescape
 func kqPrepAVX2(k *kLanes, st *kqState, h int)

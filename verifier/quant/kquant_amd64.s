@@ -468,3 +468,152 @@ znext:
 	JLE  zcand
 	VZEROUPPER
 	RET
+
+// qxLanes: x [16][16]float32 at 0, L at 1024, Laux at 2048 (64-byte rows);
+// qxState: max 0, scale 64, best 128, live 192, nmax 256.
+#define Q_X     0
+#define Q_L     1024
+#define Q_LAUX  2048
+#define QS_MAX   0
+#define QS_SCALE 64
+#define QS_BEST  128
+#define QS_LIVE  192
+#define QS_NMAX  256
+
+// func qxLoopAVX512(q *qxLanes, st *qxState)
+// qxLoopGeneric on the 16 lanes at once (zmm registers, opmasks).
+TEXT ·qxLoopAVX512(SB), NOSPLIT, $0-16
+	MOVQ         q+0(FP), DI
+	MOVQ         st+8(FP), BX
+	MOVL         QS_NMAX(BX), AX
+	VPBROADCASTD AX, Z2             // nmax
+	VPXORD       Z3, Z3, Z3         // 0
+	VPSUBD       Z2, Z3, Z20        // −nmax
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z22
+	VPSUBD       Z22, Z2, Z21       // nmax − 1
+	MOVL         $0x4b400000, AX
+	VPBROADCASTD AX, Z4
+	MOVL         $0x007fffff, AX
+	VPBROADCASTD AX, Z5
+	MOVL         $0x00400000, AX
+	VPBROADCASTD AX, Z6
+	VMOVUPS      QS_MAX(BX), Z1     // max
+	VMOVDQU32    QS_LIVE(BX), Z16
+	VPTESTMD     Z16, Z16, K2       // live lanes
+	VCVTSI2SSL   QS_NMAX(BX), X25, X25 // fnmax
+	MOVL         $0x80000000, AX
+	VMOVD        AX, X24            // sign bit
+	MOVL         $0x3dcccccd, AX
+	VMOVD        AX, X23            // float32(0.1)
+
+	// codes of −nmax/max, scale = Σxl/Σl² (0 if Σl² = 0), best = scale·Σxl
+	VXORPS       X24, X25, X0
+	VBROADCASTSS X0, Z0
+	VDIVPS       Z1, Z0, Z0
+	VPXORD    Z7, Z7, Z7            // Σ (x²·x)·l
+	VPXORD    Z8, Z8, Z8            // Σ (x²·l)·l
+	MOVQ      DI, SI
+	MOVQ      $16, CX
+
+qxs0:
+	VMOVUPS   Q_X(SI), Z10          // x
+	VMULPS    Z10, Z0, Z11          // iscale·x
+	VADDPS    Z4, Z11, Z11          // nearest_int
+	VPANDD    Z5, Z11, Z11
+	VPSUBD    Z6, Z11, Z11
+	VPMAXSD   Z20, Z11, Z11         // clamp to [−nmax, nmax−1]
+	VPMINSD   Z21, Z11, Z11
+	VPADDD    Z2, Z11, Z12
+	VMOVDQU32 Z12, Q_LAUX(SI)       // l + nmax
+	VCVTDQ2PS Z11, Z13              // l
+	VMULPS    Z10, Z10, Z14         // w = x²
+	VMULPS    Z10, Z14, Z15         // w·x
+	VMULPS    Z13, Z15, Z15         // (w·x)·l
+	VADDPS    Z15, Z7, Z7
+	VMULPS    Z13, Z14, Z17         // w·l
+	VMULPS    Z13, Z17, Z17         // (w·l)·l
+	VADDPS    Z17, Z8, Z8
+	ADDQ      $64, SI
+	DECQ      CX
+	JNZ       qxs0
+	MOVQ      DI, SI
+	MOVQ      $16, CX
+
+qxcopy0:
+	VMOVDQU32 Q_LAUX(SI), Z10
+	VMOVDQU32 Z10, Q_L(SI)
+	ADDQ      $64, SI
+	DECQ      CX
+	JNZ       qxcopy0
+	VDIVPS    Z8, Z7, Z9
+	VCMPPS    $4, Z3, Z8, K1        // Σl² ≠ 0 (NaN counts as ≠)
+	VPXORD    Z10, Z10, Z10
+	VMOVAPS   Z9, K1, Z10
+	VMULPS    Z7, Z10, Z11
+	VMOVUPS   Z10, QS_SCALE(BX)
+	VMOVUPS   Z11, QS_BEST(BX)
+	MOVQ      $-9, R8
+
+qxcand:
+	CMPQ         R8, $0
+	JEQ          qxnext
+	VCVTSI2SSQ   R8, X0, X0
+	VMULSS       X23, X0, X0        // 0.1·is
+	VADDSS       X0, X25, X0        // nmax + …
+	VXORPS       X24, X0, X0        // −(…)
+	VBROADCASTSS X0, Z0
+	VDIVPS       Z1, Z0, Z0         // /max
+	VPXORD    Z7, Z7, Z7            // Σ (x²·x)·l
+	VPXORD    Z8, Z8, Z8            // Σ (x²·l)·l
+	MOVQ      DI, SI
+	MOVQ      $16, CX
+
+qxs1:
+	VMOVUPS   Q_X(SI), Z10          // x
+	VMULPS    Z10, Z0, Z11          // iscale·x
+	VADDPS    Z4, Z11, Z11          // nearest_int
+	VPANDD    Z5, Z11, Z11
+	VPSUBD    Z6, Z11, Z11
+	VPMAXSD   Z20, Z11, Z11         // clamp to [−nmax, nmax−1]
+	VPMINSD   Z21, Z11, Z11
+	VPADDD    Z2, Z11, Z12
+	VMOVDQU32 Z12, Q_LAUX(SI)       // l + nmax
+	VCVTDQ2PS Z11, Z13              // l
+	VMULPS    Z10, Z10, Z14         // w = x²
+	VMULPS    Z10, Z14, Z15         // w·x
+	VMULPS    Z13, Z15, Z15         // (w·x)·l
+	VADDPS    Z15, Z7, Z7
+	VMULPS    Z13, Z14, Z17         // w·l
+	VMULPS    Z13, Z17, Z17         // (w·l)·l
+	VADDPS    Z17, Z8, Z8
+	ADDQ      $64, SI
+	DECQ      CX
+	JNZ       qxs1
+	VCMPPS    $0x1e, Z3, Z8, K2, K1 // live and Σl² > 0
+	VMULPS    Z7, Z7, Z9            // Σxl²
+	VMOVUPS   QS_BEST(BX), Z11
+	VMULPS    Z8, Z11, Z12          // best·Σl²
+	VCMPPS    $0x1e, Z12, Z9, K1, K1 // and Σxl² > best·Σl²
+	KORTESTW  K1, K1
+	JZ        qxnext
+	VDIVPS    Z8, Z7, Z10           // scale
+	VMULPS    Z7, Z10, Z11          // best
+	VMOVUPS   Z10, K1, QS_SCALE(BX)
+	VMOVUPS   Z11, K1, QS_BEST(BX)
+	MOVQ      DI, SI
+	MOVQ      $16, CX
+
+qxcopy:
+	VMOVDQU32 Q_LAUX(SI), Z10
+	VMOVDQU32 Z10, K1, Q_L(SI)
+	ADDQ      $64, SI
+	DECQ      CX
+	JNZ       qxcopy
+
+qxnext:
+	INCQ R8
+	CMPQ R8, $9
+	JLE  qxcand
+	VZEROUPPER
+	RET

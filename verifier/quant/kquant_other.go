@@ -18,3 +18,5 @@ func kqLoop(k *kLanes, st *kqState) { kqLoopGeneric(k, st) }
 func kqPrep(k *kLanes, st *kqState) { kqPrepGeneric(k, st) }
 
 func kqFinal(k *kLanes, dj, dm *[kl]float32, nmax int32) { kqFinalGeneric(k, dj, dm, nmax) }
+
+func qxLoop(q *qxLanes, st *qxState) { qxLoopGeneric(q, st) }

@@ -138,6 +138,102 @@ func TestLanesLikeScalar(t *testing.T) {
 	}
 }
 
+// makeQX is make_qx_quants with rmse_type = 1 and no importance weights
+// (weights x²): it fits x ≈ scale·(L−nmax) with L−nmax in [−nmax, nmax−1],
+// trying 19 candidate scales. L must have len(x) elements.
+func makeQX(nmax int32, x []float32, L []int8) float32 {
+	amax, max := absMaxSigned(x)
+	if amax < groupMaxEps {
+		clear(L[:len(x)])
+		return 0
+	}
+	fnmax := float32(nmax)
+	// sums computes Σw·x·l and Σw·l² for the codes of iscale, storing the
+	// codes in L when store is set.
+	sums := func(iscale float32, store bool) (sumlx, suml2 float32) {
+		for i, v := range x {
+			l := clamp(nearestInt(iscale*v), -nmax, nmax-1)
+			if store {
+				L[i] = int8(l + nmax)
+			}
+			w, fl := float32(v*v), float32(l)
+			sumlx += float32(w * v * fl)
+			suml2 += float32(w * fl * fl)
+		}
+		return sumlx, suml2
+	}
+	sumlx, suml2 := sums(-fnmax/max, true)
+	var scale float32
+	if suml2 != 0 {
+		scale = sumlx / suml2
+	}
+	best := scale * sumlx
+	for is := int32(-9); is <= 9; is++ {
+		if is == 0 {
+			continue
+		}
+		iscale := -(fnmax + float32(0.1*float32(is))) / max
+		sumlx, suml2 = sums(iscale, false)
+		if suml2 > 0 && float32(sumlx*sumlx) > float32(best*suml2) {
+			sums(iscale, true)
+			scale = sumlx / suml2
+			best = scale * sumlx
+		}
+	}
+	return scale
+}
+
+// TestQXLanesLikeScalar: qxLanes.fit (dispatched and Go) gives bitwise
+// makeQX's scales and codes on each of its 16 lanes.
+func TestQXLanesLikeScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for trial := range 400 {
+		var q qxLanes
+		var x [16][16]float32
+		for j := range 16 {
+			kind := (trial*5 + j*3) % 8
+			for i := range 16 {
+				var v float32
+				switch kind {
+				case 0, 1, 2:
+					v = float32(r.NormFloat64() * math.Pow(10, float64(trial%9-4)))
+				case 3:
+					v = -0.75
+				case 4:
+					v = 0
+				case 5:
+					v = float32(r.NormFloat64() * 1e-17)
+				case 6:
+					v = float32(r.NormFloat64() * 1e18)
+				case 7:
+					if i == trial%16 {
+						v = 3
+					}
+				}
+				x[j][i], q.x[i][j] = v, v
+			}
+		}
+		for _, path := range kqPaths {
+			q := q
+			restore := path.set()
+			scales := q.fit(32)
+			restore()
+			for j := range 16 {
+				var L [16]int8
+				want := makeQX(32, x[j][:], L[:])
+				if math.Float32bits(want) != math.Float32bits(scales[j]) {
+					t.Fatalf("trial %d, %s, lane %d: scale %v, scalar %v", trial, path.name, j, scales[j], want)
+				}
+				for i := range 16 {
+					if int32(L[i]) != q.L[i][j] {
+						t.Fatalf("trial %d, %s, lane %d: L[%d] = %d, scalar %d", trial, path.name, j, i, q.L[i][j], L[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 // quantKRef is the scalar reference of quantize_row_q4_K_ref's and
 // q5_K_ref's scale search and packing for one super-block: makeQKX2 per
 // sub-block, then the scales packed and the codes requantized.
@@ -283,6 +379,8 @@ var kqPaths = []struct {
 func TestKqStateLayout(t *testing.T) {
 	var s kqState
 	var k kLanes
+	var q qxLanes
+	var qs qxState
 	for _, c := range []struct {
 		name      string
 		got, want uintptr
@@ -292,6 +390,9 @@ func TestKqStateLayout(t *testing.T) {
 		{"live", unsafe.Offsetof(s.live), 384}, {"nmax", unsafe.Offsetof(s.nmax), 448}, {"rmin", unsafe.Offsetof(s.rmin), 452},
 		{"rdelta", unsafe.Offsetof(s.rdelta), 456}, {"nstep", unsafe.Offsetof(s.nstep), 464},
 		{"k.w", unsafe.Offsetof(k.w), 2048}, {"k.L", unsafe.Offsetof(k.L), 4096}, {"k.Laux", unsafe.Offsetof(k.Laux), 6144},
+		{"q.L", unsafe.Offsetof(q.L), 1024}, {"q.Laux", unsafe.Offsetof(q.Laux), 2048},
+		{"qs.scale", unsafe.Offsetof(qs.scale), 64}, {"qs.best", unsafe.Offsetof(qs.best), 128},
+		{"qs.live", unsafe.Offsetof(qs.live), 192}, {"qs.nmax", unsafe.Offsetof(qs.nmax), 256},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of %s = %d, asm assumes %d", c.name, c.got, c.want)
