@@ -48,7 +48,6 @@ func max32(a, b float32) float32 {
 	return a
 }
 
-
 // scaleMinK4 unpacks the 6-bit scale and min of sub-block j (0…7) from the
 // 12-byte scales field of Q4_K/Q5_K (get_scale_min_k4).
 func scaleMinK4(j int, q []byte) (sc, m uint8) {
