@@ -192,7 +192,7 @@ func unpackQ8_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 		blk := row[34*b : 34*b+34]
 		ab[2*b], ab[2*b+1] = f16(blk), 0
 		sc[b] = pair(1)
-		copy(q[32*b:32*b+32], blk[2:34])
+		*(*[32]byte)(q[32*b:]) = [32]byte(blk[2:34]) // inline moves, no memmove call
 	}
 }
 
