@@ -21,7 +21,8 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "measure teacher-forced prefill speed and peak memory, normal and streaming", run: cmdBench})
+	register(command{name: "bench", summary: "measure teacher-forced prefill speed and peak memory, normal and streaming",
+		usage: "pot bench FILE [--batch B] [--seq L] [--scored K] [--streaming both|auto|on|off] [--json]", run: cmdBench})
 }
 
 // benchParams are the workload of one benchmark.
@@ -31,6 +32,7 @@ type benchParams struct {
 	Scored  int    `json:"scored"` // scored positions per sequence (the last ones)
 	TopK    int    `json:"top_k"`
 	Threads int    `json:"threads"`
+	Backend string `json:"backend_asked"` // --backend: cpu, metal or auto
 	Reps    int    `json:"reps"`
 	Seed    uint64 `json:"seed"`
 }
@@ -51,30 +53,37 @@ type benchRun struct {
 	PeakRSS      int64   `json:"peak_rss_bytes"` // getrusage ru_maxrss of the process
 }
 
+// benchFormat names and versions the --json output.
+const benchFormat = "pot.bench/v1"
+
 // benchReport is what `pot bench --json` prints.
 type benchReport struct {
+	Format    string      `json:"format"`
 	Model     string      `json:"model"`
 	FileBytes int64       `json:"file_bytes"`
 	Arch      string      `json:"arch"`
 	Backend   string      `json:"backend"`
+	SelfTest  string      `json:"self_test,omitempty"`    // the GPU backend's start-up self-test
+	Note      string      `json:"backend_note,omitempty"` // why auto fell back to cpu
 	Params    benchParams `json:"params"`
 	GFLOP     float64     `json:"gflop_per_call"`
 	Runs      []benchRun  `json:"runs"`
 }
 
 // cmdBench: pot bench FILE [--batch B --seq L --scored K --threads N
-// --streaming both|auto|on|off --reps R --seed S] [--json]
+// --streaming both|auto|on|off --reps R --seed S --backend cpu|metal|auto] [--json]
 //
 // With --streaming both (the default) it runs itself once per mode (off,
 // then on) so each peak RSS is measured alone.
 func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", stderr)
+	fs := newFlags("bench")
 	var p benchParams
 	fs.IntVar(&p.Batch, "batch", 4, "sequences per Score call")
 	fs.IntVar(&p.Seq, "seq", 128, "tokens per sequence")
 	fs.IntVar(&p.Scored, "scored", 16, "scored positions per sequence")
 	fs.IntVar(&p.TopK, "topk", 16, "top-k ids per scored position")
 	fs.IntVar(&p.Threads, "threads", 0, "CPU threads (0: one per CPU)")
+	fs.StringVar(&p.Backend, "backend", "auto", "cpu, metal (macOS GPU) or auto")
 	fs.IntVar(&p.Reps, "reps", 3, "timed Score calls (the best is reported)")
 	fs.Uint64Var(&p.Seed, "seed", 1, "seed of the random token ids")
 	mode := fs.String("streaming", "both", "both (each in a child process), auto, on or off")
@@ -85,10 +94,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: pot bench FILE [flags]", errUsage)
+		return usageErrorf("want one model file, got %d arguments", len(pos))
 	}
 	if p.Batch < 1 || p.Seq < 1 || p.Scored < 1 || p.Scored > p.Seq || p.Reps < 1 || p.TopK < 0 {
-		return fmt.Errorf("%w: need batch, seq, reps ≥ 1 and 1 ≤ scored ≤ seq", errUsage)
+		return usageErrorf("need batch, seq, reps ≥ 1 and 1 ≤ scored ≤ seq")
 	}
 	if p.Threads <= 0 {
 		p.Threads = runtime.NumCPU()
@@ -99,7 +108,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	} else {
 		var m engine.Streaming
 		if m, err = engine.ParseStreaming(*mode); err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
+			return usageErrorf("%v", err)
 		}
 		rep, err = benchOne(pos[0], p, m, *profile)
 	}
@@ -124,7 +133,7 @@ func benchChildren(path string, p benchParams, stderr io.Writer) (*benchReport, 
 		args := []string{"bench", path, "--json", "--streaming", mode,
 			"--batch", strconv.Itoa(p.Batch), "--seq", strconv.Itoa(p.Seq), "--scored", strconv.Itoa(p.Scored),
 			"--topk", strconv.Itoa(p.TopK), "--threads", strconv.Itoa(p.Threads), "--reps", strconv.Itoa(p.Reps),
-			"--seed", strconv.FormatUint(p.Seed, 10)}
+			"--seed", strconv.FormatUint(p.Seed, 10), "--backend", p.Backend}
 		var out bytes.Buffer
 		cmd := exec.Command(exe, args...)
 		cmd.Stdout, cmd.Stderr = &out, stderr
@@ -152,7 +161,12 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 		return nil, err
 	}
 	defer f.Close()
-	s, err := engine.Load(f, engine.Options{Threads: p.Threads, Streaming: mode, MaxBatchTokens: max(engine.DefaultMaxBatchTokens, p.Seq)})
+	be, selfTest, note, err := openBackend(p.Backend, p.Threads)
+	if err != nil {
+		return nil, err
+	}
+	defer be.Close()
+	s, err := engine.Load(f, engine.Options{Threads: p.Threads, Streaming: mode, MaxBatchTokens: max(engine.DefaultMaxBatchTokens, p.Seq), Backend: be})
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +174,7 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 	load := time.Since(t0)
 	c := s.Config()
 	if p.Seq > c.ContextLength {
-		return nil, fmt.Errorf("%w: --seq %d exceeds the context length %d", errUsage, p.Seq, c.ContextLength)
+		return nil, usageErrorf("--seq %d exceeds the context length %d", p.Seq, c.ContextLength)
 	}
 	reqs := benchRequests(c, p)
 	if _, err := s.Score(reqs, p.TopK); err != nil { // warm-up: page in the weights
@@ -189,8 +203,9 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 	}
 	gflop := forwardFLOPs(c, p) / 1e9
 	sec := best.Seconds()
-	return &benchReport{
-		Model: filepath.Base(path), FileBytes: f.Size(), Arch: string(c.Arch), Backend: s.Backend(), Params: p, GFLOP: gflop,
+	return &benchReport{Format: benchFormat,
+		Model: filepath.Base(path), FileBytes: f.Size(), Arch: string(c.Arch), Backend: s.Backend(), SelfTest: selfTest, Note: note,
+		Params: p, GFLOP: gflop,
 		Runs: []benchRun{{
 			Mode: mode.String(), Streaming: s.Streaming(), LoadSeconds: load.Seconds(), Seconds: sec, CPUSeconds: bestCPU.Seconds(),
 			TokensPerS: float64(p.Batch*p.Seq) / sec, GFLOPPerS: gflop / sec, GFLOPPerCPUS: gflop / bestCPU.Seconds(), PeakRSS: peakRSS(),
@@ -234,6 +249,12 @@ func printBench(w io.Writer, r *benchReport) {
 	fmt.Fprintf(w, "%s: %s, %.1f MiB, backend %s, %d threads\n", r.Model, r.Arch, float64(r.FileBytes)/(1<<20), r.Backend, p.Threads)
 	fmt.Fprintf(w, "%d sequences × %d tokens, %d scored each (top-%d), best of %d, %.2f GFLOP per call\n",
 		p.Batch, p.Seq, p.Scored, p.TopK, p.Reps, r.GFLOP)
+	if r.SelfTest != "" {
+		fmt.Fprintf(w, "GPU self-test against the cpu backend: %s\n", r.SelfTest)
+	}
+	if r.Note != "" {
+		fmt.Fprintln(w, r.Note)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tstreaming\tload s\tcall s\tCPU s\tprefill tok/s\tGFLOP/s\tGFLOP/CPU-s\tpeak RSS MiB\tRSS/file\t")
 	for _, x := range r.Runs {

@@ -1,22 +1,39 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/proof-of-training/pot/verifier/cert"
 )
 
 func init() {
-	register(command{name: "cert", summary: "check a certificate: signature, transcript, decision, challenges, model", run: cmdCert})
+	register(command{name: "cert", summary: "check a certificate: signature, transcript, decision, challenges, model",
+		usage: "pot cert verify CERT [--model FILE] [--pubkey KEY]... [--transcript FILE] [--key-dir DIR] [--json]",
+		help:  certHelp, run: cmdCert})
 }
 
-const certUsage = "pot cert verify CERT [--model FILE] [--pubkey KEY]... [--transcript FILE] [--key-dir DIR] [--json]"
+const certHelp = `Checks a certificate written by pot verify, offline: its signature (by a
+trusted key: --pubkey, else this installation's own), its transcript (the
+file beside it), the decision replayed from the transcript's scores, the
+challenges re-derived from the revealed seed, and, with --model, that FILE
+is the file the certificate is about. A certificate says nothing about a
+file until --model binds it to one: without --model the answer names the
+sha256 of the file it applies to, and the exit status is 3.
+
+The exit status: 0 valid and bound to --model FILE, 1 NOT valid (a check
+failed, named on the last line), 3 valid but not bound to any file (no
+--model), 4 a file cannot be read.
+`
+
+// certVerifyFormat names and versions the --json output.
+const certVerifyFormat = "pot.cert-verify/v1"
 
 // certFlags are shared by `pot cert verify` and `pot report`.
 type certFlags struct {
@@ -26,6 +43,7 @@ type certFlags struct {
 
 // certVerifyOutput is `pot cert verify --json` output.
 type certVerifyOutput struct {
+	Format      string `json:"format"`
 	Valid       bool   `json:"valid"`
 	Failure     string `json:"failure,omitempty"` // failure class: signature, transcript, recompute, …
 	Error       string `json:"error,omitempty"`
@@ -39,8 +57,8 @@ type certVerifyOutput struct {
 	N           int    `json:"n"`
 	// Levels is the rank test's final state per level.
 	Levels    []cert.LevelState `json:"levels,omitempty"`
-	Rederived bool              `json:"challengesRederived"`
-	Model     bool              `json:"modelChecked"`
+	Rederived bool              `json:"challenges_rederived"`
+	Model     bool              `json:"model_checked"` // bound: the --model file is the subject
 	// Reference is what the run compared against; Untrusted marks a
 	// fingerprint whose creator the run did not trust.
 	Reference *cert.Reference `json:"reference,omitempty"`
@@ -48,41 +66,63 @@ type certVerifyOutput struct {
 	// CreatorTrustedHere: the fingerprint's creator key is in this
 	// installation's trust store (what the runner trusted need not be
 	// what you trust).
-	CreatorTrustedHere bool `json:"creatorTrustedHere"`
+	CreatorTrustedHere bool `json:"creator_trusted_here"`
 	// SeedChosenBy is "verifier" or "runner" (then the challenges were
 	// predictable to whoever ran it).
-	SeedChosenBy string `json:"seedChosenBy,omitempty"`
+	SeedChosenBy string `json:"seed_chosen_by,omitempty"`
 }
 
 func cmdCert(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("%w: %s", errUsage, certUsage)
-	}
-	fs := newFlags("cert verify", stderr)
+	fs := newFlags("cert verify")
 	var cf certFlags
 	cf.addFlags(fs)
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	asJSON := fs.Bool("json", false, "print one JSON object (format "+certVerifyFormat+")")
+	switch {
+	case len(args) > 0 && isHelpArg(args[0]):
+		return &helpRequest{fs}
+	case len(args) == 0:
+		return usageErrorf("missing subcommand: verify")
+	case args[0] != "verify":
+		return usageErrorf("unknown subcommand %q: want verify", args[0])
+	}
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: %s", errUsage, certUsage)
+		return usageErrorf("want one certificate file, got %d arguments", len(pos))
 	}
 	out, v, err := verifyCertificate(pos[0], cf)
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(out); jerr != nil {
-			return jerr
+		if jerr := writeJSON(stdout, out); jerr != nil {
+			return outputError(jerr)
 		}
 	} else {
 		printCertVerify(stdout, out, v, err)
 	}
-	if err != nil {
-		return fmt.Errorf("certificate %s is NOT valid: %w", pos[0], err)
+	code := certStatus(err, out.Model)
+	switch {
+	case code == exitBadInput:
+		return exitWith(code, fmt.Errorf("certificate %s cannot be checked: %w", pos[0], err))
+	case err != nil:
+		return exitWith(code, fmt.Errorf("certificate %s is NOT valid: %w", pos[0], err))
 	}
-	return nil
+	return exitWith(code, nil)
+}
+
+// certStatus is the exit status of a certificate check (exit.go): a file
+// that cannot be read is bad input; any other failure makes the
+// certificate invalid; a valid one is bound to a file only with --model.
+func certStatus(err error, bound bool) int {
+	switch {
+	case err == nil && bound:
+		return exitOK
+	case err == nil:
+		return exitUndecided
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EISDIR):
+		return exitBadInput
+	}
+	return exitDifferent
 }
 
 func (cf *certFlags) addFlags(fs *flag.FlagSet) {
@@ -94,7 +134,7 @@ func (cf *certFlags) addFlags(fs *flag.FlagSet) {
 
 // verifyCertificate runs every check on the certificate at path.
 func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Verified, error) {
-	out := &certVerifyOutput{Certificate: path}
+	out := &certVerifyOutput{Format: certVerifyFormat, Certificate: path}
 	fail := func(err error) (*certVerifyOutput, *cert.Verified, error) {
 		out.Failure, out.Error = cert.FailureName(err), err.Error()
 		return out, nil, err
@@ -124,7 +164,7 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 	if cf.model != "" {
 		f, err := os.Open(cf.model)
 		if err != nil {
-			return fail(fmt.Errorf("%w: %v", cert.ErrModelDigest, err))
+			return fail(fmt.Errorf("%w: %w", cert.ErrModelDigest, err))
 		}
 		defer f.Close()
 		opt.Model = f
@@ -153,7 +193,7 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 func readLimited(path string, max int64, class error) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", class, err)
+		return nil, fmt.Errorf("%w: %w", class, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
@@ -226,6 +266,12 @@ func printCertVerify(w io.Writer, out *certVerifyOutput, v *cert.Verified, err e
 		return
 	}
 	fmt.Fprintf(w, "verdict      %s: %s\n", out.Verdict, out.Reason)
+	if v.Model {
+		fmt.Fprintf(w, "valid, and bound to this file\n")
+	} else {
+		fmt.Fprintf(w, "valid, but not bound to any file: it is about %s with sha256 %s (give --model FILE to check a file)\n",
+			out.Subject, out.SHA256)
+	}
 }
 
 func stepDetail(i int, out *certVerifyOutput, v *cert.Verified) string {

@@ -64,13 +64,14 @@ func TestCertVerifyCommand(t *testing.T) {
 		t.Fatalf("valid certificate: exit %d, %+v", code, r)
 	}
 	code, out, _ := runPot(t, "cert", "verify", cp, "--key-dir", keyDir)
-	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        NOT BOUND to any file", "verdict      SAME"} {
+	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        NOT BOUND to any file", "verdict      SAME",
+		"valid, but not bound to any file: it is about " + r.Subject + " with sha256 " + r.SHA256} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	if code != 0 {
-		t.Errorf("exit %d", code)
+	if code != exitUndecided {
+		t.Errorf("valid certificate without --model: exit %d, want %d", code, exitUndecided)
 	}
 
 	// Each kind of damage is named.
@@ -93,14 +94,17 @@ func TestCertVerifyCommand(t *testing.T) {
 		damage  func() func()
 		args    []string
 		failure string
+		code    int
 	}{
-		{"envelope-byte", func() func() { return damage(cp, 200) }, nil, "signature"},
-		{"transcript-byte", func() func() { return damage(tr, 100) }, nil, "transcript"},
-		{"model-byte", func() func() { return damage(model, 7) }, []string{"--model", model}, "model-digest"},
-		{"no-transcript", func() func() { os.Rename(tr, tr+".x"); return func() { os.Rename(tr+".x", tr) } }, nil, "transcript"},
-		{"other-installation", nil, []string{"--key-dir", other}, "untrusted-key"},
-		{"signer-given", nil, []string{"--key-dir", other, "--pubkey", signerPub}, ""},
-		{"not-a-certificate", func() func() { return damage(cp, 0) }, nil, "envelope"},
+		{"envelope-byte", func() func() { return damage(cp, 200) }, nil, "signature", exitDifferent},
+		{"transcript-byte", func() func() { return damage(tr, 100) }, nil, "transcript", exitDifferent},
+		{"model-byte", func() func() { return damage(model, 7) }, []string{"--model", model}, "model-digest", exitDifferent},
+		{"no-transcript", func() func() { os.Rename(tr, tr+".x"); return func() { os.Rename(tr+".x", tr) } }, nil, "transcript", exitBadInput},
+		{"other-installation", nil, []string{"--key-dir", other}, "untrusted-key", exitDifferent},
+		{"signer-given", nil, []string{"--key-dir", other, "--pubkey", signerPub}, "", exitUndecided},
+		{"signer-given-bound", nil, []string{"--key-dir", other, "--pubkey", signerPub, "--model", model}, "", exitOK},
+		{"not-a-certificate", func() func() { return damage(cp, 0) }, nil, "envelope", exitDifferent},
+		{"no-key-to-trust", nil, []string{"--key-dir", filepath.Join(t.TempDir(), "none")}, "", exitBadInput},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.damage != nil {
@@ -111,12 +115,12 @@ func TestCertVerifyCommand(t *testing.T) {
 				args = append(args, "--key-dir", keyDir)
 			}
 			code, r := certVerifyJSON(t, args...)
-			if r.Failure != c.failure || (code == 0) != (c.failure == "") || r.Valid != (c.failure == "") {
+			if r.Failure != c.failure || code != c.code || r.Valid != (c.code == exitOK || c.code == exitUndecided) {
 				t.Errorf("exit %d, failure %q (%s), want %q", code, r.Failure, r.Error, c.failure)
 			}
 		})
 	}
-	if code, _, _ := runPot(t, "cert", "verify"); code != 2 {
+	if code, _, _ := runPot(t, "cert", "verify"); code != exitUsage {
 		t.Errorf("no certificate: exit %d, want 2", code)
 	}
 	if code, _, _ := runPot(t, "cert", "check", cp); code != 2 {

@@ -14,7 +14,8 @@ import (
 )
 
 func init() {
-	register(command{name: "demo", summary: "verify generated model variants end to end (no downloads)", run: cmdDemo})
+	register(command{name: "demo", summary: "verify generated model variants end to end (no downloads)",
+		usage: "pot demo [--mode M] [--dir DIR] [--shape S] [--threads N]", run: cmdDemo})
 }
 
 // demoCase is one candidate of the demo and the verdict it must get.
@@ -43,7 +44,7 @@ func demoCases() []demoCase {
 }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", stderr)
+	fs := newFlags("demo")
 	mode := fs.String("mode", "quick", "preset for every verification")
 	dir := fs.String("dir", "", "work directory to keep (default: a temporary one, removed after)")
 	shape := fs.String("shape", "tiny", "shape of the generated reference")
@@ -64,7 +65,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	s, err := synth.LookupShape(*shape)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	p := func(name string) string { return filepath.Join(work, name) }
 	keyDir := p("key")
@@ -78,7 +79,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	if err := synth.WriteFile(other, synth.Spec{Shape: s, FileType: "F32", Seed: 2, Name: "demo-reference"}); err != nil {
 		return err
 	}
-	key, err := loadKey(keyDir)
+	key, err := loadKey(keyDir, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -118,7 +119,10 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 		} {
 			vf.keyDir, vf.out, vf.threads, vf.streaming = keyDir, p("certificates"), *threads, "auto"
 			vf.trust = listFlag{key.KeyID()} // the demo's own fingerprint
-			out, err := runVerify(cand, vf, io.Discard, false)
+			out, key, res, err := runVerify(cand, vf, nil, io.Discard)
+			if err == nil {
+				err = writeCertificate(out, key, res, vf)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)
 			}

@@ -11,11 +11,12 @@ import (
 )
 
 func init() {
-	register(command{name: "fingerprint", summary: "make a signed reference fingerprint of a trusted model", run: cmdFingerprint})
+	register(command{name: "fingerprint", summary: "make a signed reference fingerprint of a trusted model",
+		usage: "pot fingerprint REF.gguf -o REF.potfp [--pool N] [--calibration N] [--profiles T,...] [--progress MODE]", run: cmdFingerprint})
 }
 
 func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("fingerprint", stderr)
+	fs := newFlags("fingerprint")
 	out := fs.String("o", "", "output file (required)")
 	pool := fs.Int("pool", 1024, "challenges in the pool (at least the mode's budget: audit draws up to 1000)")
 	k := fs.Int("k", 16, "scored positions per challenge")
@@ -24,12 +25,13 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 	profiles := fs.String("profiles", joinTypes(job.DefaultProfiles), "file types whose noise floors are measured (comma-separated)")
 	keyDir := fs.String("key-dir", "", "directory of the signing key (default: the user's config directory)")
 	threads := fs.Int("threads", 0, "CPU threads (0: all cores)")
+	progressMode := progressFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return fmt.Errorf("%w: pot fingerprint REF.gguf -o REF.potfp", errUsage)
+		return usageErrorf("want one reference model file and -o FILE")
 	}
 	var fts []synth.FileType
 	for _, s := range strings.Split(*profiles, ",") {
@@ -38,18 +40,24 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 		}
 		ft, err := synth.ParseFileType(s)
 		if err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
+			return usageErrorf("%v", err)
 		}
 		fts = append(fts, ft)
 	}
-	key, err := loadKey(*keyDir)
+	prog, err := newProgress(stderr, *progressMode)
 	if err != nil {
 		return err
 	}
+	key, err := loadKey(*keyDir, stderr)
+	if err != nil {
+		return err
+	}
+	defer prog.keepAlive()()
 	start := time.Now()
 	digest, err := job.CreateFingerprint(job.FingerprintConfig{Reference: pos[0], Out: *out, Key: key,
 		PoolSize: *pool, K: *k, TopK: *topK, Calibration: *cal, Profiles: fts, Threads: *threads,
-		Progress: jobProgress(stderr)})
+		Progress: jobProgress(prog, true)})
+	prog.end()
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,21 @@ import (
 )
 
 func init() {
-	register(command{name: "trust", summary: "add, list or remove the keys whose fingerprints you trust", run: cmdTrust})
+	register(command{name: "trust", summary: "add, list or remove the keys whose fingerprints you trust",
+		usage: "pot trust add KEYFILE|- [--name NAME] [--config-dir DIR]\npot trust list [--json] [--config-dir DIR]\npot trust remove KEYID [--config-dir DIR]",
+		help:  trustHelp, run: cmdTrust})
 }
 
-const trustUsage = "pot trust add KEYFILE|- [--name NAME] | pot trust list [--json] | pot trust remove KEYID  [--config-dir DIR]"
+const trustHelp = `A fingerprint counts only if you trust the key that sealed it. pot verify
+--fingerprint refuses a fingerprint from any other key (naming it), unless
+--trust KEY is given for that run or --allow-untrusted marks the result
+UNTRUSTED (exit status 6).
+
+  pot trust add KEYFILE   trust a public key (PEM); "-" reads standard input,
+                          so 'pot key export | pot trust add -' trusts your own
+  pot trust list          the trusted keys with their ids and names
+  pot trust remove KEYID  stop trusting a key
+`
 
 func cmdTrust(args []string, stdout, stderr io.Writer) error {
 	return trustWith(args, os.Stdin, stdout, stderr)
@@ -27,10 +38,13 @@ func cmdTrust(args []string, stdout, stderr io.Writer) error {
 // trustWith is cmdTrust reading `pot trust add -` from stdin.
 func trustWith(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: %s", errUsage, trustUsage)
+		return usageErrorf("want a subcommand: add, list or remove")
+	}
+	if isHelpArg(args[0]) {
+		return &helpRequest{}
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlags("trust "+sub, stderr)
+	fs := newFlags("trust " + sub)
 	configDir := fs.String("config-dir", "", "PoT's config directory, which holds the trusted keys (default: $POT_CONFIG_DIR or the user's config directory)")
 	var name *string
 	var asJSON *bool
@@ -41,14 +55,14 @@ func trustWith(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		asJSON = fs.Bool("json", false, "print one JSON object")
 	case "remove":
 	default:
-		return fmt.Errorf("%w: unknown subcommand %q: %s", errUsage, sub, trustUsage)
+		return usageErrorf("unknown subcommand %q: want add, list or remove", sub)
 	}
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if want := map[string]int{"add": 1, "list": 0, "remove": 1}[sub]; len(pos) != want {
-		return fmt.Errorf("%w: %s", errUsage, trustUsage)
+		return usageErrorf("trust %s takes %d argument(s), got %d", sub, map[string]int{"add": 1, "list": 0, "remove": 1}[sub], len(pos))
 	}
 	store, err := trustStore(*configDir)
 	if err != nil {
@@ -172,8 +186,8 @@ func untrustedHelp(err error, fp string) error {
 	if !errors.As(err, &ue) {
 		return err
 	}
-	return fmt.Errorf("fingerprint %s is sealed by key %s, which you do not trust, so it cannot vouch for the model it names.\n"+
+	return exitWith(exitBadInput, fmt.Errorf("fingerprint %s is sealed by key %s, which you do not trust, so it cannot vouch for the model it names.\n"+
 		"If you trust its creator, get their public key (they run `pot key export`) and add it: pot trust add KEYFILE\n"+
 		"(or trust it for one run: --trust KEYFILE or --trust %s).\n"+
-		"To run anyway, with the result marked UNTRUSTED: --allow-untrusted", fp, ue.KeyID, ue.KeyID)
+		"To run anyway, with the result marked UNTRUSTED: --allow-untrusted", fp, ue.KeyID, ue.KeyID))
 }

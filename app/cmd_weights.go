@@ -13,12 +13,11 @@ import (
 )
 
 func init() {
-	register(command{name: "weights", summary: "compare the tensors of a candidate model with a reference's", run: cmdWeights})
+	register(command{name: "weights", summary: "compare the tensors of a candidate model with a reference's",
+		usage: "pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress MODE]", help: weightsHelp, run: cmdWeights})
 }
 
-const weightsUsage = `usage: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]
-
-Compares every tensor of B (the candidate) with the tensor of the same name
+const weightsHelp = `Compares every tensor of B (the candidate) with the tensor of the same name
 in A (the reference), block by block, and says what B's weights are:
   identical weights           every tensor has identical bytes
   a faithful requantization   every tensor is identical or exactly PoT's own
@@ -30,34 +29,36 @@ in A (the reference), block by block, and says what B's weights are:
   weights changed             a block is beyond that (the tensor and row
                               are named)
   different tensors           a tensor is missing, extra or reshaped
-Metadata (tokenizer, chat template) is not compared. --json names the
-verdict faithful, identical, other_quantization, different, structural or
-inconclusive.
-
-The exit status is 0 whatever the verdict (read it from the output or the
-JSON "verdict" field), 1 if the comparison could not be done, 2 on a usage
-error.
-
-Flags:
+Metadata (tokenizer, chat template) is not compared: pot verify does that.
+--json names the verdict identical, faithful, other_quantization,
+different, structural or inconclusive. The exit status tells them apart:
+0 identical or faithful, 1 changed or different tensors, 3 another
+quantization or inconclusive (the behavioural test, pot verify, decides).
 `
 
+// weightsFormat names and versions the --json output.
+const weightsFormat = "pot.weights/v2"
+
 func cmdWeights(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("weights", stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), weightsUsage)
-		fs.PrintDefaults()
-	}
-	asJSON := fs.Bool("json", false, "print the full report as JSON")
+	fs := newFlags("weights")
+	asJSON := fs.Bool("json", false, "print the full report as JSON (format "+weightsFormat+")")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores); the report does not depend on it")
 	stop := fs.Bool("stop", false, "stop at the first difference")
 	top := fs.Int("top", 10, "how many of the worst tensors to list")
-	progress := fs.Bool("progress", false, "print progress to stderr")
+	progressMode := progressFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 || *threads < 0 || *top < 0 {
-		return fmt.Errorf("%w: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]", errUsage)
+	switch {
+	case len(pos) != 2:
+		return usageErrorf("want two model files, A (the reference) and B (the candidate), got %d", len(pos))
+	case *threads < 0 || *top < 0:
+		return usageErrorf("--threads and --top must not be negative")
+	}
+	prog, err := newProgress(stderr, *progressMode)
+	if err != nil {
+		return err
 	}
 	a, err := gguf.Open(pos[0])
 	if err != nil {
@@ -69,36 +70,32 @@ func cmdWeights(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.Close()
-	opt := weights.Options{Threads: *threads, StopAtFirstDifference: *stop}
-	if *progress {
-		opt.Progress = percent(stderr)
-	}
+	opt := weights.Options{Threads: *threads, StopAtFirstDifference: *stop, Progress: func(done, total int64) {
+		prog.update("weights", "comparing weights", "B", false, done, total, "", nil)
+	}}
 	rep, err := weights.Compare(a, b, opt)
-	if *progress {
-		fmt.Fprintln(stderr)
-	}
+	prog.end()
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, rep)
+		err = writeJSON(stdout, struct {
+			Format string `json:"format"`
+			*weights.Report
+		}{weightsFormat, rep})
+	} else {
+		err = printWeights(stdout, rep, *top)
 	}
-	return printWeights(stdout, rep, *top)
+	if err != nil {
+		return outputError(err)
+	}
+	return exitWith(weightsStatus[rep.Verdict], nil)
 }
 
-// percent returns a progress callback printing whole percents on one line.
-func percent(w io.Writer) func(done, total int64) {
-	last := int64(-1)
-	return func(done, total int64) {
-		if total <= 0 {
-			return
-		}
-		if p := done * 100 / total; p != last {
-			last = p
-			fmt.Fprintf(w, "\rcomparing tensors: %3d%%", p)
-		}
-	}
-}
+// weightsStatus is the exit status of each verdict (exit.go).
+var weightsStatus = map[weights.Verdict]int{weights.Identical: exitOK, weights.Faithful: exitOK,
+	weights.Different: exitDifferent, weights.Structural: exitDifferent,
+	weights.OtherQuantization: exitUndecided, weights.Inconclusive: exitUndecided}
 
 // printWeights prints the verdict and its reason, the tensors per class
 // and the worst tensors, in words.

@@ -24,11 +24,11 @@ func TestWeightsCommand(t *testing.T) {
 	}{
 		{"faithful", []string{f32, q4k}, 0, []string{"verdict    a faithful requantization", "15  PoT's own requantization of A"}},
 		{"identical", []string{q4k, q4k, "--threads", "1"}, 0, []string{"verdict    identical weights", "26  identical"}},
-		{"reverse", []string{q4k, f32, "--top", "1"}, 0, []string{"verdict    another quantization of the same weights", "15  another quantization", "blk.1.ffn_up.weight"}},
-		{"different", []string{f32, stories, "--stop"}, 0, []string{"verdict    different tensors", `tensor "token_embd.weight": another shape`}},
+		{"reverse", []string{q4k, f32, "--top", "1"}, exitUndecided, []string{"verdict    another quantization of the same weights", "15  another quantization", "blk.1.ffn_up.weight"}},
+		{"different", []string{f32, stories, "--stop"}, exitDifferent, []string{"verdict    different tensors", `tensor "token_embd.weight": another shape`}},
 		{"one file", []string{f32}, 2, nil},
 		{"bad threads", []string{f32, q4k, "--threads", "-1"}, 2, nil},
-		{"missing file", []string{f32, f32 + ".missing"}, 1, nil},
+		{"missing file", []string{f32, f32 + ".missing"}, exitBadInput, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -84,8 +84,16 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 		sort.Strings(missing)
 		sort.Strings(extra)
 		sort.Strings(reshaped)
-		s.fail("shapes", fmt.Sprintf("tensors differ: missing %s; extra %s; reshaped %s",
-			list(missing), list(extra), list(reshaped)))
+		var parts []string
+		for _, g := range []struct {
+			what  string
+			names []string
+		}{{"missing", missing}, {"extra", extra}, {"reshaped", reshaped}} {
+			if len(g.names) > 0 {
+				parts = append(parts, g.what+" "+list(g.names))
+			}
+		}
+		s.fail("shapes", "tensors differ: "+strings.Join(parts, "; "))
 	} else {
 		s.add("shapes", cert.Pass, fmt.Sprintf("%d tensors with the reference's names and shapes", len(ref.Tensors)))
 	}
@@ -163,6 +171,9 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 				s.reason += "; metadata differs only in " + list(append(cosmetic, layout...)) + ", which does not change the computation"
 			}
 		}
+	} else if len(changed) == 0 {
+		s.add("tensor-hash", cert.Differs, fmt.Sprintf("every tensor with the reference's name and shape is byte-identical; %d are missing, %d extra and %d reshaped (see shapes)",
+			len(missing), len(extra), len(reshaped)))
 	} else {
 		s.add("tensor-hash", cert.Differs, fmt.Sprintf("%d of %d tensors differ, e.g. %s", len(changed), len(ref.Tensors), list(changed)))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"time"
 
 	"github.com/proof-of-training/pot/verifier/behaviour"
@@ -80,7 +81,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	}
 	defer ref.Close()
 	id, err := identity.Compute(ref, identity.Options{PerTensor: true, Progress: func(d, t int64) {
-		progress(Event{Stage: "hash", Label: "reference", Done: d, Total: t})
+		progress(Event{Stage: "hash", File: filepath.Base(cfg.Reference), Done: d, Total: t})
 	}})
 	if err != nil {
 		return "", err
@@ -131,6 +132,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 			return "", err
 		}
 		cal = append(cal, ps...)
+		progress(Event{Stage: "calibration-probes", Done: int64(len(cal)), Total: int64(cfg.Calibration)})
 	}
 	own := behaviour.TypeMap(ref)
 	var floors []fingerprint.Profile
@@ -143,7 +145,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 			Probes: func(from uint64, n int) ([]behaviour.Probe, error) { return cal[from : from+uint64(n)], nil },
 			Engine: engine.Options{Threads: cfg.Threads}, TempDir: cfg.TempDir, Batch: batch,
 			Progress: func(done, total int) {
-				progress(Event{Stage: "calibrate", Label: string(ft), Done: int64(i*total + done), Total: int64(len(cfg.Profiles) * total)})
+				progress(Event{Stage: "calibrate", Done: int64(i*total + done), Total: int64(len(cfg.Profiles) * total)})
 			}})
 		if err != nil {
 			return "", fmt.Errorf("profile %s: %w", ft, err)

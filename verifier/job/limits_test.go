@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/engine"
+	"github.com/proof-of-training/pot/verifier/fingerprint"
 	"github.com/proof-of-training/pot/verifier/gguf"
 	"github.com/proof-of-training/pot/verifier/synth"
 	"github.com/proof-of-training/pot/verifier/tokenizer"
@@ -59,7 +61,7 @@ func TestDetectionLimits(t *testing.T) {
 			}
 			for _, name := range PresetNames() {
 				p, _ := LookupPreset(name)
-				res, err := Run(Config{Candidate: cand, Fingerprint: fp, Preset: p, Seed: bytes.Repeat([]byte{byte(s + 1)}, 32)})
+				res, err := Run(Config{Candidate: cand, Fingerprint: fp, Trust: fingerprint.Trust{Keys: []ed25519.PublicKey{key.Public()}}, Preset: p, Seed: bytes.Repeat([]byte{byte(s + 1)}, 32)})
 				if err != nil {
 					t.Fatal(err)
 				}

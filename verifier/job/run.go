@@ -95,8 +95,8 @@ var ErrPaused = errors.New("job: paused")
 
 // Event reports progress.
 type Event struct {
-	Stage string // "hash", "weights", "calibrate", "challenge", "pool"
-	Label string // what the stage works on, e.g. "candidate" or "reference" for "hash"
+	Stage string // "hash", "weights", "calibrate", "challenge"; "pool", "calibration-probes" when fingerprinting
+	File  string // for "hash": the base name of the file being hashed
 	Done  int64  // bytes hashed, tensors compared, challenges run
 	Total int64  // the most Done can reach (challenges: the preset's budget)
 	// Levels is the rank test's state after a "challenge" event.
@@ -175,9 +175,9 @@ func (r *runner) progress(e Event) {
 	}
 }
 
-func (r *runner) hash(f *gguf.File, what string) (*identity.Identity, error) {
+func (r *runner) hash(f *gguf.File) (*identity.Identity, error) {
 	return identity.Compute(f, identity.Options{PerTensor: true, Progress: func(done, total int64) {
-		r.progress(Event{Stage: "hash", Label: what, Done: done, Total: total})
+		r.progress(Event{Stage: "hash", File: filepath.Base(f.Path), Done: done, Total: total})
 	}})
 }
 
@@ -197,7 +197,7 @@ func (r *runner) run() (*Result, error) {
 	res.Checks = append(res.Checks, cert.Check{Name: "structure", Result: cert.Pass, Detail: "valid GGUF v" + fmt.Sprint(r.cand.Version)})
 
 	// 2–3. Hashes and metadata; the seed is drawn once both sides are hashed.
-	if res.Candidate, err = r.hash(r.cand, "candidate"); err != nil {
+	if res.Candidate, err = r.hash(r.cand); err != nil {
 		return nil, err
 	}
 	if cfg.Reference != "" {
@@ -205,7 +205,7 @@ func (r *runner) run() (*Result, error) {
 			return nil, err
 		}
 		r.closers = append(r.closers, r.ref)
-		if r.refID, err = r.hash(r.ref, "reference"); err != nil {
+		if r.refID, err = r.hash(r.ref); err != nil {
 			return nil, err
 		}
 		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference),
@@ -306,13 +306,16 @@ func (r *runner) weights() (cert.Verdict, string, error) {
 	switch rep.Verdict {
 	case weights.Faithful, weights.Identical:
 		add(cert.Pass)
-		return cert.Same, "the candidate's weights are a faithful requantization of the reference's: " + rep.Reason, nil
-	case weights.Different:
+		return cert.Same, "every block of the candidate's weights is the reference's own or PoT's exact requantization of it: " + rep.Reason, nil
+	case weights.Different, weights.Structural:
 		add(cert.Fail)
 		return cert.Different, "the weights differ from the reference's: " + rep.Reason, nil
+	case weights.OtherQuantization:
+		r.otherQuant = true
 	}
+	// Another quantization of the same weights, or types the weights
+	// cannot check: only the behavioural test can decide.
 	add(cert.Differs)
-	r.otherQuant = true
 	return "", "", nil
 }
 

@@ -6,11 +6,14 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/proof-of-training/pot/internal/version"
 	"github.com/proof-of-training/pot/verifier/cert"
 )
 
-// Version is the verifier's version, recorded in certificates.
-const Version = "0.1.0"
+// VerifierVersion is the version a certificate records: the build
+// (internal/version: release, module version, commit) and the engine's
+// version. `pot --version` prints the same string.
+func VerifierVersion() string { return version.String() + " " + EngineVersion }
 
 // Statement returns the certificate statement of a finished run (its
 // transcript reference is filled in by cert.Seal / cert.WriteFiles).
@@ -22,7 +25,7 @@ func (res *Result) Statement() *cert.Statement {
 		Subject: []cert.Subject{{Name: filepath.Base(res.CandidatePath),
 			Digest: cert.Digest{SHA256: res.Candidate.FileSHA256}}},
 		Predicate: cert.Predicate{
-			Verifier:   cert.VerifierInfo{Name: "pot", Version: Version + " " + EngineVersion, Backend: res.Backend, Host: runtime.GOOS + "/" + runtime.GOARCH},
+			Verifier:   cert.VerifierInfo{Name: "pot", Version: VerifierVersion(), Backend: res.Backend, Host: runtime.GOOS + "/" + runtime.GOARCH},
 			Reference:  res.Reference,
 			Checks:     res.Checks,
 			Params:     res.Params,

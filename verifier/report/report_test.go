@@ -10,9 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/cert/certtest"
 )
+
+// TestMain ends with a line naming what the tests missed (chromium).
+func TestMain(m *testing.M) { os.Exit(testdata.Main(m)) }
 
 // render verifies a fixture and renders its page.
 func render(t *testing.T, f *certtest.Fixture) []byte {
@@ -109,6 +113,42 @@ func TestReportNoBehaviouralTest(t *testing.T) {
 	}
 }
 
+// TestReportStateFirst: the verification state comes before the verdict,
+// so an unverified page cannot be read as a green verdict first; and a
+// certificate without challenges does not claim they were re-derived.
+func TestReportStateFirst(t *testing.T) {
+	f := certtest.New(t, certtest.ConstScores(60, 1), nil)
+	for _, c := range []struct {
+		name  string
+		in    Input
+		first string
+	}{
+		{"unverified", Input{Statement: f.Statement, Records: f.Records, Problem: "bad signature"}, "This certificate was NOT verified"},
+		{"verified", Input{Statement: f.Statement, Records: f.Records, Verified: true, Rederived: true}, "Certificate verified"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Write(&b, c.in); err != nil {
+				t.Fatal(err)
+			}
+			page := b.String()
+			state, verdict := strings.Index(page, c.first), strings.Index(page, `id="verdict"`)
+			if state < 0 || verdict < 0 || state > verdict {
+				t.Errorf("%q at %d, the verdict at %d: the state must come first", c.first, state, verdict)
+			}
+		})
+	}
+	st := *f.Statement
+	st.Predicate.Result = cert.Result{Verdict: cert.Same, Reason: "faithful requantization"}
+	var b bytes.Buffer
+	if err := Write(&b, Input{Statement: &st, Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	if page := b.String(); strings.Contains(page, "Every challenge was re-derived") || !strings.Contains(page, "No challenges were drawn") {
+		t.Error("a certificate without challenges claims they were re-derived")
+	}
+}
+
 func TestXTicks(t *testing.T) {
 	for n, want := range map[int]string{1: "[0 1]", 7: "[0 2 4 6]", 42: "[0 10 20 30 40]", 400: "[0 100 200 300 400]"} {
 		if got := fmt.Sprint(xTicks(n)); got != want {
@@ -121,13 +161,7 @@ func TestXTicks(t *testing.T) {
 // plot's paths survive into the rendered DOM with their points. It fails
 // instead of skipping when POT_REQUIRE_SYSTEM=1.
 func TestReportInBrowser(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("POT_REQUIRE_SYSTEM") == "1" {
-			t.Fatal("chromium not installed (apt-get install chromium)")
-		}
-		t.Skip("chromium not installed")
-	}
+	chromium := testdata.Tool(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome")
 	f := certtest.New(t, certtest.SameScores(60), nil)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
@@ -158,15 +192,6 @@ func TestReportInBrowser(t *testing.T) {
 			t.Errorf("screenshot: %v\n%s", err, out)
 		}
 	}
-}
-
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 func chromiumArgs(dir string) []string {
