@@ -11,7 +11,7 @@ import (
 	"github.com/proof-of-training/pot/internal/testdata"
 )
 
-func itoa(n int) string       { return strconv.Itoa(n) }
+func itoa(n int) string      { return strconv.Itoa(n) }
 func fmtU(s []uint64) string { return fmt.Sprint(s) }
 
 // FuzzParse checks that Parse never panics, that every failure is a
