@@ -63,7 +63,10 @@ const (
 // after Close; tensor data (TensorData, Bytes) is the mapping itself and
 // does not. All methods but Close may be called concurrently.
 type File struct {
-	Path       string // as given to Open; empty for Parse
+	Path string // as given to Open; empty for Parse
+	// Sources, for a composed File (Compose), are the files it was made
+	// from, which identity digests in place of the file itself.
+	Sources    []string
 	Version    uint32 // 2 or 3
 	KV         []KV   // in file order; keys are unique
 	Tensors    []TensorInfo

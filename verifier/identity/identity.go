@@ -120,6 +120,19 @@ type Identity struct {
 	TensorBytes  uint64                `json:"tensor_bytes"` // sum of tensor sizes
 	Params       uint64                `json:"params"`       // sum of tensor element counts
 	Tensors      []Tensor              `json:"tensors"`      // in file order
+	// Files is set for a model that is not one GGUF file (a Hugging Face
+	// directory): each file it was read from, with its SHA-256 (for a
+	// safetensors file, the LFS object id the Hugging Face hub shows).
+	// FileSHA256 then digests this list (see filesDigest) and DataSHA256
+	// the tensors' bytes, concatenated in order.
+	Files []FileDigest `json:"files,omitempty"`
+}
+
+// FileDigest is one file of a model made of several files.
+type FileDigest struct {
+	Name   string `json:"name"` // base name
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // KeyDigest is one metadata key, its value type and the digest of its
@@ -167,6 +180,12 @@ func Compute(f *gguf.File, opt Options) (*Identity, error) {
 		id.Quant[t.Type.String()] = q
 		id.TensorBytes += t.Size
 		id.Params += t.Elements()
+	}
+	if f.Composed() {
+		if err := id.hashComposed(f, opt); err != nil {
+			return nil, err
+		}
+		return id, nil
 	}
 	id.hashData(f, opt)
 	return id, nil
