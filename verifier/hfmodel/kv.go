@@ -10,7 +10,9 @@ import (
 
 func f32Bytes(x float32) []byte { return binary.LittleEndian.AppendUint32(nil, math.Float32bits(x)) }
 
-func kvStr(k, v string) gguf.KV { return gguf.KV{Key: k, Value: gguf.Value{Type: gguf.TypeString, V: v}} }
+func kvStr(k, v string) gguf.KV {
+	return gguf.KV{Key: k, Value: gguf.Value{Type: gguf.TypeString, V: v}}
+}
 func kvU32(k string, v uint64) gguf.KV {
 	return gguf.KV{Key: k, Value: gguf.Value{Type: gguf.TypeUint32, V: uint32(v)}}
 }

@@ -437,3 +437,32 @@ func writeSpill(ps []planned, opt options) (*spill, error) {
 	}
 	return &spill{buf: buf, mapped: mmap.Supported, unmap: unmap}, nil
 }
+
+// OpenTokenizer reads only the tokenizer of the directory dir (config.json
+// is optional here: a vocabulary-only directory has none) and presents it
+// as a vocabulary-only GGUF file: the tokenizer.* keys the converter would
+// write, and no tensors.
+func OpenTokenizer(dir string) (*gguf.File, error) {
+	h := &hfDir{dir: dir}
+	cfg := &Config{TokenIDs: map[string]uint64{}}
+	b, err := h.read(ConfigName, false)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		if cfg, err = ParseConfig(filepath.Join(dir, ConfigName), b); err != nil {
+			return nil, err
+		}
+	}
+	kv, err := h.tokenizerKVs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f, err := gguf.Compose(dir, kv, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(h.sources)
+	f.Sources = h.sources
+	return f, nil
+}
