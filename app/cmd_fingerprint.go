@@ -29,7 +29,7 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return fmt.Errorf("%w: pot fingerprint REF.gguf -o REF.potfp", errUsage)
+		return fmt.Errorf("%w: pot fingerprint (REF.gguf | HF_DIR) -o REF.potfp", errUsage)
 	}
 	var fts []synth.FileType
 	for _, s := range strings.Split(*profiles, ",") {

@@ -56,7 +56,7 @@ type verifyFlags struct {
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("verify", stderr)
 	var vf verifyFlags
-	fs.StringVar(&vf.ref, "ref", "", "reference model file")
+	fs.StringVar(&vf.ref, "ref", "", "reference model: a GGUF file or a Hugging Face model directory")
 	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
 	fs.StringVar(&vf.mode, "mode", "standard", "preset: "+strings.Join(job.PresetNames(), ", "))
 	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/weights"
 )
 
@@ -51,12 +51,12 @@ func cmdWeights(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 2 || *threads < 0 || *top < 0 {
 		return fmt.Errorf("%w: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]", errUsage)
 	}
-	a, err := gguf.Open(pos[0])
+	a, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	b, err := gguf.Open(pos[1])
+	b, err := hfmodel.OpenModel(pos[1])
 	if err != nil {
 		return err
 	}

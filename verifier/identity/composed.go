@@ -14,7 +14,7 @@ import (
 )
 
 // filesDomain prefixes the digest of a multi-file model's file list.
-const filesDomain = "pot-identity/1 files\x00"
+const filesDomain = "pot-identity/2 files\x00"
 
 // hashComposed computes the digests of a composed File (a model that is
 // not one GGUF file): each source file's SHA-256 and, concurrently, each

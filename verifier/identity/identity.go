@@ -4,7 +4,8 @@
 //
 // An Identity holds SHA-256 digests of the whole file, of its tensor data
 // section and (optionally) of each tensor; canonical digests of the
-// tokenizer, of the chat template and of the non-cosmetic metadata; and
+// tokenizer, of the chat template and of the non-cosmetic metadata, read
+// as llama.cpp reads them (defaults filled in; see effective); and
 // facts read from the tensor infos (architecture, per-type quantization
 // histogram, counts, parameter count). Diff names the differences between
 // two identities.
@@ -34,13 +35,13 @@ import (
 
 // Scheme names this package's digest definitions; it changes whenever any
 // of them does, so identities of different schemes are never compared.
-const Scheme = "pot-identity/1"
+const Scheme = "pot-identity/2"
 
 // Domain-separation prefixes of the canonical metadata digests.
 const (
-	tokenizerDomain = "pot-identity/1 tokenizer\x00"
-	metadataDomain  = "pot-identity/1 metadata\x00"
-	cosmeticDomain  = "pot-identity/1 cosmetic\x00"
+	tokenizerDomain = "pot-identity/2 tokenizer\x00"
+	metadataDomain  = "pot-identity/2 metadata\x00"
+	cosmeticDomain  = "pot-identity/2 cosmetic\x00"
 )
 
 // ChatTemplateKey is the chat template's key; it is digested on its own and
@@ -193,7 +194,7 @@ func Compute(f *gguf.File, opt Options) (*Identity, error) {
 
 // metadata computes the metadata digests.
 func (id *Identity) metadata(f *gguf.File) error {
-	kvs := slices.Clone(f.KV)
+	kvs := effective(f.KV)
 	slices.SortFunc(kvs, func(a, b gguf.KV) int { return strings.Compare(a.Key, b.Key) })
 	var tok, meta, cos []gguf.KV
 	for _, kv := range kvs {

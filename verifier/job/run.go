@@ -41,6 +41,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/engine"
 	"github.com/proof-of-training/pot/verifier/fingerprint"
 	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/identity"
 	"github.com/proof-of-training/pot/verifier/score"
 	"github.com/proof-of-training/pot/verifier/stats"
@@ -196,14 +197,15 @@ func (r *runner) run() (*Result, error) {
 	}
 	var refID *identity.Identity
 	if cfg.Reference != "" {
-		if r.ref, err = gguf.Open(cfg.Reference); err != nil {
+		if r.ref, err = hfmodel.OpenModel(cfg.Reference); err != nil {
 			return nil, err
 		}
 		r.closers = append(r.closers, r.ref)
 		if refID, err = r.hash(r.ref); err != nil {
 			return nil, err
 		}
-		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference), Digest: cert.Digest{SHA256: refID.FileSHA256}}
+		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference), Digest: cert.Digest{SHA256: refID.FileSHA256},
+			HuggingFace: hfReference(refID)}
 	} else {
 		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.FingerprintKeys); err != nil {
 			return nil, err
@@ -211,7 +213,8 @@ func (r *runner) run() (*Result, error) {
 		refID = &r.fp.Reference
 		res.Reference = cert.Reference{Kind: cert.RefFingerprint, Name: filepath.Base(cfg.Fingerprint),
 			Digest:      cert.Digest{SHA256: refID.FileSHA256},
-			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID}}
+			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID},
+			HuggingFace: hfReference(refID)}
 	}
 	st := compareIdentity(res.Candidate, refID)
 	res.Checks = append(res.Checks, st.checks...)

@@ -30,6 +30,14 @@ func Write(src, dst string, edits ...Edit) error {
 		return err
 	}
 	defer f.Close()
+	return WriteFrom(f, dst, edits...)
+}
+
+// WriteFrom writes the open model f (a GGUF file, or a composed one such as
+// a Hugging Face directory) with edits applied to dst.
+func WriteFrom(f *gguf.File, dst string, edits ...Edit) error {
+	src := f.Path
+	var err error
 	kv := slices.Clone(f.KV)
 	ts := f.WriterTensors()
 	for _, e := range edits {
