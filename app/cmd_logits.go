@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/proof-of-training/pot/verifier/engine"
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 )
 
 func init() {
@@ -44,7 +44,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	f, err := gguf.Open(pos[0])
+	f, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/tokenizer"
 )
 
@@ -32,7 +32,7 @@ func tokenizeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: pot tokenize FILE [--add-special] [--parse-special] < strings.json", errUsage)
 	}
-	f, err := gguf.Open(pos[0])
+	f, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
 		return err
 	}
