@@ -10,8 +10,9 @@
 //
 // Scope: F32, F16 and BF16 tensors (what model releases hold), zero-copy
 // access to the data through a read-only memory map, page-cache hints for
-// streaming, and the index of sharded models. Left out: writing, and the
-// integer, F64 and FP8 dtypes (refused with ErrUnsupported).
+// streaming, the index of sharded models, and a small writer (Write) for
+// fixtures and tests. Left out: the integer, F64 and FP8 dtypes (refused
+// with ErrUnsupported).
 //
 // Security: the reader is hardened against hostile files, following the
 // reference implementation's own validation and stricter: the header length

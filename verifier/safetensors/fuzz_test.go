@@ -2,17 +2,12 @@ package safetensors
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/proof-of-training/pot/internal/testdata"
 )
-
-func itoa(n int) string      { return strconv.Itoa(n) }
-func fmtU(s []uint64) string { return fmt.Sprint(s) }
 
 // FuzzParse checks that Parse never panics, that every failure is a
 // *FormatError of one class, and that an accepted file's tensors tile its

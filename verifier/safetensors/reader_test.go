@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -162,21 +163,15 @@ func TestSharded(t *testing.T) {
 }
 
 func writeShard(t *testing.T, path string, src *File, ts []Tensor) {
-	var hdr strings.Builder
-	hdr.WriteString("{")
-	var data []byte
-	for i, tt := range ts {
-		if i > 0 {
-			hdr.WriteString(",")
-		}
-		d := src.TensorData(&tt)
-		shape := strings.ReplaceAll(strings.Trim(strings.Join(strings.Fields(strings.Trim(fmtU(tt.Shape), "[]")), ","), " "), " ", "")
-		hdr.WriteString(`"` + tt.Name + `":{"dtype":"` + tt.DType.String() + `","shape":[` + shape + `],"data_offsets":[` + itoa(len(data)) + `,` + itoa(len(data)+len(d)) + `]}`)
-		data = append(data, d...)
+	var ws []WriterTensor
+	for i := range ts {
+		ws = append(ws, WriterTensor{Name: ts[i].Name, DType: ts[i].DType, Shape: ts[i].Shape, Data: src.TensorData(&ts[i])})
 	}
-	hdr.WriteString("}")
-	b := file(hdr.String(), 0)
-	if err := os.WriteFile(path, append(b, data...), 0o644); err != nil {
+	var b bytes.Buffer
+	if err := Write(&b, map[string]string{"format": "pt"}, ws); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
