@@ -144,6 +144,19 @@ func TestHuggingFaceReference(t *testing.T) {
 		}
 	})
 
+	// The behavioural test against a directory: the reference runs from
+	// the safetensors maps and is requantized from them for calibration.
+	t.Run("behaviour", func(t *testing.T) {
+		res, err := Run(Config{Candidate: testdata.Path(t, "qwen2-tiny-Q4_K.gguf"), Reference: qwen, Preset: p,
+			Behaviour: true, Threads: 2, Seed: bytes.Repeat([]byte{4}, 32), TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict != cert.Same || res.N == 0 {
+			t.Errorf("behaviour against the directory: %s after %d challenges (%s)", res.Verdict, res.N, res.Reason)
+		}
+	})
+
 	// A byte-level BPE directory with a chat template, and its conversion.
 	tmpl := "{% for m in messages %}{{ m.content }}{% endfor %}"
 	bpe := hfCopy(t, qwen, map[string][]byte{
