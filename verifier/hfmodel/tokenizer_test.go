@@ -2,6 +2,7 @@ package hfmodel
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -174,5 +175,74 @@ func TestSPM(t *testing.T) {
 		if _, err := ParseSPM(path, b[:n]); err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("truncated to %d bytes: %v", n, err)
 		}
+	}
+}
+
+// TestChatTemplateKVs: a string template, a named list (as gguf-py writes
+// it: the default one as tokenizer.chat_template, the others by name), and
+// chat_template.jinja as the fallback.
+func TestChatTemplateKVs(t *testing.T) {
+	jinja := "{{ jinja }}"
+	for _, c := range []struct {
+		name, raw string
+		fallback  *string
+		want      map[string]any
+	}{
+		{"string", `"{{ x }}"`, &jinja, map[string]any{"tokenizer.chat_template": "{{ x }}"}},
+		{"list", `[{"name": "default", "template": "D"}, {"name": "tool use", "template": "T"}, {"name": "rag", "template": "R"}]`, nil,
+			map[string]any{"tokenizer.chat_template": "D", "tokenizer.chat_template.tool_use": "T", "tokenizer.chat_template.rag": "R",
+				"tokenizer.chat_templates": "[rag tool_use]"}},
+		{"absent, jinja file", "", &jinja, map[string]any{"tokenizer.chat_template": jinja}},
+		{"absent", "", nil, map[string]any{}},
+	} {
+		var raw json.RawMessage
+		if c.raw != "" {
+			raw = json.RawMessage(c.raw)
+		}
+		kv, err := chatTemplateKVs(raw, c.fallback)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]any{}
+		for _, p := range kv {
+			if a, ok := p.Value.V.(gguf.Array); ok {
+				got[p.Key] = fmt.Sprint(a.Elems)
+			} else {
+				got[p.Key] = p.Value.V
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	if _, err := chatTemplateKVs(json.RawMessage(`42`), nil); err == nil {
+		t.Error("a numeric chat_template was accepted")
+	}
+}
+
+// TestSPMAddedTokens: tokenizer_config.json's added_tokens_decoder
+// overrides pieces as the converter does (CONTROL when special or
+// special-looking, else USER_DEFINED with '▁' as a space; score -1000),
+// ignores ids beyond the vocabulary, and fillers pad up to vocab_size.
+func TestSPMAddedTokens(t *testing.T) {
+	m := &SPMModel{Pieces: []string{"<unk>", "a", "b"}, Scores: []float32{0, -1, -2}, Types: []int32{spmUnknown, spmNormal, spmUserDefined}}
+	tc, err := parseTokenizerConfig("tc", []byte(`{"added_tokens_decoder": {
+		"1": {"content": "<|x|>", "special": false}, "2": {"content": "▁hi", "special": false},
+		"3": {"content": "<s>", "special": true}, "9": {"content": "far", "special": true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := spmVocab("m", m, 5, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTok := []string{"<unk>", "<|x|>", " hi", "<s>", "[PAD4]"}
+	wantType := []int32{typeUnknown, typeControl, typeUserDefined, typeControl, typeUnused}
+	wantScore := []float32{0, -1000, -1000, -1000, -10000}
+	if !slices.Equal(v.tokens, wantTok) || !slices.Equal(v.types, wantType) || !slices.Equal(v.scores, wantScore) {
+		t.Errorf("tokens %q types %v scores %v", v.tokens, v.types, v.scores)
+	}
+	if _, err := spmVocab("m", m, 2, tc); err == nil || !strings.Contains(err.Error(), "3 pieces but config.json's vocab_size is 2") {
+		t.Errorf("short vocab_size: %v", err)
 	}
 }
