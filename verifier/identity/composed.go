@@ -32,20 +32,24 @@ func (id *Identity) hashComposed(f *gguf.File, opt Options) error {
 		total += st.Size()
 	}
 	id.FileSize, id.GGUFVersion = total, 0
+	// Three passes run concurrently (files, data section, tensors), each a
+	// SHA-256 stream of its own, as hashData does for a GGUF file.
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		dataH := sha256.New()
 		for i := range f.Tensors {
-			b := f.TensorData(&f.Tensors[i])
-			dataH.Write(b)
-			if opt.PerTensor {
-				sum := sha256.Sum256(b)
-				id.Tensors[i].SHA256 = hex.EncodeToString(sum[:])
-			}
-			f.DontNeed(&f.Tensors[i])
+			dataH.Write(f.TensorData(&f.Tensors[i]))
 		}
 		id.DataSHA256 = hex.EncodeToString(dataH.Sum(nil))
 	})
+	if opt.PerTensor {
+		wg.Go(func() {
+			for i := range f.Tensors {
+				sum := sha256.Sum256(f.TensorData(&f.Tensors[i]))
+				id.Tensors[i].SHA256 = hex.EncodeToString(sum[:])
+			}
+		})
+	}
 	err := id.hashFiles(f.Sources, total, opt.Progress)
 	wg.Wait()
 	if err != nil {
