@@ -1,14 +1,10 @@
 package hfmodel
 
 import (
-	"encoding/binary"
-	"math"
 	"path/filepath"
 
 	"github.com/proof-of-training/pot/verifier/gguf"
 )
-
-func f32Bytes(x float32) []byte { return binary.LittleEndian.AppendUint32(nil, math.Float32bits(x)) }
 
 func kvStr(k, v string) gguf.KV {
 	return gguf.KV{Key: k, Value: gguf.Value{Type: gguf.TypeString, V: v}}

@@ -2,6 +2,7 @@ package hfmodel
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
@@ -101,7 +102,7 @@ func TestLlama3Rope(t *testing.T) {
 			smooth := (8192/wave - 1) / 3
 			want = 1 / ((1-smooth)/8 + smooth)
 		}
-		x := float64(math.Float32frombits(uint32(data[4*i]) | uint32(data[4*i+1])<<8 | uint32(data[4*i+2])<<16 | uint32(data[4*i+3])<<24))
+		x := float64(math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:])))
 		if math.Abs(x-want) > 1e-6*want {
 			t.Errorf("factor %d: %g, want %g", i, x, want)
 		}

@@ -1,11 +1,12 @@
 package hfmodel
 
 import (
-	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -353,11 +354,9 @@ func planTensor(cfg *Config, f *safetensors.File, t *safetensors.Tensor) (planne
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
 
 func putF32s(dst []byte, fs []float32) {
-	var b bytes.Buffer
-	for _, x := range fs {
-		b.Write(f32Bytes(x))
+	for i, x := range fs {
+		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(x))
 	}
-	copy(dst, b.Bytes())
 }
 
 // fileType is general.file_type as the converter writes it for the
