@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/proof-of-training/pot/internal/mmap"
 	"github.com/proof-of-training/pot/verifier/gguf"
@@ -207,8 +208,9 @@ func (h *hfDir) tokenizerKVs(cfg *Config) ([]gguf.KV, error) {
 	return append(kv, special...), nil
 }
 
-// checkRopeScaling accepts what PoT computes: no scaling, linear, llama3
-// (llama) and YaRN for qwen2 is left to the model package to refuse.
+// checkRopeScaling accepts the rope scalings PoT computes: none, linear,
+// and llama3 (frequency factors, llama only). Others (YaRN, dynamic NTK,
+// longrope) would change the numbers and are refused here, naming them.
 func checkRopeScaling(c *Config) error {
 	typ := c.ropeType()
 	switch {
@@ -336,9 +338,9 @@ func planTensor(cfg *Config, f *safetensors.File, t *safetensors.Tensor) (planne
 	case len(t.Shape) == 1 && t.DType != safetensors.F32:
 		p.typ, p.size = quant.F32, 2*t.Size()
 		p.derive = func(dst []byte) { toF32(dst, data, t.DType) }
-	case cfg.Arch == "llama" && (hasSuffix(t.Name, "self_attn.q_proj.weight") || hasSuffix(t.Name, "self_attn.k_proj.weight")):
+	case cfg.Arch == "llama" && (strings.HasSuffix(t.Name, "self_attn.q_proj.weight") || strings.HasSuffix(t.Name, "self_attn.k_proj.weight")):
 		heads := cfg.Heads
-		if hasSuffix(t.Name, "k_proj.weight") {
+		if strings.HasSuffix(t.Name, "k_proj.weight") {
 			heads = cfg.kvHeads()
 		}
 		rows := t.Shape[0]
@@ -350,8 +352,6 @@ func planTensor(cfg *Config, f *safetensors.File, t *safetensors.Tensor) (planne
 	}
 	return p, nil
 }
-
-func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
 
 func putF32s(dst []byte, fs []float32) {
 	for i, x := range fs {
