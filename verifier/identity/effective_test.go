@@ -13,7 +13,9 @@ import (
 // are not tokens are left out, integer types are normalised, and files that
 // differ only in spelling out defaults get equal digests.
 func TestEffective(t *testing.T) {
-	u32 := func(k string, v uint32) gguf.KV { return gguf.KV{Key: k, Value: gguf.Value{Type: gguf.TypeUint32, V: v}} }
+	u32 := func(k string, v uint32) gguf.KV {
+		return gguf.KV{Key: k, Value: gguf.Value{Type: gguf.TypeUint32, V: v}}
+	}
 	toks := gguf.KV{Key: "tokenizer.ggml.tokens", Value: gguf.Value{Type: gguf.TypeArray, V: gguf.Array{Elem: gguf.TypeString, Elems: []string{"<unk>", "<s>", "</s>", "a"}}}}
 	// model adds general.architecture and tokenizer.ggml.model = llama.
 	hyper := []gguf.KV{u32("llama.embedding_length", 64), u32("llama.attention.head_count", 8)}
