@@ -58,3 +58,34 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTokenizerJSON checks that reading a tokenizer.json (vocabulary,
+// added tokens, merges in both forms, pre-tokenizer) never panics, fails
+// with a class, and yields equal-length token and type lists.
+func FuzzTokenizerJSON(f *testing.F) {
+	qwenRegex := `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`
+	f.Add([]byte(`{"added_tokens": [{"id": 3, "content": "<|x|>", "special": true}, {"id": 4, "content": "y", "special": false}],
+ "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "` + qwenRegex + `"}},
+  {"type": "ByteLevel", "use_regex": false}]},
+ "decoder": {"type": "ByteLevel"}, "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}}`))
+	f.Add([]byte(`{"pre_tokenizer": {"type": "ByteLevel", "use_regex": true}, "decoder": {"type": "ByteLevel"},
+ "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var tj tokenizerJSON
+		if err := parseJSON("fuzz", data, &tj); err != nil {
+			return
+		}
+		for _, vs := range []uint64{0, 8} {
+			v, err := bpeVocab("fuzz", &tj, vs)
+			if err != nil {
+				if !errors.Is(err, ErrFormat) && !errors.Is(err, ErrUnsupported) {
+					t.Fatalf("error %v has no class", err)
+				}
+				continue
+			}
+			if len(v.tokens) != len(v.types) {
+				t.Fatalf("%d tokens, %d types", len(v.tokens), len(v.types))
+			}
+		}
+	})
+}

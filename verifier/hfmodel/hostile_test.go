@@ -67,6 +67,8 @@ func TestHostileDirectories(t *testing.T) {
 		{"truncated tokenizer.model", map[string]string{TokenizerModelName: "\x0a\x80"}, ErrFormat, "tokenizer.model: truncated or overlong varint at byte 0x1"},
 		{"small vocab_size", map[string]string{ConfigName: cfg(`"vocab_size": 512`, `"vocab_size": 100`)}, ErrFormat,
 			"tokenizer.model: 512 pieces but config.json's vocab_size is 100"},
+		{"huge vocab_size", map[string]string{ConfigName: cfg(`"vocab_size": 512`, `"vocab_size": 4000000`)}, ErrFormat,
+			"tokenizer.model: config.json's vocab_size 4000000 is far beyond the tokenizer's 512 tokens"},
 		{"unknown pre-tokenizer", map[string]string{TokenizerModelName: "-", TokenizerJSONName: `{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
  "decoder": {"type": "ByteLevel"}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "\\w+"}}}`}, ErrUnsupported,
 			`tokenizer.json: pre-tokenizer {"type": "Split", "pattern": {"Regex": "\\w+"}} is not one PoT knows`},

@@ -34,6 +34,18 @@ var preByRegex = map[string]string{
 // maxVocab bounds vocabulary sizes read from the directory.
 const maxVocab = 1 << 22
 
+// checkVocabSize bounds config.json's vocab_size by the tokenizer's own
+// size: models pad their embedding by at most a few hundred rows (Qwen2.5:
+// 151,936 for 151,665 tokens), and each padding row costs a "[PADi]" token,
+// so a hostile vocab_size must not make a small tokenizer allocate
+// millions of them.
+func checkVocabSize(path string, vocabSize uint64, n int) error {
+	if vocabSize > 2*uint64(n)+1024 {
+		return fmt.Errorf("%w: %s: config.json's vocab_size %d is far beyond the tokenizer's %d tokens", ErrFormat, path, vocabSize, n)
+	}
+	return nil
+}
+
 // vocab is a tokenizer in GGUF form, before the special vocabulary.
 type vocab struct {
 	model  string // "llama" (SentencePiece) or "gpt2" (byte-level BPE)
@@ -124,6 +136,9 @@ func spmVocab(path string, m *SPMModel, vocabSize uint64, tc *tokenizerConfig) (
 	if n > vocabSize {
 		return nil, fmt.Errorf("%w: %s: %d pieces but config.json's vocab_size is %d", ErrFormat, path, n, vocabSize)
 	}
+	if err := checkVocabSize(path, vocabSize, len(m.Pieces)); err != nil {
+		return nil, err
+	}
 	v := &vocab{model: "llama", pre: "default"}
 	v.tokens = make([]string, vocabSize)
 	v.scores = make([]float32, vocabSize)
@@ -199,6 +214,9 @@ func bpeVocab(path string, t *tokenizerJSON, vocabSize uint64) (*vocab, error) {
 	}
 	if vocabSize == 0 {
 		vocabSize = uint64(contents)
+	}
+	if err := checkVocabSize(path, vocabSize, contents); err != nil {
+		return nil, err
 	}
 	for id := range byID {
 		if id >= vocabSize {
