@@ -144,6 +144,16 @@ func TestHuggingFaceReference(t *testing.T) {
 		}
 	})
 
+	// A directory given as "." is named by its own name.
+	t.Run("dot", func(t *testing.T) {
+		t.Chdir(testdata.Path(t, "hf/stories260K"))
+		res := run(t, testdata.Path(t, "stories260K.gguf"), ".")
+		if res.Reference.Name != "stories260K" {
+			t.Errorf("reference named %q", res.Reference.Name)
+		}
+		checkHFReference(t, res, ".")
+	})
+
 	// The behavioural test against a directory: the reference runs from
 	// the safetensors maps and is requantized from them for calibration.
 	t.Run("behaviour", func(t *testing.T) {

@@ -1,6 +1,8 @@
 package job
 
 import (
+	"path/filepath"
+
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/gguf"
 	"github.com/proof-of-training/pot/verifier/hfmodel"
@@ -41,4 +43,13 @@ func typeMap(f *gguf.File) map[string]quant.Type {
 		m[t.Name] = t.Type
 	}
 	return m
+}
+
+// refName names a reference model in the certificate: its base name, made
+// absolute first so that a directory given as "." or "dir/" is named too.
+func refName(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return filepath.Base(path)
 }

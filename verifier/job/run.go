@@ -204,7 +204,7 @@ func (r *runner) run() (*Result, error) {
 		if refID, err = r.hash(r.ref); err != nil {
 			return nil, err
 		}
-		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference), Digest: cert.Digest{SHA256: refID.FileSHA256},
+		res.Reference = cert.Reference{Kind: cert.RefModel, Name: refName(cfg.Reference), Digest: cert.Digest{SHA256: refID.FileSHA256},
 			HuggingFace: hfReference(refID)}
 	} else {
 		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.FingerprintKeys); err != nil {
