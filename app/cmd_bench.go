@@ -21,7 +21,8 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "measure teacher-forced prefill speed and peak memory, normal and streaming", run: cmdBench})
+	register(command{name: "bench", summary: "measure teacher-forced prefill speed and peak memory, normal and streaming",
+		usage: "pot bench FILE [--batch B] [--seq L] [--scored K] [--streaming both|auto|on|off] [--json]", run: cmdBench})
 }
 
 // benchParams are the workload of one benchmark.
@@ -51,8 +52,12 @@ type benchRun struct {
 	PeakRSS      int64   `json:"peak_rss_bytes"` // getrusage ru_maxrss of the process
 }
 
+// benchFormat names and versions the --json output.
+const benchFormat = "pot.bench/v1"
+
 // benchReport is what `pot bench --json` prints.
 type benchReport struct {
+	Format    string      `json:"format"`
 	Model     string      `json:"model"`
 	FileBytes int64       `json:"file_bytes"`
 	Arch      string      `json:"arch"`
@@ -68,7 +73,7 @@ type benchReport struct {
 // With --streaming both (the default) it runs itself once per mode (off,
 // then on) so each peak RSS is measured alone.
 func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", stderr)
+	fs := newFlags("bench")
 	var p benchParams
 	fs.IntVar(&p.Batch, "batch", 4, "sequences per Score call")
 	fs.IntVar(&p.Seq, "seq", 128, "tokens per sequence")
@@ -85,10 +90,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: pot bench FILE [flags]", errUsage)
+		return usageErrorf("want one model file, got %d arguments", len(pos))
 	}
 	if p.Batch < 1 || p.Seq < 1 || p.Scored < 1 || p.Scored > p.Seq || p.Reps < 1 || p.TopK < 0 {
-		return fmt.Errorf("%w: need batch, seq, reps ≥ 1 and 1 ≤ scored ≤ seq", errUsage)
+		return usageErrorf("need batch, seq, reps ≥ 1 and 1 ≤ scored ≤ seq")
 	}
 	if p.Threads <= 0 {
 		p.Threads = runtime.NumCPU()
@@ -99,7 +104,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	} else {
 		var m engine.Streaming
 		if m, err = engine.ParseStreaming(*mode); err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
+			return usageErrorf("%v", err)
 		}
 		rep, err = benchOne(pos[0], p, m, *profile)
 	}
@@ -160,7 +165,7 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 	load := time.Since(t0)
 	c := s.Config()
 	if p.Seq > c.ContextLength {
-		return nil, fmt.Errorf("%w: --seq %d exceeds the context length %d", errUsage, p.Seq, c.ContextLength)
+		return nil, usageErrorf("--seq %d exceeds the context length %d", p.Seq, c.ContextLength)
 	}
 	reqs := benchRequests(c, p)
 	if _, err := s.Score(reqs, p.TopK); err != nil { // warm-up: page in the weights
@@ -189,7 +194,7 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 	}
 	gflop := forwardFLOPs(c, p) / 1e9
 	sec := best.Seconds()
-	return &benchReport{
+	return &benchReport{Format: benchFormat,
 		Model: filepath.Base(path), FileBytes: f.Size(), Arch: string(c.Arch), Backend: s.Backend(), Params: p, GFLOP: gflop,
 		Runs: []benchRun{{
 			Mode: mode.String(), Streaming: s.Streaming(), LoadSeconds: load.Seconds(), Seconds: sec, CPUSeconds: bestCPU.Seconds(),

@@ -13,11 +13,11 @@ import (
 	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/cert/certtest"
-	"github.com/proof-of-training/pot/verifier/job"
+	"github.com/proof-of-training/pot/verifier/challenge"
 )
 
 // certFiles writes a certificate made with the real challenge derivation
-// (job.Rederive, pool kind) and key dir's key, and the candidate file.
+// (challenge.Derivation, pool kind) and key dir's key, and the candidate file.
 func certFiles(t *testing.T, keyDir string, scores []float64) (certPath, modelPath string) {
 	t.Helper()
 	key, err := cert.LoadOrCreateKey(keyDir)
@@ -25,10 +25,14 @@ func certFiles(t *testing.T, keyDir string, scores []float64) (certPath, modelPa
 		t.Fatal(err)
 	}
 	fp := sha256.Sum256([]byte("fingerprint"))
-	d := job.Derivation{Kind: "pool", Fingerprint: hex.EncodeToString(fp[:]), PoolSize: 500}
+	d := challenge.Derivation{Kind: challenge.KindPool, Fingerprint: hex.EncodeToString(fp[:]), PoolSize: 500}
 	dj, _ := json.Marshal(d)
 	f := certtest.Build(t, scores, key, certtest.Derivation{JSON: dj, Digest: func(seed []byte, i int) ([32]byte, error) {
-		return job.Rederive(d, seed, uint64(i))
+		ds, err := d.Digests(seed, i+1)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		return ds[i], nil
 	}})
 	dir := t.TempDir()
 	modelPath = filepath.Join(dir, f.Statement.Subject[0].Name)
@@ -60,13 +64,14 @@ func TestCertVerifyCommand(t *testing.T) {
 		t.Fatalf("valid certificate: exit %d, %+v", code, r)
 	}
 	code, out, _ := runPot(t, "cert", "verify", cp, "--key-dir", keyDir)
-	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        not checked", "verdict      SAME"} {
+	for _, w := range []string{"signature    ok", "decision     ok, replayed", "challenges   ok", "model        NOT BOUND to any file", "verdict      SAME",
+		"valid, but not bound to any file: it is about " + r.Subject + " with sha256 " + r.SHA256} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	if code != 0 {
-		t.Errorf("exit %d", code)
+	if code != exitUndecided {
+		t.Errorf("valid certificate without --model: exit %d, want %d", code, exitUndecided)
 	}
 
 	// Each kind of damage is named.
@@ -89,14 +94,17 @@ func TestCertVerifyCommand(t *testing.T) {
 		damage  func() func()
 		args    []string
 		failure string
+		code    int
 	}{
-		{"envelope-byte", func() func() { return damage(cp, 200) }, nil, "signature"},
-		{"transcript-byte", func() func() { return damage(tr, 100) }, nil, "transcript"},
-		{"model-byte", func() func() { return damage(model, 7) }, []string{"--model", model}, "model-digest"},
-		{"no-transcript", func() func() { os.Rename(tr, tr+".x"); return func() { os.Rename(tr+".x", tr) } }, nil, "transcript"},
-		{"other-installation", nil, []string{"--key-dir", other}, "untrusted-key"},
-		{"signer-given", nil, []string{"--key-dir", other, "--pubkey", signerPub}, ""},
-		{"not-a-certificate", func() func() { return damage(cp, 0) }, nil, "envelope"},
+		{"envelope-byte", func() func() { return damage(cp, 200) }, nil, "signature", exitDifferent},
+		{"transcript-byte", func() func() { return damage(tr, 100) }, nil, "transcript", exitDifferent},
+		{"model-byte", func() func() { return damage(model, 7) }, []string{"--model", model}, "model-digest", exitDifferent},
+		{"no-transcript", func() func() { os.Rename(tr, tr+".x"); return func() { os.Rename(tr+".x", tr) } }, nil, "transcript", exitBadInput},
+		{"other-installation", nil, []string{"--key-dir", other}, "untrusted-key", exitDifferent},
+		{"signer-given", nil, []string{"--key-dir", other, "--pubkey", signerPub}, "", exitUndecided},
+		{"signer-given-bound", nil, []string{"--key-dir", other, "--pubkey", signerPub, "--model", model}, "", exitOK},
+		{"not-a-certificate", func() func() { return damage(cp, 0) }, nil, "envelope", exitDifferent},
+		{"no-key-to-trust", nil, []string{"--key-dir", filepath.Join(t.TempDir(), "none")}, "", exitBadInput},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.damage != nil {
@@ -107,12 +115,12 @@ func TestCertVerifyCommand(t *testing.T) {
 				args = append(args, "--key-dir", keyDir)
 			}
 			code, r := certVerifyJSON(t, args...)
-			if r.Failure != c.failure || (code == 0) != (c.failure == "") || r.Valid != (c.failure == "") {
+			if r.Failure != c.failure || code != c.code || r.Valid != (c.code == exitOK || c.code == exitUndecided) {
 				t.Errorf("exit %d, failure %q (%s), want %q", code, r.Failure, r.Error, c.failure)
 			}
 		})
 	}
-	if code, _, _ := runPot(t, "cert", "verify"); code != 2 {
+	if code, _, _ := runPot(t, "cert", "verify"); code != exitUsage {
 		t.Errorf("no certificate: exit %d, want 2", code)
 	}
 	if code, _, _ := runPot(t, "cert", "check", cp); code != 2 {

@@ -14,7 +14,8 @@ import (
 )
 
 func init() {
-	register(command{name: "demo", summary: "verify generated model variants end to end (no downloads)", run: cmdDemo})
+	register(command{name: "demo", summary: "verify generated model variants end to end (no downloads)",
+		usage: "pot demo [--mode M] [--dir DIR] [--shape S] [--threads N]", run: cmdDemo})
 }
 
 // demoCase is one candidate of the demo and the verdict it must get.
@@ -43,7 +44,7 @@ func demoCases() []demoCase {
 }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", stderr)
+	fs := newFlags("demo")
 	mode := fs.String("mode", "quick", "preset for every verification")
 	dir := fs.String("dir", "", "work directory to keep (default: a temporary one, removed after)")
 	shape := fs.String("shape", "tiny", "shape of the generated reference")
@@ -64,7 +65,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	s, err := synth.LookupShape(*shape)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	p := func(name string) string { return filepath.Join(work, name) }
 	keyDir := p("key")
@@ -78,19 +79,25 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	if err := synth.WriteFile(other, synth.Spec{Shape: s, FileType: "F32", Seed: 2, Name: "demo-reference"}); err != nil {
 		return err
 	}
-	key, err := loadKey(keyDir)
+	key, err := loadKey(keyDir, io.Discard)
 	if err != nil {
 		return err
 	}
 	fpPath := p("reference.potfp")
 	start := time.Now()
 	profiles := []synth.FileType{"F16", "Q8_0", "Q6_K", "Q4_K_M", "Q4_0"}
-	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fpPath, Key: key, PoolSize: 128,
-		Profiles: profiles, Threads: *threads}); err != nil {
+	preset, err := job.LookupPreset(*mode)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	// The pool holds every challenge the mode may draw, without replacement.
+	pool := preset.Design.NMax
+	if _, err := job.CreateFingerprint(job.FingerprintConfig{Reference: ref, Out: fpPath, Key: key, PoolSize: pool,
+		Calibration: preset.Calibration, Profiles: profiles, Threads: *threads}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fingerprinted the reference in %.1fs (128 challenges, noise floors for %d requantizations)\n\n",
-		time.Since(start).Seconds(), len(profiles))
+	fmt.Fprintf(stdout, "fingerprinted the reference in %.1fs (%d challenges, noise floors for %d requantizations)\n\n",
+		time.Since(start).Seconds(), pool, len(profiles))
 
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "candidate\texpected\t--ref\t--ref --behaviour\t--fingerprint\t")
@@ -111,7 +118,11 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			{fp: fpPath, mode: *mode},
 		} {
 			vf.keyDir, vf.out, vf.threads, vf.streaming = keyDir, p("certificates"), *threads, "auto"
-			out, err := runVerify(cand, vf, io.Discard, false)
+			vf.trust = listFlag{key.KeyID()} // the demo's own fingerprint
+			out, key, res, err := runVerify(cand, vf, nil, io.Discard)
+			if err == nil {
+				err = writeCertificate(out, key, res, vf)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)
 			}

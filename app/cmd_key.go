@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +13,24 @@ import (
 )
 
 func init() {
-	register(command{name: "key", summary: "show or export this installation's certificate signing key", run: cmdKey})
+	register(command{name: "key", summary: "show or export this installation's certificate signing key",
+		usage: "pot key show [--key-dir DIR] [--json]\npot key export [-o FILE] [--key-dir DIR]", help: keyHelp, run: cmdKey})
 }
 
-const keyUsage = "pot key show [--key-dir DIR] [--json] | pot key export [-o FILE] [--key-dir DIR]"
+const keyHelp = `Every certificate and fingerprint this installation makes is signed with
+its Ed25519 key. The key is created on first use (by pot key, verify,
+fingerprint or demo) in the user's config directory, $POT_CONFIG_DIR or
+--key-dir, and is never sent anywhere.
+
+  show    print the public key, its fingerprint and the key file's path
+  export  write the public key (PEM) to -o FILE or standard output; give it
+          to whoever checks your certificates (pot cert verify --pubkey)
+
+Flags:
+  --key-dir DIR  directory of the signing key
+  --json         (show) print one JSON object
+  -o FILE        (export) the output file
+`
 
 // cmdKey: pot key show|export.
 //
@@ -25,10 +38,13 @@ const keyUsage = "pot key show [--key-dir DIR] [--json] | pot key export [-o FIL
 // in the user's config directory, or --key-dir, or $POT_CONFIG_DIR.
 func cmdKey(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: %s", errUsage, keyUsage)
+		return usageErrorf("missing subcommand: show or export")
+	}
+	if isHelpArg(args[0]) {
+		return &helpRequest{}
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlags("key "+sub, stderr)
+	fs := newFlags("key " + sub)
 	keyDir := fs.String("key-dir", "", "directory of the signing key (default: $POT_CONFIG_DIR or the user's config directory)")
 	var asJSON *bool
 	var out *string
@@ -38,20 +54,20 @@ func cmdKey(args []string, stdout, stderr io.Writer) error {
 	case "export":
 		out = fs.String("o", "", "write the public key to this file instead of standard output")
 	default:
-		return fmt.Errorf("%w: unknown subcommand %q: %s", errUsage, sub, keyUsage)
+		return usageErrorf("unknown subcommand %q: want show or export", sub)
 	}
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("%w: %s", errUsage, keyUsage)
+		return usageErrorf("unexpected argument %q", pos[0])
 	}
 	dir, err := keyDirectory(*keyDir)
 	if err != nil {
 		return err
 	}
-	key, err := cert.LoadOrCreateKey(dir)
+	key, err := loadKey(dir, stderr)
 	if err != nil {
 		return err
 	}
@@ -61,23 +77,42 @@ func cmdKey(args []string, stdout, stderr io.Writer) error {
 			_, err := stdout.Write(pem)
 			return err
 		}
-		return atomicfile.WriteFile(*out, 0o644, func(w io.Writer) error {
+		return outputError(atomicfile.WriteFile(*out, 0o644, func(w io.Writer) error {
 			_, err := w.Write(pem)
 			return err
-		})
+		}))
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(stdout, struct {
+			Format      string `json:"format"`
 			Fingerprint string `json:"fingerprint"`
-			PublicKey   string `json:"publicKey"`
-			KeyFile     string `json:"keyFile"`
-		}{key.KeyID(), string(pem), filepath.Join(dir, cert.KeyFile)})
+			PublicKey   string `json:"public_key"`
+			KeyFile     string `json:"key_file"`
+		}{"pot.key/v1", key.KeyID(), string(pem), filepath.Join(dir, cert.KeyFile)})
 	}
 	fmt.Fprintf(stdout, "Ed25519 signing key %s\n%s", filepath.Join(dir, cert.KeyFile), pem)
 	fmt.Fprintf(stdout, "fingerprint: %s\n", key.KeyID())
 	return nil
+}
+
+// loadKey returns the installation's signing key in dir (the default
+// directory if empty), creating it on first use and saying so once on
+// stderr: a new key is a new identity that checkers must be told about.
+func loadKey(dir string, stderr io.Writer) (*cert.Key, error) {
+	dir, err := keyDirectory(dir)
+	if err != nil {
+		return nil, err
+	}
+	k, err := cert.LoadKey(dir)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return k, err
+	}
+	if k, err = cert.LoadOrCreateKey(dir); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "pot: created this installation's signing key %s (fingerprint %s); see 'pot key show'\n",
+		filepath.Join(dir, cert.KeyFile), k.KeyID())
+	return k, nil
 }
 
 // keyDirectory returns dir, or the default key directory when dir is empty.
@@ -108,7 +143,7 @@ func trustedKeys(pubkeys []string, keyDir string) ([]ed25519.PublicKey, error) {
 	}
 	k, err := cert.LoadKey(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no --pubkey given and no signing key in %s to trust", dir)
+		return nil, fmt.Errorf("no --pubkey given and no signing key in %s to trust: %w", dir, fs.ErrNotExist)
 	}
 	if err != nil {
 		return nil, err

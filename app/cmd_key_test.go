@@ -25,6 +25,13 @@ func TestKeyCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("key show: %d %s", code, errOut)
 	}
+	// The first use says once that a key was made, and where.
+	if want := "pot: created this installation's signing key " + filepath.Join(dir, cert.KeyFile); !strings.HasPrefix(errOut, want) {
+		t.Errorf("first use: stderr %q, want it to start with %q", errOut, want)
+	}
+	if _, _, errOut := runPot(t, "key", "show", "--key-dir", dir); errOut != "" {
+		t.Errorf("second use: stderr %q, want nothing", errOut)
+	}
 	k, err := cert.LoadKey(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +47,11 @@ func TestKeyCommand(t *testing.T) {
 	// POT_CONFIG_DIR chooses the directory too, and the key is reused.
 	t.Setenv("POT_CONFIG_DIR", dir)
 	code, out, _ = runPot(t, "key", "show", "--json")
-	var js struct{ Fingerprint, PublicKey, KeyFile string }
+	var js struct {
+		Fingerprint string
+		PublicKey   string `json:"public_key"`
+		KeyFile     string `json:"key_file"`
+	}
 	if code != 0 || json.Unmarshal([]byte(out), &js) != nil || js.Fingerprint != k.KeyID() || js.KeyFile != filepath.Join(dir, cert.KeyFile) {
 		t.Errorf("key show --json: %d %s", code, out)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,7 +16,8 @@ import (
 )
 
 func init() {
-	register(command{name: "logits", summary: "write a token sequence's logits at every position (float32 [n][vocab])", run: cmdLogits})
+	register(command{name: "logits", summary: "write a token sequence's logits at every position (float32 [n][vocab])",
+		usage: "pot logits FILE --tokens IDS --out OUT [--threads N] [--streaming auto|on|off]", run: cmdLogits})
 }
 
 // cmdLogits: pot logits FILE --tokens 1,5,77 [--threads N] [--streaming M] --out OUT
@@ -24,7 +26,7 @@ func init() {
 // feeding tokens[0..i]: the layout of the llama.cpp reference files in
 // shared/testdata/refs, so the two can be compared byte for byte.
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("logits", stderr)
+	fs := newFlags("logits")
 	tokens := fs.String("tokens", "", "comma-separated token ids (required)")
 	threads := fs.Int("threads", 0, "CPU threads (0: one per CPU)")
 	streaming := fs.String("streaming", "auto", "layer streaming: auto, on or off")
@@ -34,7 +36,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 || *tokens == "" || *out == "" {
-		return fmt.Errorf("%w: pot logits FILE --tokens IDS --out OUT", errUsage)
+		return usageErrorf("want one model file, --tokens and --out")
 	}
 	toks, err := parseTokens(*tokens)
 	if err != nil {
@@ -42,7 +44,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	}
 	mode, err := engine.ParseStreaming(*streaming)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	f, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
@@ -55,6 +57,9 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	logits, err := s.Logits(toks)
+	if errors.Is(err, engine.ErrBadInput) {
+		return usageErrorf("--tokens: %v", err) // e.g. an id outside the vocabulary
+	}
 	if err != nil {
 		return err
 	}
@@ -74,23 +79,24 @@ func parseTokens(s string) ([]int32, error) {
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.ParseInt(strings.TrimSpace(f), 10, 32)
 		if err != nil {
-			return nil, fmt.Errorf("%w: --tokens: %q is not a token id", errUsage, f)
+			return nil, usageErrorf("--tokens: %q is not a token id", f)
 		}
 		toks = append(toks, int32(v))
 	}
 	return toks, nil
 }
 
+// writeF32File writes x to path (a failure is an output error, exit 5).
 func writeF32File(path string, x []float32) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return outputError(err)
 	}
 	if err := writeF32(f, x); err != nil {
 		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
+		return outputError(fmt.Errorf("%s: %w", path, err))
 	}
-	return f.Close()
+	return outputError(f.Close())
 }
 
 // writeF32 writes x as little-endian float32s.

@@ -74,10 +74,10 @@ func TestLogitsUsage(t *testing.T) {
 			t.Errorf("%q: exit %d, want 2 (%s)", args, code, stderr.String())
 		}
 	}
-	// A token outside the vocabulary is an input error (exit 1) naming it.
+	// A token outside the vocabulary is a usage error naming it.
 	var stdout, stderr bytes.Buffer
 	out := filepath.Join(t.TempDir(), "x")
-	if code := run([]string{"logits", model, "--tokens", "1,9999", "--out", out}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "9999") {
+	if code := run([]string{"logits", model, "--tokens", "1,9999", "--out", out}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "9999") {
 		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }

@@ -10,16 +10,23 @@ import (
 )
 
 func init() {
-	register(command{name: "report", summary: "render a certificate as a readable, self-contained HTML page", run: cmdReport})
+	register(command{name: "report", summary: "render a certificate as a readable, self-contained HTML page",
+		usage: "pot report CERT -o REPORT.html [--model FILE] [--pubkey KEY]... [--transcript FILE] [--key-dir DIR] [--unverified]",
+		help:  reportHelp, run: cmdReport})
 }
 
-const reportUsage = "pot report CERT -o REPORT.html [--model FILE] [--pubkey KEY]... [--transcript FILE] [--key-dir DIR] [--unverified]"
+const reportHelp = `Checks the certificate as 'pot cert verify' does, then writes a
+self-contained HTML page: the verdict, every check, and a plot of the
+confidence sequence. A certificate that does not verify is refused (exit 1),
+unless --unverified, when the page says first, in red, that it was NOT
+verified and why.
+`
 
 // cmdReport verifies a certificate as `pot cert verify` does and renders it.
 // A certificate that does not verify is refused, unless --unverified, when
 // the page says in red that it was not verified and why.
 func cmdReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("report", stderr)
+	fs := newFlags("report")
 	var cf certFlags
 	cf.addFlags(fs)
 	out := fs.String("o", "", "output HTML file (required)")
@@ -29,7 +36,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return fmt.Errorf("%w: %s", errUsage, reportUsage)
+		return usageErrorf("want one certificate file and -o REPORT.html")
 	}
 	in, err := reportInput(pos[0], cf, *unverified)
 	if err != nil {
@@ -37,7 +44,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	}
 	err = atomicfile.WriteFile(*out, 0o644, func(w io.Writer) error { return report.Write(w, *in) })
 	if err != nil {
-		return err
+		return outputError(err)
 	}
 	state := "verified"
 	if !in.Verified {
@@ -55,7 +62,7 @@ func reportInput(path string, cf certFlags, unverified bool) (*report.Input, err
 			KeyID: v.KeyID, Rederived: v.Rederived, Model: v.Model}, nil
 	}
 	if !unverified {
-		return nil, fmt.Errorf("certificate %s is NOT valid (use --unverified to render it anyway): %w", path, verr)
+		return nil, exitWith(certStatus(verr, false), fmt.Errorf("certificate %s is NOT valid (use --unverified to render it anyway): %w", path, verr))
 	}
 	// Show what can be read, marked as not verified.
 	env, err := readLimited(path, cert.MaxEnvelopeSize, cert.ErrEnvelope)

@@ -20,7 +20,7 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 	page, _ := os.ReadFile(html)
-	for _, w := range []string{"DIFFERENT: the candidate behaves differently", "Certificate verified", "The model file was rehashed", `id="cs-upper"`} {
+	for _, w := range []string{"DIFFERENT: the candidate behaves differently", "Certificate verified", "The model file was rehashed", `id="cs-upper-0"`} {
 		if !bytes.Contains(page, []byte(w)) {
 			t.Errorf("page lacks %q", w)
 		}

@@ -10,11 +10,12 @@ import (
 )
 
 func init() {
-	register(command{name: "synth", summary: "write a random-weight model of a real model's shape", run: cmdSynth})
+	register(command{name: "synth", summary: "write a random-weight model of a real model's shape",
+		usage: "pot synth --shape S --type T --seed N -o FILE", run: cmdSynth})
 }
 
 func cmdSynth(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("synth", stderr)
+	fs := newFlags("synth")
 	arch := fs.String("arch", "", "architecture: llama or qwen2 (default: the shape's)")
 	shape := fs.String("shape", "tiny", "shape: "+strings.Join(synth.ShapeNames(), ", "))
 	typ := fs.String("type", "F32", "file type: "+strings.Join(synth.FileTypeNames(), ", "))
@@ -27,22 +28,22 @@ func cmdSynth(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 0 || *out == "" {
-		return fmt.Errorf("%w: pot synth --shape S --type T --seed N -o FILE", errUsage)
+		return usageErrorf("want -o FILE and no other arguments")
 	}
 	s, err := synth.LookupShape(*shape)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if *arch != "" && *arch != s.Arch {
-		return fmt.Errorf("%w: shape %s is architecture %s, not %s", errUsage, s.Name, s.Arch, *arch)
+		return usageErrorf("shape %s is architecture %s, not %s", s.Name, s.Arch, *arch)
 	}
 	ft, err := synth.ParseFileType(*typ)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	start := time.Now()
 	if err := synth.WriteFile(*out, synth.Spec{Shape: s, FileType: ft, Seed: *seed, Name: *name, Threads: *threads}); err != nil {
-		return err
+		return outputError(err)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s %s, %.1fM parameters, seed %d) in %.1fs\n", *out, s.Name, ft,
 		float64(s.Params())/1e6, *seed, time.Since(start).Seconds())

@@ -11,7 +11,8 @@ import (
 )
 
 func init() {
-	register(command{name: "tokenize", summary: "tokenize a JSON array of strings read from stdin", run: cmdTokenize})
+	register(command{name: "tokenize", summary: "tokenize a JSON array of strings read from stdin",
+		usage: "pot tokenize FILE [--add-special] [--parse-special] < strings.json", run: cmdTokenize})
 }
 
 // maxTokenizeInput bounds what `pot tokenize` reads from stdin.
@@ -22,7 +23,7 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 }
 
 func tokenizeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("tokenize", stderr)
+	fs := newFlags("tokenize")
 	addSpecial := fs.Bool("add-special", false, "add BOS/EOS as the vocabulary says")
 	parseSpecial := fs.Bool("parse-special", false, "turn control tokens written in the text into their ids")
 	pos, err := parseFlags(fs, args)
@@ -30,7 +31,7 @@ func tokenizeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: pot tokenize FILE [--add-special] [--parse-special] < strings.json", errUsage)
+		return usageErrorf("want one model file, got %d arguments", len(pos))
 	}
 	f, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
@@ -46,11 +47,11 @@ func tokenizeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		return fmt.Errorf("reading stdin: %w", err)
 	}
 	if len(data) > maxTokenizeInput {
-		return fmt.Errorf("stdin: more than %d bytes", maxTokenizeInput)
+		return exitWith(exitBadInput, fmt.Errorf("stdin: more than %d bytes", maxTokenizeInput))
 	}
 	var texts []string
 	if err := json.Unmarshal(data, &texts); err != nil {
-		return fmt.Errorf("stdin: want a JSON array of strings: %w", err)
+		return exitWith(exitBadInput, fmt.Errorf("stdin: want a JSON array of strings: %w", err))
 	}
 	out := make([][]int32, len(texts))
 	for i, s := range texts {

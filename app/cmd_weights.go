@@ -12,44 +12,45 @@ import (
 )
 
 func init() {
-	register(command{name: "weights", summary: "compare the tensors of a candidate model with a reference's", run: cmdWeights})
+	register(command{name: "weights", summary: "compare the tensors of a candidate model with a reference's",
+		usage: "pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress MODE]", help: weightsHelp, run: cmdWeights})
 }
 
-const weightsUsage = `usage: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]
-
-Compares every tensor of B (the candidate) with the tensor of the same name
+const weightsHelp = `Compares every tensor of B (the candidate) with the tensor of the same name
 in A (the reference) and prints a verdict:
   IDENTICAL     every tensor has identical bytes
   FAITHFUL      every tensor is identical or exactly PoT's requantization of A
   DIFFERENT     a tensor is missing, extra, reshaped or changed (named)
   INCONCLUSIVE  differences of the size quantization causes; the
-                behavioural test must decide
-Metadata (tokenizer, chat template) is not compared.
-
-The exit status is 0 whatever the verdict (read it from the output or the
-JSON "verdict" field), 1 if the comparison could not be done, 2 on a usage
-error.
-
-Flags:
+                behavioural test (pot verify) must decide
+Metadata (tokenizer, chat template) is not compared: pot verify does that.
+The exit status tells the verdicts apart: 0 IDENTICAL or FAITHFUL,
+1 DIFFERENT, 3 INCONCLUSIVE (see below).
 `
 
+// weightsFormat names and versions the --json output.
+const weightsFormat = "pot.weights/v1"
+
 func cmdWeights(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("weights", stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), weightsUsage)
-		fs.PrintDefaults()
-	}
-	asJSON := fs.Bool("json", false, "print the full report as JSON")
+	fs := newFlags("weights")
+	asJSON := fs.Bool("json", false, "print the full report as JSON (format "+weightsFormat+")")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores); the report does not depend on it")
 	stop := fs.Bool("stop", false, "stop at the first difference")
 	top := fs.Int("top", 10, "how many of the worst tensors to list")
-	progress := fs.Bool("progress", false, "print progress to stderr")
+	progressMode := progressFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 || *threads < 0 || *top < 0 {
-		return fmt.Errorf("%w: pot weights A B [--json] [--threads N] [--stop] [--top N] [--progress]", errUsage)
+	switch {
+	case len(pos) != 2:
+		return usageErrorf("want two model files, A (the reference) and B (the candidate), got %d", len(pos))
+	case *threads < 0 || *top < 0:
+		return usageErrorf("--threads and --top must not be negative")
+	}
+	prog, err := newProgress(stderr, *progressMode)
+	if err != nil {
+		return err
 	}
 	a, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
@@ -61,35 +62,45 @@ func cmdWeights(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.Close()
-	opt := weights.Options{Threads: *threads, StopAtFirstDifference: *stop}
-	if *progress {
-		opt.Progress = percent(stderr)
-	}
+	opt := weights.Options{Threads: *threads, StopAtFirstDifference: *stop, Progress: func(done, total int64) {
+		prog.update("weights", "comparing weights", "B", false, done, total, "", nil)
+	}}
 	rep, err := weights.Compare(a, b, opt)
-	if *progress {
-		fmt.Fprintln(stderr)
-	}
+	prog.end()
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, rep)
+		err = writeJSON(stdout, struct {
+			Format string `json:"format"`
+			*weights.Report
+		}{weightsFormat, rep})
+	} else {
+		err = printWeights(stdout, rep, *top)
 	}
-	return printWeights(stdout, rep, *top)
+	if err != nil {
+		return outputError(err)
+	}
+	return exitWith(weightsStatus[rep.Verdict], nil)
 }
 
-// percent returns a progress callback printing whole percents on one line.
-func percent(w io.Writer) func(done, total int64) {
-	last := int64(-1)
-	return func(done, total int64) {
-		if total <= 0 {
-			return
-		}
-		if p := done * 100 / total; p != last {
-			last = p
-			fmt.Fprintf(w, "\rcomparing tensors: %3d%%", p)
-		}
-	}
+// weightsStatus is the exit status of each verdict (exit.go).
+var weightsStatus = map[weights.Verdict]int{weights.Identical: exitOK, weights.Faithful: exitOK,
+	weights.Different: exitDifferent, weights.Inconclusive: exitUndecided}
+
+// classWords are the tensor classes as people read them; --json keeps the
+// precise names.
+var classWords = map[weights.Class]string{
+	weights.Exact:                      "identical",
+	weights.ExactRequant:               "exact requantization",
+	weights.ConsistentWithQuantization: "within quantization error",
+	weights.Unexplained:                "larger than quantization error",
+	weights.Unsupported:                "type not supported",
+	weights.NotCompared:                "not compared (stopped early)",
+	weights.Changed:                    "changed",
+	weights.Missing:                    "missing from B",
+	weights.Extra:                      "only in B",
+	weights.ShapeMismatch:              "different shape",
 }
 
 // printWeights prints the verdict, the count per class and the worst
@@ -97,17 +108,17 @@ func percent(w io.Writer) func(done, total int64) {
 func printWeights(w io.Writer, rep *weights.Report, top int) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "A\t%s\nB\t%s\nverdict\t%s\nreason\t%s\n\n", rep.A, rep.B, rep.Verdict, rep.Reason)
-	fmt.Fprintln(tw, "class\ttensors")
+	fmt.Fprintln(tw, "tensors\t")
 	for c := weights.Exact; c <= weights.ShapeMismatch; c++ {
 		if n := rep.Counts[c]; n > 0 {
-			fmt.Fprintf(tw, "%s\t%d\n", c, n)
+			fmt.Fprintf(tw, "  %s\t%d\n", classWords[c], n)
 		}
 	}
 	worst := worstTensors(rep, top)
 	if len(worst) > 0 {
-		fmt.Fprintln(tw, "\nworst tensors\tclass\tA\tB\trel err\texpected\tratio\tdiff blocks")
+		fmt.Fprintln(tw, "\nworst tensors\tfound\ttype in A\tin B\trelative error\texpected\tratio\tblocks that differ")
 		for _, r := range worst {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Class, dash(r.TypeA), dash(r.TypeB),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, classWords[r.Class], dash(r.TypeA), dash(r.TypeB),
 				num(r.RelErr), num(r.ExpectedErr), num(r.Ratio), blocks(r))
 		}
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // TestWeightsCommand runs `pot weights` on real pairs: the human table and
-// the JSON report, the exit status for each verdict, and usage errors.
+// the JSON report, the exit status for each verdict (0, 1, 3), and usage
+// errors.
 func TestWeightsCommand(t *testing.T) {
 	f32 := testdata.Path(t, "qwen2-tiny-F32.gguf")
 	q4k := testdata.Path(t, "qwen2-tiny-Q4_K.gguf")
@@ -22,13 +23,14 @@ func TestWeightsCommand(t *testing.T) {
 		code int
 		want []string // substrings of stdout
 	}{
-		{"faithful", []string{f32, q4k}, 0, []string{"verdict  FAITHFUL", "ExactRequant  15", "blk.0.attn_q.weight"}},
-		{"identical", []string{q4k, q4k, "--threads", "1"}, 0, []string{"verdict  IDENTICAL", "Exact  26"}},
-		{"reverse", []string{q4k, f32, "--top", "0"}, 0, []string{"verdict  INCONCLUSIVE", "ConsistentWithQuantization  15"}},
-		{"different", []string{f32, stories, "--stop"}, 0, []string{"verdict  DIFFERENT", `"token_embd.weight" ShapeMismatch`}},
+		{"faithful", []string{f32, q4k}, 0, []string{"verdict  FAITHFUL", "exact requantization  15", "blk.0.attn_q.weight"}},
+		{"identical", []string{q4k, q4k, "--threads", "1"}, 0, []string{"verdict  IDENTICAL", "identical  26"}},
+		{"reverse", []string{q4k, f32, "--top", "0"}, 3, []string{"verdict  INCONCLUSIVE", "within quantization error  15"}},
+		{"different", []string{f32, stories, "--stop"}, 1, []string{"verdict  DIFFERENT", `"token_embd.weight" has another shape`}},
 		{"one file", []string{f32}, 2, nil},
 		{"bad threads", []string{f32, q4k, "--threads", "-1"}, 2, nil},
-		{"missing file", []string{f32, f32 + ".missing"}, 1, nil},
+		{"missing file", []string{f32, f32 + ".missing"}, 4, nil},
+		{"bad progress", []string{f32, q4k, "--progress", "loud"}, 2, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

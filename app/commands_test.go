@@ -30,7 +30,7 @@ func TestUsage(t *testing.T) {
 	if code, _, _ := runPot(t, "verify", "x.gguf"); code != 2 {
 		t.Errorf("verify without a reference: code %d, want 2", code)
 	}
-	if code, _, errs := runPot(t, "inspect", filepath.Join(t.TempDir(), "missing.gguf")); code != 1 || !strings.Contains(errs, "missing.gguf") {
+	if code, _, errs := runPot(t, "inspect", filepath.Join(t.TempDir(), "missing.gguf")); code != 4 || !strings.Contains(errs, "missing.gguf") {
 		t.Errorf("missing file: code %d, %q must name the file", code, errs)
 	}
 }
@@ -49,8 +49,8 @@ func TestTokenizeCommand(t *testing.T) {
 	if len(ids) != 2 || len(ids[0]) != 2 || ids[0][0] != 9707 || ids[0][1] != 1879 || ids[1][0] != 151644 {
 		t.Errorf("ids %v, want [[9707 1879] [151644 …]]", ids)
 	}
-	if _, err := tokenize(`{"not": "an array"}`, vocab); err == nil {
-		t.Error("bad stdin accepted")
+	if _, err := tokenize(`{"not": "an array"}`, vocab); exitStatus(err) != exitBadInput {
+		t.Errorf("bad stdin: %v, want exit %d", err, exitBadInput)
 	}
 }
 
@@ -66,7 +66,11 @@ func TestSynthInspect(t *testing.T) {
 		t.Fatalf("inspect: %s", errs)
 	}
 	var in struct {
-		Config   struct{ Embed, Layers int }
+		Format string
+		Config struct {
+			Embed  int `json:"embedding_length"`
+			Layers int
+		}
 		Identity struct {
 			Architecture string
 			Quant        map[string]struct{ Tensors int }
@@ -77,7 +81,7 @@ func TestSynthInspect(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &in); err != nil {
 		t.Fatal(err)
 	}
-	if in.Config.Embed != 256 || in.Identity.Architecture != "qwen2" || in.Identity.Quant["Q6_K"].Tensors == 0 ||
+	if in.Format != inspectFormat || in.Config.Embed != 256 || in.Identity.Architecture != "qwen2" || in.Identity.Quant["Q6_K"].Tensors == 0 ||
 		len(in.Identity.Tensors) == 0 || in.Identity.Tensors[0].SHA256 == "" || len(in.Identity.FileSHA256) != 64 {
 		t.Errorf("inspect output: %+v", in)
 	}
@@ -97,14 +101,14 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	code, out, errs := runPot(t, "verify", cand, "--ref", ref, "--mode", "quick", "--behaviour", "--json",
 		"--key-dir", filepath.Join(dir, "key"), "--out", filepath.Join(dir, "certs"))
-	if code != 0 {
-		t.Fatalf("verify: %s", errs)
+	if code != exitDifferent {
+		t.Fatalf("verify: exit %d, want %d: %s", code, exitDifferent, errs)
 	}
 	var v map[string]any
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"verdict", "reason", "n", "mean", "lower", "upper", "alpha", "gamma", "delta", "checks", "certificate", "transcript"} {
+	for _, k := range []string{"verdict", "reason", "n", "levels", "params", "challenges", "checks", "certificate", "transcript"} {
 		if _, ok := v[k]; !ok {
 			t.Errorf("--json output lacks %q", k)
 		}
@@ -113,10 +117,10 @@ func TestVerifyCommand(t *testing.T) {
 		t.Errorf("verdict %v, want DIFFERENT", v["verdict"])
 	}
 	certPath, _ := v["certificate"].(string)
-	if code, out, errs := runPot(t, "cert", "verify", certPath, "--key-dir", filepath.Join(dir, "key"), "--model", cand); code != 0 {
+	if code, out, errs := runPot(t, "cert", "verify", certPath, "--key-dir", filepath.Join(dir, "key"), "--model", cand); code != exitOK {
 		t.Errorf("cert verify: code %d\n%s%s", code, out, errs)
 	}
-	if code, _, _ := runPot(t, "cert", "verify", certPath, "--key-dir", filepath.Join(dir, "key"), "--model", ref); code == 0 {
+	if code, _, _ := runPot(t, "cert", "verify", certPath, "--key-dir", filepath.Join(dir, "key"), "--model", ref); code != exitDifferent {
 		t.Error("cert verify accepted another model file")
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+
+	"github.com/proof-of-training/pot/internal/tmpfs"
 )
 
 func dirEntries(t *testing.T, dir string) []string {
@@ -79,5 +82,84 @@ func TestWriteFileFailureKeepsOld(t *testing.T) {
 	}
 	if names := dirEntries(t, dir); len(names) != 2 {
 		t.Errorf("directory holds %v, want model.gguf and sub", names)
+	}
+}
+
+func TestWriteAll(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.json")
+	if err := WriteAll([]File{{a, 0o644, []byte("first")}, {b, 0o600, []byte("second")}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct {
+		path, data string
+		perm       os.FileMode
+	}{{a, "first", 0o644}, {b, "second", 0o600}} {
+		got, err := os.ReadFile(f.path)
+		st, _ := os.Stat(f.path)
+		if err != nil || string(got) != f.data || st.Mode().Perm() != f.perm {
+			t.Errorf("%s: %q %v", f.path, got, err)
+		}
+	}
+	if names := dirEntries(t, dir); len(names) != 2 {
+		t.Errorf("directory holds %v", names)
+	}
+}
+
+// TestWriteAllBothOrNeither: whichever step fails, no file and no
+// temporary file is left.
+func TestWriteAllBothOrNeither(t *testing.T) {
+	boom := errors.New("boom")
+	for _, c := range []struct {
+		name   string
+		rename func(n *int) func(from, to string) error
+	}{
+		{"first rename fails", func(n *int) func(string, string) error {
+			return func(string, string) error { return boom }
+		}},
+		{"second rename fails", func(n *int) func(string, string) error {
+			return func(from, to string) error {
+				if *n++; *n == 2 {
+					return boom
+				}
+				return os.Rename(from, to)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			n := 0
+			files := []File{{filepath.Join(dir, "t.jsonl"), 0o644, []byte("transcript")}, {filepath.Join(dir, "c.json"), 0o644, []byte("cert")}}
+			if err := writeAll(files, c.rename(&n)); !errors.Is(err, boom) {
+				t.Fatalf("error %v, want boom", err)
+			}
+			if names := dirEntries(t, dir); len(names) != 0 {
+				t.Errorf("directory holds %v, want nothing", names)
+			}
+		})
+	}
+	t.Run("missing directory", func(t *testing.T) {
+		dir := t.TempDir()
+		files := []File{{filepath.Join(dir, "t.jsonl"), 0o644, nil}, {filepath.Join(dir, "no", "c.json"), 0o644, nil}}
+		if err := WriteAll(files); err == nil {
+			t.Fatal("no error")
+		}
+		if names := dirEntries(t, dir); len(names) != 0 {
+			t.Errorf("directory holds %v, want nothing", names)
+		}
+	})
+}
+
+// TestWriteAllDiskFull fills a small tmpfs: the second file does not fit,
+// and neither file is left.
+func TestWriteAllDiskFull(t *testing.T) {
+	dir := tmpfs.Mount(t, 256<<10)
+	files := []File{{filepath.Join(dir, "t.jsonl"), 0o644, []byte("transcript")}, {filepath.Join(dir, "c.json"), 0o644, make([]byte, 1<<20)}}
+	err := WriteAll(files)
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("error %v, want ENOSPC", err)
+	}
+	if names := dirEntries(t, dir); len(names) != 0 {
+		t.Errorf("directory holds %v, want nothing", names)
 	}
 }

@@ -33,6 +33,8 @@ func Path(tb testing.TB, name string) string {
 		if os.Getenv("POT_TESTDATA_REQUIRED") == "1" {
 			tb.Fatalf("required test file missing: %v", err)
 		}
+		note("shared test data in "+Dir(), "see the README, Testing")
+		tb.Logf("test file not available: %v", err)
 		tb.Skipf("test file not available: %v", err)
 	}
 	return p

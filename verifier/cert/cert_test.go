@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,7 +37,7 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"same", certtest.SameScores(60), Same},
 		{"different", certtest.ConstScores(60, 1), Different},
-		{"undecided", certtest.ConstScores(60, 0.35), Undecided},
+		{"undecided", certtest.UndecidedScores(60), Undecided},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := certtest.New(t, c.scores, nil)
@@ -51,7 +53,7 @@ func TestRoundTrip(t *testing.T) {
 			if v.KeyID != f.Key.KeyID() || !v.Rederived || !v.Model || len(v.Transcript.Records) != len(f.Records) {
 				t.Errorf("Verified = %+v", v)
 			}
-			if v.Replay.N != f.Statement.Predicate.Result.N || v.Statement.Predicate.Result != f.Statement.Predicate.Result {
+			if v.Replay.N != f.Statement.Predicate.Result.N || !reflect.DeepEqual(v.Statement.Predicate.Result, f.Statement.Predicate.Result) {
 				t.Errorf("replay N %d, statement result %+v", v.Replay.N, v.Statement.Predicate.Result)
 			}
 			// The envelope's payload is the statement's canonical JSON.
@@ -87,9 +89,10 @@ func TestNoBehaviouralTest(t *testing.T) {
 		{"same-by-weights", pass, Same, nil},
 		{"different-without-failure", pass, Different, ErrRecompute},
 		{"undecided-without-test", pass, Undecided, ErrRecompute},
+		{"undecided-without-floor", []Check{{Name: "noise-floor", Result: Skip, Detail: "no profile"}}, Undecided, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := Result{Verdict: c.verdict, Reason: "by the checks", Mean: 0, Lower: 0, Upper: 1}
+			res := Result{Verdict: c.verdict, Reason: "by the checks"}
 			st := certtest.Statement([]byte("m"), certtest.Params, seed, res, c.checks)
 			env, tr, err := Seal(st, nil, "t.jsonl", key)
 			if err != nil {
@@ -306,10 +309,28 @@ func TestSignedButWrong(t *testing.T) {
 			return r
 		}, ErrSchema},
 		{"path-name", func(st *Statement, r []Record) []Record { st.Predicate.Transcript.Name = "../x"; return r }, ErrSchema},
-		{"alpha", func(st *Statement, r []Record) []Record { st.Predicate.Params.Alpha = 1; return r }, ErrSchema},
-		{"gamma-delta", func(st *Statement, r []Record) []Record { st.Predicate.Params.Gamma = 0.6; return r }, ErrSchema},
+		{"alpha", func(st *Statement, r []Record) []Record { st.Predicate.Params.Rule.Alpha = 1; return r }, ErrSchema},
+		{"epsilon-below-faithful", func(st *Statement, r []Record) []Record {
+			st.Predicate.Params.Rule.Levels = slices.Clone(st.Predicate.Params.Rule.Levels)
+			st.Predicate.Params.Rule.Levels[0].Epsilon = st.Predicate.Params.Rule.Levels[0].Faithful / 2
+			return r
+		}, ErrSchema},
+		{"lax-faithful-bound", func(st *Statement, r []Record) []Record {
+			st.Predicate.Params.Rule.Levels = slices.Clone(st.Predicate.Params.Rule.Levels)
+			st.Predicate.Params.Rule.Levels[0].Faithful += 0.05
+			return r
+		}, ErrRecompute},
+		{"floor-sample", func(st *Statement, r []Record) []Record {
+			st.Predicate.Floor.Samples = slices.Clone(st.Predicate.Floor.Samples)
+			st.Predicate.Floor.Samples[63] = 0.95
+			return r
+		}, ErrRecompute},
 		{"verdict-name", func(st *Statement, r []Record) []Record { st.Predicate.Result.Verdict = "same"; return r }, ErrSchema},
-		{"bounds-order", func(st *Statement, r []Record) []Record { st.Predicate.Result.Lower = 0.9; return r }, ErrSchema},
+		{"bounds-order", func(st *Statement, r []Record) []Record {
+			st.Predicate.Result.Levels = slices.Clone(st.Predicate.Result.Levels)
+			st.Predicate.Result.Levels[0].Lower = 0.99
+			return r
+		}, ErrSchema},
 		{"times", func(st *Statement, r []Record) []Record {
 			st.Predicate.FinishedAt = st.Predicate.StartedAt.Add(-1)
 			return r
@@ -317,6 +338,17 @@ func TestSignedButWrong(t *testing.T) {
 		{"check-result", func(st *Statement, r []Record) []Record { st.Predicate.Checks[0].Result = "ok"; return r }, ErrSchema},
 		{"control-char", func(st *Statement, r []Record) []Record { st.Predicate.Result.Reason = "a\nb"; return r }, ErrSchema},
 		{"short-seed", func(st *Statement, r []Record) []Record { st.Predicate.Seed.Revealed = "abcd"; return r }, ErrSchema},
+		{"seed-chooser-missing", func(st *Statement, r []Record) []Record { st.Predicate.Seed.ChosenBy = ""; return r }, ErrSchema},
+		{"seed-chooser-unknown", func(st *Statement, r []Record) []Record { st.Predicate.Seed.ChosenBy = "nobody"; return r }, ErrSchema},
+		{"digest-source-missing", func(st *Statement, r []Record) []Record { st.Predicate.Reference.DigestSource = ""; return r }, ErrSchema},
+		{"fingerprint-digest-computed", func(st *Statement, r []Record) []Record {
+			st.Predicate.Reference.DigestSource = DigestComputed
+			return r
+		}, ErrSchema},
+		{"model-digest-claimed", func(st *Statement, r []Record) []Record {
+			st.Predicate.Reference.Kind, st.Predicate.Reference.Fingerprint = RefModel, nil
+			return r
+		}, ErrSchema},
 		{"records-count", func(st *Statement, r []Record) []Record {
 			st.Predicate.Transcript.Records--
 			st.Predicate.Result.N--
@@ -326,15 +358,33 @@ func TestSignedButWrong(t *testing.T) {
 			st.Predicate.Transcript.MerkleRoot = strings.Repeat("ab", 32)
 			return r
 		}, ErrMerkle},
-		{"score", func(st *Statement, r []Record) []Record { r[3].Score = 1; return r }, ErrRecompute},
-		{"bound", func(st *Statement, r []Record) []Record { r[10].Upper += 0.01; return r }, ErrRecompute},
-		{"bound-within-tolerance", func(st *Statement, r []Record) []Record { r[10].Upper -= 0.0004; return r }, nil},
+		{"rank", func(st *Statement, r []Record) []Record { r[3].Rank = 0; return r }, ErrRecompute},
+		{"distance", func(st *Statement, r []Record) []Record { r[3].Distance = 0.01; return r }, ErrRecompute},
+		{"score", func(st *Statement, r []Record) []Record {
+			r[3].Levels = slices.Clone(r[3].Levels)
+			r[3].Levels[0].Score = 1 - r[3].Levels[0].Score
+			return r
+		}, ErrRecompute},
+		{"bound", func(st *Statement, r []Record) []Record {
+			r[10].Levels = slices.Clone(r[10].Levels)
+			r[10].Levels[0].Upper += 0.01
+			return r
+		}, ErrRecompute},
+		{"bound-within-tolerance", func(st *Statement, r []Record) []Record {
+			r[10].Levels = slices.Clone(r[10].Levels)
+			r[10].Levels[0].Upper -= 0.0004
+			return r
+		}, nil},
 		{"verdict", func(st *Statement, r []Record) []Record { st.Predicate.Result.Verdict = Undecided; return r }, ErrRecompute},
 		{"failed-check-not-different", func(st *Statement, r []Record) []Record {
 			st.Predicate.Checks[0].Result = Fail
 			return r
 		}, ErrRecompute},
-		{"result-mean", func(st *Statement, r []Record) []Record { st.Predicate.Result.Mean += 0.01; return r }, ErrRecompute},
+		{"result-mean", func(st *Statement, r []Record) []Record {
+			st.Predicate.Result.Levels = slices.Clone(st.Predicate.Result.Levels)
+			st.Predicate.Result.Levels[0].Mean += 0.01
+			return r
+		}, ErrRecompute},
 		{"stopped-early", func(st *Statement, r []Record) []Record {
 			r = r[:len(r)-1]
 			st.Predicate.Result.N--
@@ -395,13 +445,13 @@ func TestSignRefusesInvalid(t *testing.T) {
 	f := certtest.New(t, certtest.ConstScores(60, 1), nil)
 	st := *f.Statement
 	for _, x := range []float64{nanF(), infF()} {
-		st.Predicate.Result.Mean = x
+		st.Predicate.Result.Levels = []LevelState{{Mean: x}, {}}
 		if _, err := Sign(&st, f.Key); !errors.Is(err, ErrSchema) {
 			t.Errorf("mean %v: %v", x, err)
 		}
 	}
 	recs := append([]Record(nil), f.Records...)
-	recs[0].Score = nanF()
+	recs[0].Distance = nanF()
 	if _, err := EncodeTranscript(recs); err == nil {
 		t.Error("EncodeTranscript accepted NaN")
 	}
@@ -426,7 +476,7 @@ func infF() float64 { z := 0.0; return 1 / z }
 func TestInspect(t *testing.T) {
 	f := certtest.New(t, certtest.ConstScores(60, 1), nil)
 	st, err := Inspect(f.Envelope)
-	if err != nil || st.Predicate.Result != f.Statement.Predicate.Result {
+	if err != nil || !reflect.DeepEqual(st.Predicate.Result, f.Statement.Predicate.Result) {
 		t.Fatalf("Inspect: %v", err)
 	}
 	var env Envelope

@@ -36,7 +36,7 @@ func TestHuggingFaceReference(t *testing.T) {
 		{"bad tokenizer digest", func(h *cert.HFReference) { h.TokenizerSHA256 = "" }, "predicate.reference.huggingface.tokenizer_sha256"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := cert.Result{Verdict: cert.Identical, Reason: "by the checks", Upper: 1}
+			res := cert.Result{Verdict: cert.Identical, Reason: "by the checks"}
 			st := certtest.Statement([]byte("m"), certtest.Params, make([]byte, 32), res, certtest.Checks())
 			h := ok()
 			c.edit(h)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/proof-of-training/pot/verifier/stats"
 )
 
 // Identifiers fixed by the specs this package follows.
@@ -18,7 +20,7 @@ const (
 	PayloadType = "application/vnd.in-toto+json"
 	// PredicateType names and versions the PoT certificate predicate. A
 	// change that old verifiers would misread gets a new version.
-	PredicateType = "https://github.com/proof-of-training/pot/certificate/v1"
+	PredicateType = "https://github.com/proof-of-training/pot/certificate/v2"
 )
 
 // Statement is an in-toto Statement v1 carrying a PoT [Predicate]. Its
@@ -49,6 +51,7 @@ type Predicate struct {
 	Reference Reference    `json:"reference"`
 	Checks    []Check      `json:"checks"` // in the order they ran
 	Params    Params       `json:"params"`
+	Floor     Floor        `json:"floor"`
 	Seed      Seed         `json:"seed"`
 	// Derivation holds the inputs, besides the seed, that the challenge
 	// source needs to re-derive each challenge (compact JSON written by the
@@ -75,11 +78,23 @@ const (
 	RefFingerprint = "fingerprint" // a signed reference fingerprint
 )
 
+// Where a reference's model digest comes from.
+const (
+	// DigestComputed: the verifier hashed the reference model file itself.
+	DigestComputed = "computed"
+	// DigestClaimed: only the fingerprint says so; the verifier never saw
+	// the model, so the digest is as good as the fingerprint's creator.
+	DigestClaimed = "claimed"
+)
+
 // Reference is what the candidate was compared with.
 type Reference struct {
 	Kind   string `json:"kind"`   // RefModel or RefFingerprint
 	Name   string `json:"name"`   // file name of the reference model or fingerprint
 	Digest Digest `json:"digest"` // SHA-256 of the reference model file
+	// DigestSource is DigestComputed for RefModel and DigestClaimed for
+	// RefFingerprint.
+	DigestSource string `json:"digestSource"`
 	// Fingerprint is set exactly when Kind is RefFingerprint.
 	Fingerprint *FingerprintRef `json:"fingerprint,omitempty"`
 	// HuggingFace is set when the reference model is a Hugging Face
@@ -134,10 +149,22 @@ func (h *HFReference) validate() error {
 	return nil
 }
 
+// Untrusted reports whether the reference is a fingerprint whose creator
+// the verifier did not trust: such a verdict speaks only for whoever holds
+// the creator key.
+func (r *Reference) Untrusted() bool {
+	return r.Kind == RefFingerprint && (r.Fingerprint == nil || !r.Fingerprint.Trusted)
+}
+
 // FingerprintRef identifies the fingerprint file a run used.
 type FingerprintRef struct {
 	Digest  Digest `json:"digest"`  // SHA-256 of the fingerprint file
 	Creator string `json:"creator"` // key id of the key that signed it
+	// Trusted records whether the creator key was in the verifier's trust
+	// store (or given with --trust). False means the run went on only
+	// because the runner allowed untrusted fingerprints: the result is
+	// UNTRUSTED.
+	Trusted bool `json:"trusted"`
 }
 
 // CheckResult is the outcome of one check.
@@ -167,15 +194,26 @@ type Check struct {
 	Detail string      `json:"detail,omitempty"`
 }
 
-// Params are the behavioural test's parameters (see verifier/stats).
+// Params are the behavioural test's parameters: the challenge shape and
+// the decision rule (see verifier/stats: Rule).
 type Params struct {
-	Alpha float64 `json:"alpha"` // error probability of the decision, in (0,1)
-	Gamma float64 `json:"gamma"` // SAME when the mean score is surely below γ
-	Delta float64 `json:"delta"` // DIFFERENT when surely above δ; γ < δ
-	K     int     `json:"k"`     // scored positions per challenge
-	TopK  int     `json:"topK"`  // reference probabilities kept per position
-	NMin  int     `json:"nMin"`  // no decision before NMin challenges
-	NMax  int     `json:"nMax"`  // UNDECIDED after NMax challenges
+	Preset string `json:"preset"` // the named preset, e.g. "standard"
+	K      int    `json:"k"`      // scored positions per challenge
+	TopK   int    `json:"topK"`   // reference probabilities kept per position
+	// Rule is the decision rule; its zero value when no behavioural test
+	// ran.
+	Rule stats.Rule `json:"rule"`
+}
+
+// Floor is the noise floor the challenges were ranked against: what a
+// faithful copy of the reference showed on calibration challenges.
+type Floor struct {
+	// Source says what was measured, in words; empty when no behavioural
+	// test ran.
+	Source string `json:"source"`
+	// Samples are the calibration distances, sorted ascending; empty for
+	// the zero floor (Params.Rule.Calibration = 0).
+	Samples []float64 `json:"samples"`
 }
 
 // Seed is the challenge seed: its commitment (fixed before the run) and the
@@ -184,7 +222,22 @@ type Params struct {
 type Seed struct {
 	Commitment string `json:"commitment"` // hex challenge.Commit(seed)
 	Revealed   string `json:"revealed"`   // hex seed
+	// ChosenBy is SeedByVerifier for a fresh secret seed drawn by the
+	// verifier, SeedByRunner for one the person running PoT supplied
+	// (--seed): then nothing stops the runner from trying seeds until the
+	// verdict suits them, and a third party cannot rely on the challenges
+	// being unpredictable.
+	ChosenBy string `json:"chosenBy"`
 }
+
+// Who chose a run's challenge seed.
+const (
+	SeedByVerifier = "verifier"
+	SeedByRunner   = "runner"
+)
+
+// RunnerSeedWarning says in plain words what a runner-chosen seed means.
+const RunnerSeedWarning = "the person who ran this chose the challenge seed: a third party cannot rely on the challenges being unpredictable"
 
 // Verdict is the certificate's answer (DESIGN.md §1).
 type Verdict string
@@ -197,15 +250,27 @@ const (
 	Undecided Verdict = "UNDECIDED" // budget exhausted
 )
 
-// Result is the outcome: the verdict, why, and the confidence interval for
-// the mean challenge score after N challenges.
+// Result is the outcome: the verdict, why, and the state of each level of
+// the rank test after N challenges.
 type Result struct {
-	Verdict Verdict `json:"verdict"`
-	Reason  string  `json:"reason"`
-	N       int     `json:"n"`     // challenges scored = transcript records
-	Mean    float64 `json:"mean"`  // mean score; 0 when N is 0
-	Lower   float64 `json:"lower"` // confidence sequence at N; [0,1] when N is 0
-	Upper   float64 `json:"upper"`
+	Verdict Verdict      `json:"verdict"`
+	Reason  string       `json:"reason"`
+	N       int          `json:"n"` // challenges scored = transcript records
+	Levels  []LevelState `json:"levels"`
+}
+
+// LevelState is one level of the rank test after a challenge: the
+// challenge's score (1 if it exceeded the level), the mean score so far and
+// the confidence sequence on the candidate's exceedance rate.
+type LevelState struct {
+	Score float64 `json:"score"`
+	Mean  float64 `json:"mean"`
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+}
+
+func (l LevelState) valid() bool {
+	return unit(l.Score) && unit(l.Mean) && unit(l.Lower) && unit(l.Upper) && l.Lower <= l.Upper
 }
 
 // TranscriptRef binds the transcript file to the statement.
@@ -267,6 +332,9 @@ func (st *Statement) Validate() error {
 	if err := checkHex("predicate.seed.revealed", p.Seed.Revealed, minSeedBytes, maxSeedBytes); err != nil {
 		return err
 	}
+	if p.Seed.ChosenBy != SeedByVerifier && p.Seed.ChosenBy != SeedByRunner {
+		return errorf(ErrSchema, "predicate.seed.chosenBy %q, want %q or %q", clip(p.Seed.ChosenBy), SeedByVerifier, SeedByRunner)
+	}
 	if err := p.Result.validate(p.Params); err != nil {
 		return err
 	}
@@ -282,7 +350,13 @@ func (r *Reference) validate() error {
 		if r.Fingerprint != nil {
 			return errorf(ErrSchema, "predicate.reference.fingerprint set for kind %q", r.Kind)
 		}
+		if r.DigestSource != DigestComputed {
+			return errorf(ErrSchema, "predicate.reference.digestSource %q, want %q for kind %q", clip(r.DigestSource), DigestComputed, r.Kind)
+		}
 	case RefFingerprint:
+		if r.DigestSource != DigestClaimed {
+			return errorf(ErrSchema, "predicate.reference.digestSource %q, want %q for kind %q", clip(r.DigestSource), DigestClaimed, r.Kind)
+		}
 		if r.Fingerprint == nil {
 			return errorf(ErrSchema, "predicate.reference.fingerprint missing for kind %q", r.Kind)
 		}
@@ -334,19 +408,36 @@ func validateChecks(cs []Check) error {
 // Validate checks the parameters' ranges; the error matches ErrSchema.
 func (p Params) Validate() error {
 	switch {
-	case !(p.Alpha > 0 && p.Alpha < 1):
-		return errorf(ErrSchema, "predicate.params.alpha %v not in (0,1)", p.Alpha)
-	case !(p.Gamma >= 0 && p.Gamma < p.Delta && p.Delta <= 1):
-		return errorf(ErrSchema, "predicate.params: need 0 ≤ gamma < delta ≤ 1, have gamma %v delta %v", p.Gamma, p.Delta)
 	case p.K < 1 || p.K > MaxPositions:
 		return errorf(ErrSchema, "predicate.params.k %d not in [1,%d]", p.K, MaxPositions)
 	case p.TopK < 1 || p.TopK > 1<<20:
 		return errorf(ErrSchema, "predicate.params.topK %d not in [1,%d]", p.TopK, 1<<20)
-	case p.NMin < 1 || p.NMin > p.NMax || p.NMax > MaxRecords:
-		return errorf(ErrSchema, "predicate.params: need 1 ≤ nMin ≤ nMax ≤ %d, have nMin %d nMax %d", MaxRecords, p.NMin, p.NMax)
+	case p.Rule.NMax > MaxRecords:
+		return errorf(ErrSchema, "predicate.params.rule.nMax %d above %d", p.Rule.NMax, MaxRecords)
 	}
-	if err := p.StatsParams().Validate(); err != nil {
-		return errorf(ErrSchema, "predicate.params: %v", err)
+	if err := checkText("predicate.params.preset", p.Preset, maxNameLen, false); err != nil {
+		return err
+	}
+	if p.Rule.NMax == 0 && len(p.Rule.Levels) == 0 {
+		return nil // no behavioural test ran: no rule (Result.N ≤ nMax = 0)
+	}
+	if err := p.Rule.Validate(); err != nil {
+		return errorf(ErrSchema, "predicate.params.rule: %v", err)
+	}
+	return nil
+}
+
+func (f *Floor) validate(r stats.Rule) error {
+	if err := checkText("predicate.floor.source", f.Source, maxTextLen, true); err != nil {
+		return err
+	}
+	if len(f.Samples) != r.Calibration {
+		return errorf(ErrSchema, "predicate.floor: %d samples, rule says %d", len(f.Samples), r.Calibration)
+	}
+	for i, x := range f.Samples {
+		if !unit(x) || (i > 0 && x < f.Samples[i-1]) {
+			return errorf(ErrSchema, "predicate.floor.samples[%d] %v: want sorted distances in [0,1]", i, x)
+		}
 	}
 	return nil
 }
@@ -360,11 +451,16 @@ func (r *Result) validate(p Params) error {
 	if err := checkText("predicate.result.reason", r.Reason, maxTextLen, false); err != nil {
 		return err
 	}
-	if r.N < 0 || r.N > p.NMax {
-		return errorf(ErrSchema, "predicate.result.n %d not in [0,nMax=%d]", r.N, p.NMax)
+	if r.N < 0 || r.N > p.Rule.NMax {
+		return errorf(ErrSchema, "predicate.result.n %d not in [0,nMax=%d]", r.N, p.Rule.NMax)
 	}
-	if !unit(r.Mean) || !unit(r.Lower) || !unit(r.Upper) || r.Lower > r.Upper {
-		return errorf(ErrSchema, "predicate.result: need 0 ≤ lower ≤ upper ≤ 1 and mean in [0,1], have mean %v lower %v upper %v", r.Mean, r.Lower, r.Upper)
+	if (r.N == 0 && len(r.Levels) != 0) || (r.N > 0 && len(r.Levels) != len(p.Rule.Levels)) {
+		return errorf(ErrSchema, "predicate.result: %d levels after %d challenges, rule has %d", len(r.Levels), r.N, len(p.Rule.Levels))
+	}
+	for i, l := range r.Levels {
+		if !l.valid() {
+			return errorf(ErrSchema, "predicate.result.levels[%d]: need values in [0,1] and lower ≤ upper, have %+v", i, l)
+		}
 	}
 	return nil
 }

@@ -24,12 +24,12 @@ type Record struct {
 	I         int        `json:"i"`                   // 0-based position in the transcript
 	Digest    string     `json:"digest"`              // hex SHA-256 digest of the challenge
 	Positions []Position `json:"positions,omitempty"` // per scored position, in order
-	Score     float64    `json:"score"`               // challenge score in [0,1]
-	// Running state of the confidence sequence after this record: the mean
-	// of scores 0..I and the bounds on the true mean.
-	Mean  float64 `json:"mean"`
-	Lower float64 `json:"lower"`
-	Upper float64 `json:"upper"`
+	// Distance is the challenge's distance (the largest over positions),
+	// Rank the number of calibration distances at least as large.
+	Distance float64 `json:"distance"`
+	Rank     int     `json:"rank"`
+	// Levels is the rank test after this record, one entry per level.
+	Levels []LevelState `json:"levels"`
 }
 
 // Position summarises one scored position of a challenge.
@@ -55,8 +55,13 @@ func (r *Record) validate(i int) error {
 			return fmt.Errorf("positions[%d]: negative position or token id, or distance %v not in [0,1]", j, p.Distance)
 		}
 	}
-	if !unit(r.Score) || !unit(r.Mean) || !unit(r.Lower) || !unit(r.Upper) || r.Lower > r.Upper {
-		return fmt.Errorf("need score, mean, lower, upper in [0,1] and lower ≤ upper, have %v %v %v %v", r.Score, r.Mean, r.Lower, r.Upper)
+	if !unit(r.Distance) || r.Rank < 0 || len(r.Levels) < 1 || len(r.Levels) > 2 {
+		return fmt.Errorf("distance %v, rank %d, %d levels", r.Distance, r.Rank, len(r.Levels))
+	}
+	for j, l := range r.Levels {
+		if !l.valid() {
+			return fmt.Errorf("levels[%d]: need values in [0,1] and lower ≤ upper, have %+v", j, l)
+		}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 
 	"github.com/proof-of-training/pot/verifier/challenge"
+	"github.com/proof-of-training/pot/verifier/score"
 	"github.com/proof-of-training/pot/verifier/stats"
 )
 
@@ -82,22 +83,20 @@ type Options struct {
 	// Model, when non-nil, is read to the end and its SHA-256 compared with
 	// the subject's digest.
 	Model io.Reader
-	// Rederive recomputes the digest of challenge i (0-based, in transcript
-	// order) from the revealed seed and the statement's derivation inputs.
-	// The caller supplies it so this package depends on neither tokenizer
-	// nor fingerprint. When nil, only the seed commitment is checked and
-	// Verified.Rederived is false.
-	Rederive func(st *Statement, seed []byte, i int) ([32]byte, error)
+	// Rederive recomputes the digests of challenges 0…n−1 from the seed
+	// and the statement's derivation; nil skips the check and
+	// Verified.Rederived is false. ChallengeDigests is the production one.
+	Rederive func(st *Statement, seed []byte, n int) ([][32]byte, error)
 }
 
 // Verified is what Verify established.
 type Verified struct {
 	Statement  *Statement
 	Transcript *Transcript
-	KeyID      string       // signer
-	Replay     stats.Result // the recomputed confidence sequence (Steps empty when N = 0)
-	Rederived  bool         // every challenge digest was re-derived from the seed
-	Model      bool         // the model file was rehashed and matches
+	KeyID      string           // signer
+	Replay     stats.RuleResult // the recomputed rank test (no levels when N = 0)
+	Rederived  bool             // every challenge digest was re-derived from the seed
+	Model      bool             // the model file was rehashed and matches
 }
 
 // Verify checks a certificate completely, in this order, and returns the
@@ -152,64 +151,90 @@ func Verify(envelope []byte, opt Options) (*Verified, error) {
 	return v, nil
 }
 
-// StatsParams converts the predicate's parameters for verifier/stats.
-func (p Params) StatsParams() stats.Params {
-	return stats.Params{Alpha: p.Alpha, Gamma: p.Gamma, Delta: p.Delta, NMin: p.NMin, NMax: p.NMax}
-}
-
 // recompute replays the decision (Verify step 3).
 //
 // Without a behavioural test (no records) the verdict rests on the signed
 // checks: DIFFERENT needs a failed check; IDENTICAL or SAME (e.g. a faithful
-// requantization shown by the weights) need none; UNDECIDED needs a test.
+// requantization shown by the weights) need none; UNDECIDED needs a
+// skipped noise-floor check (no floor valid for the candidate's types).
 // Which differences still allow IDENTICAL or SAME is the verifier's call,
-// recorded in the checks. With records, every
-// record's bounds must match the replay, the replay must stop exactly at the
-// last record, and the verdict must be the replay's, except that a failed
-// check makes it DIFFERENT whatever the statistics say.
-func recompute(st *Statement, recs []Record) (stats.Result, error) {
+// recorded in the checks.
+//
+// With records: the rule's faithful bounds must be the Beta bounds of its
+// ranks (stats.Rule.Verify), each record's distance the largest of its
+// positions' and its rank the count of floor samples at least as large;
+// replaying the ranks must give every record's levels and stop exactly at
+// the last record, with the recorded verdict, except that a failed check
+// makes it DIFFERENT whatever the statistics say.
+func recompute(st *Statement, recs []Record) (stats.RuleResult, error) {
 	p := &st.Predicate
 	res := p.Result
-	failed := ""
+	failed, floorSkipped := "", false
 	for _, c := range p.Checks {
-		if c.Result == Fail {
+		if c.Result == Fail && failed == "" {
 			failed = c.Name
-			break
+		}
+		if c.Name == "noise-floor" && c.Result == Skip {
+			floorSkipped = true
 		}
 	}
 	if len(recs) == 0 {
 		switch {
 		case failed != "" && res.Verdict == Different, failed == "" && (res.Verdict == Identical || res.Verdict == Same):
-			return stats.Result{}, nil
+			return stats.RuleResult{}, nil
+		case failed == "" && res.Verdict == Undecided && floorSkipped:
+			return stats.RuleResult{}, nil
 		case failed != "":
-			return stats.Result{}, errorf(ErrRecompute, "verdict %s, but check %q failed: want DIFFERENT", res.Verdict, failed)
+			return stats.RuleResult{}, errorf(ErrRecompute, "verdict %s, but check %q failed: want DIFFERENT", res.Verdict, failed)
 		case res.Verdict == Different:
-			return stats.Result{}, errorf(ErrRecompute, "verdict DIFFERENT without a behavioural test or a failed check")
+			return stats.RuleResult{}, errorf(ErrRecompute, "verdict DIFFERENT without a behavioural test or a failed check")
 		default:
-			return stats.Result{}, errorf(ErrRecompute, "verdict %s without a behavioural test", res.Verdict)
+			return stats.RuleResult{}, errorf(ErrRecompute, "verdict %s without a behavioural test", res.Verdict)
 		}
 	}
 	if res.Verdict == Identical {
-		return stats.Result{}, errorf(ErrRecompute, "verdict IDENTICAL after a behavioural test of %d challenges", len(recs))
+		return stats.RuleResult{}, errorf(ErrRecompute, "verdict IDENTICAL after a behavioural test of %d challenges", len(recs))
 	}
+	rule := p.Params.Rule
+	if err := rule.Verify(); err != nil {
+		return stats.RuleResult{}, errorf(ErrRecompute, "%v", err)
+	}
+	floor, err := score.NewFloor(p.Floor.Samples, p.Floor.Source)
+	if err != nil {
+		return stats.RuleResult{}, errorf(ErrRecompute, "floor: %v", err)
+	}
+	ranks := make([]int, len(recs))
 	for i, r := range recs {
 		if len(r.Positions) > p.Params.K {
-			return stats.Result{}, errorf(ErrTranscript, "record %d has %d positions, more than k = %d", i, len(r.Positions), p.Params.K)
+			return stats.RuleResult{}, errorf(ErrTranscript, "record %d has %d positions, more than k = %d", i, len(r.Positions), p.Params.K)
 		}
+		ds := make([]float64, len(r.Positions))
+		for j, q := range r.Positions {
+			ds[j] = q.Distance
+		}
+		if d := score.Challenge(ds); d != r.Distance {
+			return stats.RuleResult{}, errorf(ErrRecompute, "record %d: distance %v, but its largest position distance is %v", i, r.Distance, d)
+		}
+		if k := floor.Rank(r.Distance); k != r.Rank {
+			return stats.RuleResult{}, errorf(ErrRecompute, "record %d: rank %d, but %d floor samples are at least its distance %v", i, r.Rank, k, r.Distance)
+		}
+		ranks[i] = r.Rank
 	}
-	xs := make([]float64, len(recs))
-	for i, r := range recs {
-		xs[i] = r.Score
-	}
-	rp, err := stats.Replay(xs, p.Params.StatsParams())
+	rp, err := stats.ReplayRule(rule, ranks)
 	if err != nil {
-		return stats.Result{}, errorf(ErrRecompute, "replay: %v", err)
+		return stats.RuleResult{}, errorf(ErrRecompute, "replay: %v", err)
 	}
-	for i, s := range rp.Steps {
+	for i := 0; i < rp.N; i++ {
 		r := recs[i]
-		if !near(r.Mean, s.Mean) || !near(r.Lower, s.Lower) || !near(r.Upper, s.Upper) {
-			return rp, errorf(ErrRecompute, "record %d: recorded mean %v interval [%v, %v], recomputed %v [%v, %v]",
-				i, r.Mean, r.Lower, r.Upper, s.Mean, s.Lower, s.Upper)
+		if len(r.Levels) != len(rp.Levels) {
+			return rp, errorf(ErrRecompute, "record %d has %d levels, the rule %d", i, len(r.Levels), len(rp.Levels))
+		}
+		for j, tr := range rp.Levels {
+			s, l := tr.Steps[i], r.Levels[j]
+			if l.Score != tr.Scores[i] || !near(l.Mean, s.Mean) || !near(l.Lower, s.Lower) || !near(l.Upper, s.Upper) {
+				return rp, errorf(ErrRecompute, "record %d level %d: recorded %+v, recomputed score %v mean %v interval [%v, %v]",
+					i, j, l, tr.Scores[i], s.Mean, s.Lower, s.Upper)
+			}
 		}
 	}
 	if rp.Unused > 0 {
@@ -233,10 +258,11 @@ func recompute(st *Statement, recs []Record) (stats.Result, error) {
 	if res.Verdict != want {
 		return rp, errorf(ErrRecompute, "verdict %s, recomputed %s (%s)", res.Verdict, want, rp.Reason)
 	}
-	last := rp.Steps[len(rp.Steps)-1]
-	if !near(res.Mean, last.Mean) || !near(res.Lower, last.Lower) || !near(res.Upper, last.Upper) {
-		return rp, errorf(ErrRecompute, "result mean %v interval [%v, %v], recomputed %v [%v, %v]",
-			res.Mean, res.Lower, res.Upper, last.Mean, last.Lower, last.Upper)
+	for j, tr := range rp.Levels {
+		last := tr.Steps[len(tr.Steps)-1]
+		if l := res.Levels[j]; !near(l.Mean, last.Mean) || !near(l.Lower, last.Lower) || !near(l.Upper, last.Upper) {
+			return rp, errorf(ErrRecompute, "result level %d: %+v, recomputed mean %v interval [%v, %v]", j, l, last.Mean, last.Lower, last.Upper)
+		}
 	}
 	return rp, nil
 }
@@ -245,23 +271,34 @@ func recompute(st *Statement, recs []Record) (stats.Result, error) {
 func near(a, b float64) bool { return math.Abs(a-b) <= stats.Tolerance }
 
 // checkChallenges is Verify step 4.
-func checkChallenges(st *Statement, recs []Record, rederive func(*Statement, []byte, int) ([32]byte, error)) (bool, error) {
+func checkChallenges(st *Statement, recs []Record, rederive func(*Statement, []byte, int) ([][32]byte, error)) (bool, error) {
 	seed := decodeHex(st.Predicate.Seed.Revealed)
 	c := challenge.Commit(seed)
 	if !bytes.Equal(c[:], decodeHex(st.Predicate.Seed.Commitment)) {
 		return false, errorf(ErrChallenge, "revealed seed does not match the commitment %s", st.Predicate.Seed.Commitment)
 	}
-	if rederive == nil {
+	if rederive == nil || len(recs) == 0 {
 		return false, nil
 	}
+	ds, err := rederive(st, seed, len(recs))
+	if err != nil {
+		return false, errorf(ErrChallenge, "re-derive challenges: %v", err)
+	}
 	for i, r := range recs {
-		d, err := rederive(st, seed, i)
-		if err != nil {
-			return false, errorf(ErrChallenge, "re-derive challenge %d: %v", i, err)
-		}
-		if hex.EncodeToString(d[:]) != r.Digest {
-			return false, errorf(ErrChallenge, "challenge %d re-derived from the seed has digest %x, transcript says %s", i, d, r.Digest)
+		if hex.EncodeToString(ds[i][:]) != r.Digest {
+			return false, errorf(ErrChallenge, "challenge %d re-derived from the seed has digest %x, transcript says %s", i, ds[i], r.Digest)
 		}
 	}
 	return true, nil
+}
+
+// ChallengeDigests re-derives a run's challenge digests from the
+// statement's derivation (package challenge): the Rederive of production
+// certificates.
+func ChallengeDigests(st *Statement, seed []byte, n int) ([][32]byte, error) {
+	var d challenge.Derivation
+	if err := json.Unmarshal(st.Predicate.Derivation, &d); err != nil {
+		return nil, fmt.Errorf("derivation: %v", err)
+	}
+	return d.Digests(seed, n)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,7 +42,8 @@ func Seal(st *Statement, recs []Record, transcriptName string, k *Key) (envelope
 }
 
 // WriteFiles seals st and recs (see Seal) and writes the certificate and the
-// transcript atomically into dir (created 0700 if missing) under a new name
+// transcript into dir (created 0700 if missing), both or neither
+// (atomicfile.WriteAll), under a new name
 // "pot-<finished, UTC>-<subject digest prefix>[-k]": an existing file is never
 // replaced. It returns the two paths.
 func WriteFiles(dir string, st *Statement, recs []Record, k *Key) (certPath, transcriptPath string, err error) {
@@ -63,20 +63,13 @@ func WriteFiles(dir string, st *Statement, recs []Record, k *Key) (certPath, tra
 	}
 	transcriptPath = filepath.Join(dir, base+TranscriptSuffix)
 	certPath = filepath.Join(dir, base+CertSuffix)
-	if err := writeFile(transcriptPath, tr); err != nil {
-		return "", "", err
-	}
-	if err := writeFile(certPath, env); err != nil {
-		return "", "", err
+	// One unit: a certificate is only valid with its transcript, and the
+	// certificate (renamed last) vouches for the transcript.
+	err = atomicfile.WriteAll([]atomicfile.File{{Path: transcriptPath, Perm: 0o644, Data: tr}, {Path: certPath, Perm: 0o644, Data: env}})
+	if err != nil {
+		return "", "", fmt.Errorf("cert: writing the certificate: %w", err)
 	}
 	return certPath, transcriptPath, nil
-}
-
-func writeFile(path string, data []byte) error {
-	return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
 }
 
 // freeBase picks a base name whose certificate and transcript names are both

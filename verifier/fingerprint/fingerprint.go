@@ -25,7 +25,11 @@
 // The reader is strict: every count is checked against the bytes left and
 // against limits before anything is allocated, the digest is verified
 // before any content is returned, and trailing bytes are an error. A
-// fingerprint whose seal does not verify under a trusted key is rejected.
+// fingerprint whose seal does not verify under its creator key is rejected,
+// and so is an intact one whose creator key the caller does not trust,
+// unless the caller allows untrusted fingerprints (Trust): anyone can seal
+// a fingerprint that claims any model's identity, so only the creator's
+// key gives its contents meaning.
 package fingerprint
 
 import (
@@ -74,8 +78,8 @@ type Header struct {
 	Version int       `json:"version"`
 	Created time.Time `json:"created"`
 	// Creator is the PEM public key that seals the file. A valid seal
-	// proves the file is intact; whether the creator is trusted is the
-	// user's call (the certificate names the key).
+	// proves the file is intact and who sealed it; whether the creator is
+	// trusted is the reader's Trust.
 	Creator   string            `json:"creator"`
 	Reference identity.Identity `json:"reference"`
 	// TopK ids are stored per scored position; K positions per challenge.
@@ -119,9 +123,11 @@ type Fingerprint struct {
 	Header
 	Pool []Challenge
 	// SHA256 is the digest the seal signs (hex), and KeyID the key that
-	// signed it.
+	// signed it (the creator's).
 	SHA256 string
 	KeyID  string
+	// Trusted is whether the reader trusted KeyID (see Trust).
+	Trusted bool
 }
 
 // Seal is the signed payload: the digest of the fingerprint's content.

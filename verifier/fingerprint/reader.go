@@ -8,21 +8,66 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/proof-of-training/pot/verifier/cert"
 )
 
+// Trust says which fingerprint creators a reader accepts.
+type Trust struct {
+	// Keys are the trusted creator keys. Empty means none is: every
+	// fingerprint is untrusted.
+	Keys []ed25519.PublicKey
+	// KeyIDs are trusted creator key ids (cert.KeyID, 64 hex digits): the
+	// id is the key's SHA-256, so trusting it trusts exactly that key.
+	KeyIDs []string
+	// AllowUntrusted accepts an intact fingerprint whose creator is not in
+	// Keys, with Fingerprint.Trusted false; the caller must then mark
+	// everything it derives from it as untrusted.
+	AllowUntrusted bool
+}
+
+// trusts reports whether pub is one of t.Keys or t.KeyIDs.
+func (t Trust) trusts(pub ed25519.PublicKey) bool {
+	for _, k := range t.Keys {
+		if k.Equal(pub) {
+			return true
+		}
+	}
+	return slices.Contains(t.KeyIDs, cert.KeyID(pub))
+}
+
+// ErrUntrusted marks an intact fingerprint whose creator key is not
+// trusted; the error is an *UntrustedError naming the key.
+var ErrUntrusted = errors.New("fingerprint: creator key not trusted")
+
+// UntrustedError is the error for a fingerprint sealed by a key the caller
+// does not trust.
+type UntrustedError struct {
+	KeyID string // the creator key's id (cert.KeyID)
+}
+
+func (e *UntrustedError) Error() string {
+	return "sealed by key " + e.KeyID + ", which is not trusted"
+}
+
+// Is makes errors.Is(err, ErrUntrusted) hold.
+func (e *UntrustedError) Is(target error) bool { return target == ErrUntrusted }
+
 // Read reads and verifies the fingerprint at path, streaming it once.
 //
-// The seal must verify under one of trusted, or, if trusted is empty, under
-// the creator key the header names (which proves integrity only: the caller
-// decides whether that creator is trusted, by KeyID).
-func Read(path string, trusted []ed25519.PublicKey) (*Fingerprint, error) {
+// The seal must verify under the creator key the header names, which
+// proves the file is intact and who sealed it. The fingerprint counts only
+// if that key is in trust.Keys: otherwise Read fails with an
+// *UntrustedError, unless trust.AllowUntrusted, when it returns the
+// fingerprint with Trusted false.
+func Read(path string, trust Trust) (*Fingerprint, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -32,7 +77,7 @@ func Read(path string, trusted []ed25519.PublicKey) (*Fingerprint, error) {
 	if err != nil {
 		return nil, err
 	}
-	fp, err := Decode(f, st.Size(), trusted)
+	fp, err := Decode(f, st.Size(), trust)
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint %s: %w", path, err)
 	}
@@ -40,7 +85,7 @@ func Read(path string, trusted []ed25519.PublicKey) (*Fingerprint, error) {
 }
 
 // Decode reads a fingerprint of size bytes from r (see Read).
-func Decode(r io.Reader, size int64, trusted []ed25519.PublicKey) (*Fingerprint, error) {
+func Decode(r io.Reader, size int64, trust Trust) (*Fingerprint, error) {
 	d := &decoder{r: bufio.NewReaderSize(r, 1<<16), left: size, sum: sha256.New()}
 	fp, err := d.decode()
 	if err != nil {
@@ -59,15 +104,11 @@ func Decode(r io.Reader, size int64, trusted []ed25519.PublicKey) (*Fingerprint,
 	if d.left != 0 {
 		return nil, fmt.Errorf("%w: %d bytes after the seal", ErrFormat, d.left)
 	}
-	keys := trusted
-	if len(keys) == 0 {
-		pub, err := cert.ParsePublicKey([]byte(fp.Creator))
-		if err != nil {
-			return nil, fmt.Errorf("%w: creator key: %v", ErrSeal, err)
-		}
-		keys = []ed25519.PublicKey{pub}
+	creator, err := cert.ParsePublicKey([]byte(fp.Creator))
+	if err != nil {
+		return nil, fmt.Errorf("%w: creator key: %v", ErrSeal, err)
 	}
-	payload, keyID, err := cert.OpenPayload(env, PayloadType, keys)
+	payload, keyID, err := cert.OpenPayload(env, PayloadType, []ed25519.PublicKey{creator})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSeal, err)
 	}
@@ -78,6 +119,10 @@ func Decode(r io.Reader, size int64, trusted []ed25519.PublicKey) (*Fingerprint,
 		return nil, fmt.Errorf("%w: content digest %s does not match the sealed one", ErrSeal, digest)
 	}
 	fp.SHA256, fp.KeyID = digest, keyID
+	fp.Trusted = trust.trusts(creator)
+	if !fp.Trusted && !trust.AllowUntrusted {
+		return nil, &UntrustedError{KeyID: keyID}
+	}
 	return fp, nil
 }
 

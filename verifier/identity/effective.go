@@ -23,6 +23,8 @@ import (
 //     true only for the Llama 3 pre-tokenizer, add_space_prefix false. A
 //     special token id that is not a token (≥ the vocabulary size) is
 //     ignored by llama.cpp, so it is left out.
+//   - general.type "model" (gguf-py writes it; llama.cpp only reads it to
+//     tell LoRA adapters, "adapter", from models).
 //   - hyper-parameters of llama and qwen2: rope.freq_base 10000,
 //     attention.head_count_kv = head_count, attention.key_length and
 //     value_length = embedding_length / head_count, rope.dimension_count =
@@ -35,6 +37,9 @@ func effective(kvs []gguf.KV) []gguf.KV {
 	for _, kv := range kvs {
 		e.idx[kv.Key] = len(e.kvs)
 		e.kvs = append(e.kvs, kv)
+	}
+	if _, ok := e.get("general.type"); !ok {
+		e.set("general.type", gguf.Value{Type: gguf.TypeString, V: "model"})
 	}
 	e.tokenizer()
 	e.hyper()

@@ -10,6 +10,10 @@
 // histogram, counts, parameter count). Diff names the differences between
 // two identities.
 //
+// KeyEffect classifies a metadata key by what it does to the computation
+// (cosmetic, storage layout, tokenizer, a hyper-parameter llama.cpp reads,
+// or unknown to PoT); the verifier turns that into a verdict.
+//
 // Left out: judging the differences (the verifier decides which matter) and
 // any comparison of tensor values (package weights).
 //

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/proof-of-training/pot/internal/atomicfile"
 	"github.com/proof-of-training/pot/verifier/cert"
@@ -15,11 +16,14 @@ import (
 	"github.com/proof-of-training/pot/verifier/stats"
 )
 
-// checkpointKey names the run a checkpoint belongs to.
+// checkpointKey names the run a checkpoint belongs to, by content: the
+// digests of the candidate, the reference model (or the model a fingerprint
+// describes) and the fingerprint, and the preset. Paths do not matter, so a
+// run resumes from a relative path, a moved file or another mount.
 type checkpointKey struct {
-	Candidate   string `json:"candidate"` // file SHA-256
-	Reference   string `json:"reference,omitempty"`
-	Fingerprint string `json:"fingerprint,omitempty"`
+	Candidate   string `json:"candidate"`             // file SHA-256
+	Reference   string `json:"reference"`             // reference file SHA-256
+	Fingerprint string `json:"fingerprint,omitempty"` // fingerprint SHA-256
 	Preset      string `json:"preset"`
 }
 
@@ -27,17 +31,23 @@ type checkpointKey struct {
 // needed to continue exactly where a run stopped. It holds the secret seed,
 // so it is written with mode 0600.
 type checkpoint struct {
-	Version  int             `json:"version"`
-	Key      checkpointKey   `json:"key"`
-	Seed     string          `json:"seed"`
-	Floor    score.Floor     `json:"floor"`
-	Records  []cert.Record   `json:"records"`
-	Sequence json.RawMessage `json:"sequence,omitempty"`
+	Version int           `json:"version"`
+	Key     checkpointKey `json:"key"`
+	Seed    string        `json:"seed"`
+	// SeedChosenBy is cert.SeedByVerifier or cert.SeedByRunner.
+	SeedChosenBy string    `json:"seedChosenBy"`
+	Started      time.Time `json:"started"` // when the first process started the run
+	// Calibration holds the calibration distances measured so far, until
+	// the floor is complete.
+	Calibration []float64       `json:"calibration,omitempty"`
+	Floor       *score.Floor    `json:"floor,omitempty"`
+	Records     []cert.Record   `json:"records"`
+	Test        json.RawMessage `json:"test,omitempty"`
 
-	seq *stats.Sequence // nil until the floor is known
+	test *stats.Test // nil until the floor is known
 }
 
-const checkpointVersion = 1
+const checkpointVersion = 2
 
 // maxCheckpoint bounds what is read back: far above nMax records.
 const maxCheckpoint = 256 << 20
@@ -53,7 +63,7 @@ func loadCheckpoint(path string, key checkpointKey) (*checkpoint, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("job: checkpoint: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxCheckpoint+1))
@@ -73,18 +83,32 @@ func loadCheckpoint(path string, key checkpointKey) (*checkpoint, error) {
 		return nil, fmt.Errorf("job: checkpoint %s: version %d, want %d", path, ck.Version, checkpointVersion)
 	}
 	if ck.Key != key {
-		return nil, fmt.Errorf("job: checkpoint %s belongs to another run (%+v)", path, ck.Key)
+		return nil, fmt.Errorf("job: checkpoint %s belongs to another run: %s", path, ck.Key.differs(key))
 	}
-	if ck.Sequence != nil {
-		ck.seq = new(stats.Sequence)
-		if err := json.Unmarshal(ck.Sequence, ck.seq); err != nil {
-			return nil, fmt.Errorf("job: checkpoint %s: sequence: %w", path, err)
+	if ck.Test != nil {
+		if ck.Floor == nil {
+			return nil, fmt.Errorf("job: checkpoint %s: test state without a floor", path)
 		}
-		if ck.seq.N() != len(ck.Records) {
-			return nil, fmt.Errorf("job: checkpoint %s: %d records but %d scores", path, len(ck.Records), ck.seq.N())
+		ck.test = new(stats.Test)
+		if err := json.Unmarshal(ck.Test, ck.test); err != nil {
+			return nil, fmt.Errorf("job: checkpoint %s: test: %w", path, err)
+		}
+		if ck.test.N() != len(ck.Records) {
+			return nil, fmt.Errorf("job: checkpoint %s: %d records but %d ranks", path, len(ck.Records), ck.test.N())
 		}
 	}
 	return &ck, nil
+}
+
+// differs says in words how k differs from the run's own key.
+func (k checkpointKey) differs(want checkpointKey) string {
+	switch {
+	case k.Candidate != want.Candidate:
+		return "it was made for another candidate file"
+	case k.Reference != want.Reference || k.Fingerprint != want.Fingerprint:
+		return "it was made against another reference"
+	}
+	return fmt.Sprintf("it was made in mode %q, this run is %q", k.Preset, want.Preset)
 }
 
 // save commits the checkpoint durably (write, fsync, rename, fsync dir).
@@ -93,12 +117,18 @@ func (ck *checkpoint) save(path string) error {
 		return nil
 	}
 	ck.Version = checkpointVersion
-	seq, err := json.Marshal(ck.seq)
-	if err != nil {
-		return err
+	ck.Test = nil
+	if ck.test != nil {
+		b, err := json.Marshal(ck.test)
+		if err != nil {
+			return err
+		}
+		ck.Test = b
 	}
-	ck.Sequence = seq
-	return atomicfile.WriteFile(path, 0o600, func(w io.Writer) error {
+	if err := atomicfile.WriteFile(path, 0o600, func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(ck)
-	})
+	}); err != nil {
+		return fmt.Errorf("job: checkpoint %s: %w", path, err)
+	}
+	return nil
 }

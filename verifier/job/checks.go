@@ -11,16 +11,6 @@ import (
 	"github.com/proof-of-training/pot/verifier/identity"
 )
 
-// computeKeys are the hyper-parameters the forward pass reads (suffixes of
-// "<arch>."): a difference changes the computation, so it is structural.
-// Other non-cosmetic keys (context_length, file_type, …) are reported only.
-var computeKeys = []string{
-	".embedding_length", ".block_count", ".feed_forward_length", ".attention.head_count",
-	".attention.head_count_kv", ".attention.layer_norm_rms_epsilon", ".rope.freq_base",
-	".rope.dimension_count", ".rope.scaling.type", ".rope.scaling.factor", ".vocab_size",
-	".attention.key_length", ".attention.value_length", ".rope.freq_scale",
-}
-
 // structural is the outcome of the identity layers (hashes and metadata).
 type structural struct {
 	checks []cert.Check
@@ -94,8 +84,16 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 		sort.Strings(missing)
 		sort.Strings(extra)
 		sort.Strings(reshaped)
-		s.fail("shapes", fmt.Sprintf("tensors differ: missing %s; extra %s; reshaped %s",
-			list(missing), list(extra), list(reshaped)))
+		var parts []string
+		for _, g := range []struct {
+			what  string
+			names []string
+		}{{"missing", missing}, {"extra", extra}, {"reshaped", reshaped}} {
+			if len(g.names) > 0 {
+				parts = append(parts, g.what+" "+list(g.names))
+			}
+		}
+		s.fail("shapes", "tensors differ: "+strings.Join(parts, "; "))
 	} else {
 		s.add("shapes", cert.Pass, fmt.Sprintf("%d tensors with the reference's names and shapes", len(ref.Tensors)))
 	}
@@ -105,30 +103,50 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 	} else {
 		s.add("tokenizer", cert.Pass, "tokenizer sha256 "+ref.TokenizerSHA256)
 	}
-	if len(by[identity.KindChatTemplate]) > 0 {
+	// Metadata keys by their effect (identity.KeyEffect).
+	var compute, layout, unknown, templates []string
+	for _, d := range by[identity.KindMetadata] {
+		if d.Name == "" { // identities without key lists: the digest differs, the keys are not known
+			unknown = append(unknown, "(unnamed keys: the metadata digest differs)")
+			continue
+		}
+		switch identity.KeyEffect(ref.Architecture, d.Name) {
+		case identity.EffectCompute:
+			compute = append(compute, d.Name)
+		case identity.EffectTokenizer:
+			templates = append(templates, d.Name)
+		case identity.EffectLayout, identity.EffectCosmetic:
+			layout = append(layout, d.Name)
+		default:
+			unknown = append(unknown, d.Name)
+		}
+	}
+	sort.Strings(compute)
+	sort.Strings(layout)
+	sort.Strings(unknown)
+	sort.Strings(templates)
+
+	if len(templates) > 0 {
+		s.fail("chat-template", "the named chat templates differ from the reference's ("+list(templates)+")")
+	} else if len(by[identity.KindChatTemplate]) > 0 {
 		s.fail("chat-template", fmt.Sprintf("the chat template differs from the reference's (%s, reference %s)",
 			orAbsent(cand.ChatTemplateSHA256), orAbsent(ref.ChatTemplateSHA256)))
 	} else {
 		s.add("chat-template", cert.Pass, "chat template "+orAbsent(ref.ChatTemplateSHA256))
 	}
 
-	// Hyper-parameters and other metadata.
-	var hyper, other []string
-	for _, k := range names(identity.KindMetadata) {
-		if isComputeKey(k, ref.Architecture) {
-			hyper = append(hyper, k)
-		} else {
-			other = append(other, k)
-		}
-	}
 	cosmetic := names(identity.KindCosmetic)
-	if len(hyper) > 0 {
-		s.fail("hyper-parameters", "hyper-parameters differ: "+list(hyper))
+	if len(compute) > 0 {
+		s.fail("hyper-parameters", "hyper-parameters that llama.cpp reads differ, so the model computes differently: "+list(compute))
 	} else {
 		s.add("hyper-parameters", cert.Pass, "the hyper-parameters match")
 	}
-	if len(other) > 0 {
-		s.add("metadata", cert.Differs, "other metadata differs (no effect on the computation): "+list(other))
+	if len(layout) > 0 {
+		s.add("metadata", cert.Differs, "storage metadata differs (no effect on the computation: the tensors are compared directly): "+list(layout))
+	}
+	if len(unknown) > 0 {
+		s.add("unknown-metadata", cert.Differs, fmt.Sprintf("metadata of unknown effect differs: %s. PoT does not know what "+
+			"these keys do: llama.cpp does not read them for %s, but other software might", list(unknown), orNone(ref.Architecture)))
 	}
 	if len(cosmetic) > 0 {
 		s.add("cosmetic-metadata", cert.Differs, "cosmetic metadata differs: "+list(cosmetic))
@@ -139,29 +157,34 @@ func compareIdentity(cand, ref *identity.Identity) structural {
 	changed := names(identity.KindType, identity.KindTensorData)
 	if len(changed)+len(missing)+len(extra)+len(by[identity.KindTensorData]) == 0 {
 		s.add("tensor-hash", cert.Pass, fmt.Sprintf("all %d tensors are byte-identical to the reference's", len(ref.Tensors)))
-		if s.verdict == "" {
+		switch {
+		case s.verdict != "":
+		case len(unknown) > 0:
+			// Never IDENTICAL past a difference PoT cannot judge.
+			s.verdict = cert.Same
+			s.reason = "the tensor data is byte-identical to the reference's, but metadata keys of unknown effect differ (" +
+				list(unknown) + "): SAME, not IDENTICAL, since PoT cannot tell what they change"
+		default:
 			s.verdict = cert.Identical
 			s.reason = "the tensor data is byte-identical to the reference's"
-			if len(cosmetic)+len(other) > 0 {
-				s.reason += "; metadata differs only in " + list(append(cosmetic, other...))
+			if len(cosmetic)+len(layout) > 0 {
+				s.reason += "; metadata differs only in " + list(append(cosmetic, layout...)) + ", which does not change the computation"
 			}
 		}
+	} else if len(changed) == 0 {
+		s.add("tensor-hash", cert.Differs, fmt.Sprintf("every tensor with the reference's name and shape is byte-identical; %d are missing, %d extra and %d reshaped (see shapes)",
+			len(missing), len(extra), len(reshaped)))
 	} else {
 		s.add("tensor-hash", cert.Differs, fmt.Sprintf("%d of %d tensors differ, e.g. %s", len(changed), len(ref.Tensors), list(changed)))
 	}
 	return s
 }
 
-func isComputeKey(k, arch string) bool {
-	if k == "general.architecture" {
-		return true
+func orNone(arch string) string {
+	if arch == "" {
+		return "a file without an architecture"
 	}
-	for _, s := range computeKeys {
-		if k == arch+s {
-			return true
-		}
-	}
-	return false
+	return arch
 }
 
 func histogram(id *identity.Identity) string {

@@ -193,7 +193,7 @@ func TestHuggingFaceReference(t *testing.T) {
 		reason string
 	}{
 		{"rope theta", map[string][]byte{hfmodel.ConfigName: editJSON(t, bpe, hfmodel.ConfigName, func(m map[string]any) { m["rope_theta"] = 500000.0 })},
-			"hyper-parameters differ: qwen2.rope.freq_base"},
+			"hyper-parameters that llama.cpp reads differ, so the model computes differently: qwen2.rope.freq_base"},
 		{"removed merge", map[string][]byte{hfmodel.TokenizerJSONName: bytes.Replace(tj, []byte(`"a b",`), nil, 1)},
 			"tokenizer differs from the reference's (tokenizer.ggml.merges)"},
 		{"chat template", map[string][]byte{hfmodel.TokenizerConfigName: editJSON(t, bpe, hfmodel.TokenizerConfigName, func(m map[string]any) { m["chat_template"] = tmpl + "!" })},

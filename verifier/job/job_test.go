@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/fingerprint"
 	"github.com/proof-of-training/pot/verifier/synth"
 	"github.com/proof-of-training/pot/verifier/variant"
 )
@@ -53,6 +55,11 @@ type fixture struct {
 	cands   []string
 	pairs   []pair
 	key     *cert.Key
+}
+
+// trusted trusts the fixture's fingerprint creator: its own key.
+func (fx *fixture) trusted() fingerprint.Trust {
+	return fingerprint.Trust{Keys: []ed25519.PublicKey{fx.key.Public()}}
 }
 
 var (
@@ -98,8 +105,15 @@ func baseFixture(t *testing.T, name string) *fixture {
 		fx.cands = append(fx.cands, c)
 	}
 	fx.fp = filepath.Join(dir, "ref.potfp")
-	if _, err := CreateFingerprint(FingerprintConfig{Reference: fx.ref, Out: fx.fp, Key: fx.key, PoolSize: 256,
-		Profiles: allProfiles(), TempDir: dir}); err != nil {
+	// The pool must hold every challenge a preset may draw (without
+	// replacement), and the floors enough samples for its rule: the audit
+	// preset needs 1000 and 512, which only the full table pays for.
+	pool, cal := 400, 256
+	if fullTable() {
+		pool, cal = 1000, 512
+	}
+	if _, err := CreateFingerprint(FingerprintConfig{Reference: fx.ref, Out: fx.fp, Key: fx.key, PoolSize: pool,
+		Calibration: cal, Profiles: allProfiles(), TempDir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	fixtures[name] = fx
@@ -114,6 +128,18 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(d)
 	}
 	os.Exit(code)
+}
+
+// fullTable reports whether the exhaustive tables run (POT_FULL_TABLE=1, as
+// CI sets it): every preset including audit, every pair in every mode.
+func fullTable() bool { return os.Getenv("POT_FULL_TABLE") == "1" }
+
+// tablePresets are the presets the tables run: audit only in the full table.
+func tablePresets() []string {
+	if fullTable() {
+		return PresetNames()
+	}
+	return []string{"quick", "standard"}
 }
 
 func allProfiles() []synth.FileType {
@@ -150,11 +176,11 @@ var behaviourPairs = map[string]bool{
 // test forced) and by fingerprint. Never a wrong verdict. The log is the
 // table of the note.
 func TestRequiredVerdicts(t *testing.T) {
-	full := os.Getenv("POT_FULL_TABLE") == "1"
+	full := fullTable()
 	var table bytes.Buffer
 	for _, base := range []string{"stories260K", "synth-tiny"} {
 		fx := baseFixture(t, base)
-		for _, preset := range PresetNames() {
+		for _, preset := range tablePresets() {
 			p, _ := LookupPreset(preset)
 			for _, m := range modes {
 				for i, pr := range fx.pairs {
@@ -164,7 +190,7 @@ func TestRequiredVerdicts(t *testing.T) {
 					cfg := Config{Candidate: fx.cands[i], Preset: p, Behaviour: m.behaviour, Threads: 2,
 						Seed: bytes.Repeat([]byte{byte(i + 1)}, 32)}
 					if m.fp {
-						cfg.Fingerprint = fx.fp
+						cfg.Fingerprint, cfg.Trust = fx.fp, fx.trusted()
 					} else {
 						cfg.Reference = fx.ref
 					}
@@ -213,7 +239,7 @@ func TestResume(t *testing.T) {
 	p, _ := LookupPreset("standard")
 	cand := fx.cands[len(fx.cands)-1] // a requantization: many challenges
 	seed := bytes.Repeat([]byte{5}, 32)
-	full, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Preset: p, Seed: seed})
+	full, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,15 +247,18 @@ func TestResume(t *testing.T) {
 	for _, stop := range []int{1, full.N / 2, full.N - 1} {
 		os.Remove(ck)
 		done := 0
-		_, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Preset: p, Seed: seed, Checkpoint: ck,
+		_, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Seed: seed, Checkpoint: ck,
 			Pause: func() bool { done++; return done == stop }})
 		if !errors.Is(err, ErrPaused) {
 			t.Fatalf("pause after %d: err = %v, want ErrPaused", stop, err)
 		}
 		// Resume without the seed: the checkpoint holds it.
-		res, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Preset: p, Checkpoint: ck})
+		res, err := Run(Config{Candidate: cand, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Checkpoint: ck})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.SeedChosenBy != cert.SeedByRunner || full.SeedChosenBy != cert.SeedByRunner {
+			t.Errorf("a --seed run resumed: seed chosen by %q (uninterrupted %q), want %q", res.SeedChosenBy, full.SeedChosenBy, cert.SeedByRunner)
 		}
 		if res.Verdict != full.Verdict || res.N != full.N || res.Seed != full.Seed ||
 			!reflect.DeepEqual(res.Records, full.Records) {
@@ -238,8 +267,52 @@ func TestResume(t *testing.T) {
 	}
 	// A checkpoint of another run is refused, not overwritten.
 	other := fx.cands[4] // 1% noise: another file
-	if _, err := Run(Config{Candidate: other, Fingerprint: fx.fp, Preset: p, Checkpoint: ck}); err == nil ||
+	if _, err := Run(Config{Candidate: other, Fingerprint: fx.fp, Trust: fx.trusted(), Preset: p, Checkpoint: ck}); err == nil ||
 		!strings.Contains(err.Error(), "another run") {
 		t.Errorf("a checkpoint of another run: err = %v, want a refusal", err)
+	}
+}
+
+// TestResumeCalibration: a run stopped during calibration (a kill there
+// loses nothing but the batch in flight) and resumed, through a relative
+// checkpoint path and from another working directory's view of the same
+// files, gives the uninterrupted run's floor, records and verdict; a
+// conflicting --seed is refused with a clear message.
+func TestResumeCalibration(t *testing.T) {
+	fx := baseFixture(t, "stories260K")
+	p, _ := LookupPreset("quick")
+	cand := fx.cands[len(fx.cands)-1] // a requantization
+	seed := bytes.Repeat([]byte{9}, 32)
+	base := Config{Candidate: cand, Reference: fx.ref, Preset: p, Behaviour: true, Threads: 2}
+	full := base
+	full.Seed = seed
+	want, err := Run(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ck := "run.checkpoint" // relative
+	stopped := base
+	stopped.Seed, stopped.Checkpoint = seed, ck
+	calls := 0
+	stopped.Pause = func() bool { calls++; return calls == 2 } // the second calibration batch
+	if _, err := Run(stopped); !errors.Is(err, ErrPaused) {
+		t.Fatalf("pause during calibration: %v", err)
+	}
+	conflict := base
+	conflict.Checkpoint, conflict.Seed = filepath.Join(dir, ck), bytes.Repeat([]byte{8}, 32)
+	if _, err := Run(conflict); err == nil || !strings.Contains(err.Error(), "another seed") {
+		t.Errorf("conflicting seed: %v, want a refusal naming the seed", err)
+	}
+	resumed := base
+	resumed.Checkpoint = filepath.Join(dir, ".", ck) // another spelling of the same file
+	got, err := Run(resumed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Verdict != want.Verdict || got.N != want.N || !reflect.DeepEqual(got.Floor, want.Floor) ||
+		!reflect.DeepEqual(got.Records, want.Records) || got.SeedChosenBy != want.SeedChosenBy {
+		t.Errorf("resumed after calibration pause: %s n=%d, uninterrupted %s n=%d", got.Verdict, got.N, want.Verdict, want.N)
 	}
 }

@@ -10,32 +10,43 @@ import (
 
 // Preset is a named set of behavioural-test parameters.
 type Preset struct {
-	Name  string
-	Stats stats.Params
+	Name string
+	// Design is the rank test (package stats) before the calibration size
+	// is known.
+	Design stats.Design
 	// K positions are scored per challenge, each on the reference's TopK
 	// most likely ids plus a tail bucket.
 	K, TopK int
-	// Calibration is the number of calibration challenges that measure the
-	// noise floor when the verifier requantizes a reference model itself.
-	// A faithful candidate then scores 1 with probability p ~ Beta(1, m),
-	// mean 1/(m+1); m is chosen so that P(p > γ/2) = (1−γ/2)^m is below
-	// 1e-4 (quick) or 1e-5, or SAME could become unreachable by bad luck.
+	// Calibration is m, the number of calibration challenges that measure
+	// the noise floor when the verifier requantizes a reference model
+	// itself. It bounds how tightly a faithful candidate's exceedance rate
+	// is known (Beta(rank, m+1−rank)), so it must be large enough for
+	// Design.NewRule.
 	Calibration int
 	// Batch challenges are scored together (matrix × matrix work); the
 	// test still updates after each one and stops at the first verdict.
 	Batch int
 }
 
-// presets: γ sits far above what a faithful candidate scores (at most
-// 1/(Calibration+1)), δ far below an altered model's (near 1). Each reaches
-// SAME within NMax on a faithful candidate (TestPresetsReachSame).
+// Rule returns the decision rule for m calibration distances.
+func (p Preset) Rule(m int) (stats.Rule, error) { return p.Design.NewRule(m) }
+
+// The two levels of every preset (see stats.Rule): the tail level, a
+// threshold a faithful copy exceeds on 1.5% of inputs, with SAME needing
+// fewer than 10% of the candidate's inputs above it (8% for audit); and the
+// median, with SAME needing fewer than 72%. A candidate that moves most
+// inputs by more than quantization does shifts the median level, one that
+// moves a few inputs far the tail level. Each preset reaches SAME within
+// NMax on a faithful candidate in ≥ 90% of simulated runs
+// (TestPresetsReachSame) and DIFFERENT on any candidate that exceeds the
+// tail threshold on every input within 10–40 challenges.
 var presets = map[string]Preset{
-	"quick": {Name: "quick", Stats: stats.Params{Alpha: 0.05, Gamma: 0.2, Delta: 0.5, NMin: 10, NMax: 150},
-		K: 8, TopK: 16, Calibration: 96, Batch: 8},
-	"standard": {Name: "standard", Stats: stats.Params{Alpha: 0.01, Gamma: 0.2, Delta: 0.5, NMin: 20, NMax: 300},
-		K: 16, TopK: 32, Calibration: 128, Batch: 8},
-	"audit": {Name: "audit", Stats: stats.Params{Alpha: 0.001, Gamma: 0.1, Delta: 0.4, NMin: 40, NMax: 1000},
-		K: 32, TopK: 64, Calibration: 256, Batch: 8},
+	"quick": {Name: "quick", Design: stats.Design{Alpha: 0.05, NMin: 10, NMax: 250,
+		Tail: 0.015, TailEpsilon: 0.12, RankEpsilon: 0.7}, K: 8, TopK: 16, Calibration: 192, Batch: 8},
+	"standard": {Name: "standard", Design: stats.Design{Alpha: 0.01, NMin: 20, NMax: 400,
+		Tail: 0.015, TailEpsilon: 0.1, RankEpsilon: 0.68}, K: 16, TopK: 32, Calibration: 256, Batch: 8},
+	"audit": {Name: "audit", Design: stats.Design{Alpha: 0.001, NMin: 40, NMax: 1000,
+		Tail: 0.015, TailEpsilon: 0.1, RankEpsilon: 0.65}, K: 32, TopK: 64, Calibration: 512, Batch: 8},
 }
 
 // LookupPreset returns the named preset.
@@ -53,6 +64,6 @@ func PresetNames() []string {
 	for n := range presets {
 		names = append(names, n)
 	}
-	sort.Slice(names, func(i, j int) bool { return presets[names[i]].Stats.NMax < presets[names[j]].Stats.NMax })
+	sort.Slice(names, func(i, j int) bool { return presets[names[i]].Design.NMax < presets[names[j]].Design.NMax })
 	return names
 }

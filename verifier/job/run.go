@@ -6,7 +6,9 @@
 //  2. hashes: whole file and per tensor; identical tensor data is IDENTICAL
 //     (cosmetic metadata is reported, not fatal);
 //  3. metadata: architecture, shapes, hyper-parameters, tokenizer, chat
-//     template (a difference is a structural DIFFERENT);
+//     template (a difference is a structural DIFFERENT; a differing key of
+//     unknown effect, identity.KeyEffect, makes identical tensors SAME,
+//     never IDENTICAL);
 //  4. weights, when the reference model is at hand: an exact
 //     requantization proves SAME at once, changed weights prove DIFFERENT;
 //  5. the behavioural test: keyed challenges, each scored 0/1 against the
@@ -24,7 +26,6 @@
 package job
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -32,10 +33,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/proof-of-training/pot/verifier/behaviour"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/engine"
@@ -43,6 +44,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/gguf"
 	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/identity"
+	"github.com/proof-of-training/pot/verifier/quant"
 	"github.com/proof-of-training/pot/verifier/score"
 	"github.com/proof-of-training/pot/verifier/stats"
 	"github.com/proof-of-training/pot/verifier/tokenizer"
@@ -55,14 +57,16 @@ type Config struct {
 	// Exactly one of Reference (a model file) and Fingerprint.
 	Reference   string
 	Fingerprint string
-	// FingerprintKeys, if set, are the only creators whose fingerprints
-	// are accepted; otherwise any intact fingerprint is, and the result
-	// names its creator.
-	FingerprintKeys []ed25519.PublicKey
+	// Trust names the trusted fingerprint creators: a fingerprint sealed
+	// by any other key is refused (an *fingerprint.UntrustedError), unless
+	// Trust.AllowUntrusted, when the run goes on and its reference is
+	// marked untrusted (cert.FingerprintRef.Trusted false).
+	Trust fingerprint.Trust
 
 	Preset Preset
 	// Seed, if set (32 bytes), replaces the fresh secret seed: for
-	// reproducing a run. Rand supplies fresh seeds (crypto/rand if nil).
+	// reproducing a run. The certificate records it as chosen by the
+	// runner (cert.SeedByRunner). Rand supplies fresh seeds (crypto/rand if nil).
 	Seed []byte
 	Rand io.Reader
 	// Clock gives the times recorded (time.Now if nil).
@@ -80,9 +84,10 @@ type Config struct {
 	TempDir string
 	// Progress, if set, receives events; it must not block for long.
 	Progress func(Event)
-	// Pause, if set, is asked after each committed challenge; when it says
-	// true the run stops with ErrPaused, and running it again with the same
-	// Checkpoint continues where it stopped.
+	// Pause, if set, is asked after each committed challenge and each
+	// committed calibration batch; when it says true the run stops with
+	// ErrPaused, and running it again with the same Checkpoint continues
+	// where it stopped.
 	Pause func() bool
 }
 
@@ -91,11 +96,12 @@ var ErrPaused = errors.New("job: paused")
 
 // Event reports progress.
 type Event struct {
-	Stage string // "hash", "weights", "calibrate", "challenge"
+	Stage string // "hash", "weights", "calibrate", "challenge"; "pool", "calibration-probes" when fingerprinting
+	File  string // for "hash": the base name of the file being hashed
 	Done  int64  // bytes hashed, tensors compared, challenges run
-	Total int64
-	// Running state of the test, for "challenge" events.
-	Mean, Lower, Upper float64
+	Total int64  // the most Done can reach (challenges: the preset's budget)
+	// Levels is the rank test's state after a "challenge" event.
+	Levels []cert.LevelState
 }
 
 // Result is everything a run established; Statement turns it into a
@@ -104,19 +110,19 @@ type Result struct {
 	Verdict cert.Verdict `json:"verdict"`
 	Reason  string       `json:"reason"`
 	Checks  []cert.Check `json:"checks"`
-	Preset  string       `json:"preset"`
 	Params  cert.Params  `json:"params"`
 
-	N     int     `json:"n"`
-	Mean  float64 `json:"mean"`
-	Lower float64 `json:"lower"`
-	Upper float64 `json:"upper"`
+	N      int               `json:"n"`
+	Levels []cert.LevelState `json:"levels"` // the rank test's final state, one per level
 
-	Floor      score.Floor     `json:"floor"`
-	Seed       string          `json:"seed"`       // hex, revealed
-	Commitment string          `json:"commitment"` // hex, fixed before the first challenge
-	Derivation json.RawMessage `json:"derivation,omitempty"`
-	Records    []cert.Record   `json:"-"`
+	Floor score.Floor `json:"floor"`
+	Seed  string      `json:"seed"` // hex, revealed
+	// SeedChosenBy is cert.SeedByVerifier for a fresh seed, cert.SeedByRunner
+	// for Config.Seed.
+	SeedChosenBy string          `json:"seedChosenBy"`
+	Commitment   string          `json:"commitment"` // hex, fixed before the first challenge
+	Derivation   json.RawMessage `json:"derivation,omitempty"`
+	Records      []cert.Record   `json:"-"`
 
 	Candidate       *identity.Identity `json:"-"`
 	CandidatePath   string             `json:"candidate"`
@@ -137,7 +143,7 @@ func Run(cfg Config) (*Result, error) {
 	if (cfg.Reference == "") == (cfg.Fingerprint == "") {
 		return nil, errors.New("job: give exactly one of a reference model and a fingerprint")
 	}
-	if err := cfg.Preset.Stats.Validate(); err != nil {
+	if _, err := cfg.Preset.Rule(0); err != nil {
 		return nil, err
 	}
 	defer r.close()
@@ -145,13 +151,17 @@ func Run(cfg Config) (*Result, error) {
 }
 
 type runner struct {
-	cfg     Config
-	res     *Result
-	cand    *gguf.File
-	ref     *gguf.File
-	fp      *fingerprint.Fingerprint
-	ck      *checkpoint
-	closers []io.Closer
+	cfg   Config
+	res   *Result
+	cand  *gguf.File
+	ref   *gguf.File
+	refID *identity.Identity
+	fp    *fingerprint.Fingerprint
+	ck    *checkpoint
+	// otherQuant: the weights layer found another quantization of the
+	// reference's weights, neither faithful nor changed.
+	otherQuant bool
+	closers    []io.Closer
 }
 
 func (r *runner) close() {
@@ -168,16 +178,15 @@ func (r *runner) progress(e Event) {
 
 func (r *runner) hash(f *gguf.File) (*identity.Identity, error) {
 	return identity.Compute(f, identity.Options{PerTensor: true, Progress: func(done, total int64) {
-		r.progress(Event{Stage: "hash", Done: done, Total: total})
+		r.progress(Event{Stage: "hash", File: filepath.Base(f.Path), Done: done, Total: total})
 	}})
 }
 
 func (r *runner) run() (*Result, error) {
 	cfg := &r.cfg
 	p := cfg.Preset
-	res := &Result{Preset: p.Name, CandidatePath: cfg.Candidate, Started: cfg.Clock().UTC(), Backend: "cpu",
-		Params: cert.Params{Alpha: p.Stats.Alpha, Gamma: p.Stats.Gamma, Delta: p.Stats.Delta, K: p.K, TopK: p.TopK,
-			NMin: p.Stats.NMin, NMax: p.Stats.NMax}, Lower: 0, Upper: 1}
+	res := &Result{CandidatePath: cfg.Candidate, Started: cfg.Clock().UTC(), Backend: "cpu",
+		Params: cert.Params{Preset: p.Name, K: p.K, TopK: p.TopK}}
 	r.res = res
 
 	// 1. Structure.
@@ -188,41 +197,41 @@ func (r *runner) run() (*Result, error) {
 	r.closers = append(r.closers, r.cand)
 	res.Checks = append(res.Checks, cert.Check{Name: "structure", Result: cert.Pass, Detail: "valid GGUF v" + fmt.Sprint(r.cand.Version)})
 
-	// 2–3. Hashes and metadata; the seed is drawn once the candidate is hashed.
+	// 2–3. Hashes and metadata; the seed is drawn once both sides are hashed.
 	if res.Candidate, err = r.hash(r.cand); err != nil {
 		return nil, err
 	}
-	if err := r.chooseSeed(); err != nil {
-		return nil, err
-	}
-	var refID *identity.Identity
 	if cfg.Reference != "" {
 		if r.ref, err = hfmodel.OpenModel(cfg.Reference); err != nil {
 			return nil, err
 		}
 		r.closers = append(r.closers, r.ref)
-		if refID, err = r.hash(r.ref); err != nil {
+		if r.refID, err = r.hash(r.ref); err != nil {
 			return nil, err
 		}
-		res.Reference = cert.Reference{Kind: cert.RefModel, Name: refName(cfg.Reference), Digest: cert.Digest{SHA256: refID.FileSHA256},
-			HuggingFace: hfReference(refID)}
+		res.Reference = cert.Reference{Kind: cert.RefModel, Name: refName(cfg.Reference),
+			Digest: cert.Digest{SHA256: r.refID.FileSHA256}, DigestSource: cert.DigestComputed, HuggingFace: hfReference(r.refID)}
 	} else {
-		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.FingerprintKeys); err != nil {
+		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.Trust); err != nil {
 			return nil, err
 		}
-		refID = &r.fp.Reference
+		r.refID = &r.fp.Reference
 		res.Reference = cert.Reference{Kind: cert.RefFingerprint, Name: filepath.Base(cfg.Fingerprint),
-			Digest:      cert.Digest{SHA256: refID.FileSHA256},
-			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID},
-			HuggingFace: hfReference(refID)}
+			Digest: cert.Digest{SHA256: r.refID.FileSHA256}, DigestSource: cert.DigestClaimed,
+			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID, Trusted: r.fp.Trusted},
+			HuggingFace: hfReference(r.refID)}
 	}
-	st := compareIdentity(res.Candidate, refID)
+	if err := r.chooseSeed(); err != nil {
+		return nil, err
+	}
+	st := compareIdentity(res.Candidate, r.refID)
 	res.Checks = append(res.Checks, st.checks...)
 	if st.verdict != "" {
 		return r.finish(st.verdict, st.reason)
 	}
 
-	// 4. Weights, when the reference model is here.
+	// 4. Weights: the reference's own tensors, or the fingerprint's hashes
+	// of the tensors the candidate keeps in the reference's type.
 	if r.ref != nil {
 		v, reason, err := r.weights()
 		if err != nil {
@@ -231,8 +240,8 @@ func (r *runner) run() (*Result, error) {
 		if v != "" && !cfg.Behaviour {
 			return r.finish(v, reason)
 		}
-	} else {
-		res.Checks = append(res.Checks, cert.Check{Name: "weights", Result: cert.Skip, Detail: "no reference weights (fingerprint)"})
+	} else if v, reason := r.keptTensors(); v != "" {
+		return r.finish(v, reason)
 	}
 
 	// 5. The behavioural test.
@@ -240,34 +249,47 @@ func (r *runner) run() (*Result, error) {
 }
 
 // chooseSeed takes the checkpoint's seed when resuming, else the
-// configured one, else a fresh one.
+// configured one, else a fresh one. A configured seed that differs from
+// the checkpoint's is refused: the run would silently not be the one asked
+// for.
 func (r *runner) chooseSeed() error {
-	key := checkpointKey{Candidate: r.res.Candidate.FileSHA256, Reference: r.cfg.Reference,
-		Fingerprint: r.cfg.Fingerprint, Preset: r.cfg.Preset.Name}
+	key := checkpointKey{Candidate: r.res.Candidate.FileSHA256, Reference: r.refID.FileSHA256, Preset: r.cfg.Preset.Name}
+	if r.fp != nil {
+		key.Fingerprint = r.fp.SHA256
+	}
 	ck, err := loadCheckpoint(r.cfg.Checkpoint, key)
 	if err != nil {
 		return err
 	}
-	seed := r.cfg.Seed
+	seed, chosenBy := r.cfg.Seed, cert.SeedByRunner
 	switch {
 	case ck != nil:
-		if seed, err = hex.DecodeString(ck.Seed); err != nil {
+		saved, err := hex.DecodeString(ck.Seed)
+		if err != nil {
 			return fmt.Errorf("job: checkpoint %s: seed: %w", r.cfg.Checkpoint, err)
+		}
+		if seed != nil && hex.EncodeToString(seed) != ck.Seed {
+			return fmt.Errorf("job: checkpoint %s continues a run with another seed; remove the checkpoint or drop --seed", r.cfg.Checkpoint)
+		}
+		seed, r.res.Started = saved, ck.Started
+		if ck.SeedChosenBy == cert.SeedByVerifier {
+			chosenBy = ck.SeedChosenBy // else unknown: say runner, the weaker claim
 		}
 	case seed == nil:
 		seed = make([]byte, 32)
 		if _, err := io.ReadFull(r.cfg.Rand, seed); err != nil {
 			return fmt.Errorf("job: drawing the seed: %w", err)
 		}
+		chosenBy = cert.SeedByVerifier
 	}
 	if len(seed) != 32 {
 		return fmt.Errorf("job: seed of %d bytes, want 32", len(seed))
 	}
-	r.res.Seed = hex.EncodeToString(seed)
+	r.res.Seed, r.res.SeedChosenBy = hex.EncodeToString(seed), chosenBy
 	c := challenge.Commit(seed)
 	r.res.Commitment = hex.EncodeToString(c[:])
 	if ck == nil {
-		ck = &checkpoint{Key: key, Seed: r.res.Seed}
+		ck = &checkpoint{Key: key, Seed: r.res.Seed, SeedChosenBy: chosenBy, Started: r.res.Started}
 	}
 	r.ck = ck
 	return nil
@@ -292,7 +314,51 @@ func (r *runner) weights() (cert.Verdict, string, error) {
 		return cert.Different, "the weights differ from the reference's: " + rep.Reason, nil
 	}
 	add(cert.Differs)
+	r.otherQuant = true
 	return "", "", nil
+}
+
+// keptTensors checks, in fingerprint mode, the tensors the candidate keeps
+// in the reference's own type: a faithful requantization leaves those
+// untouched (float norms, biases, and every tensor of a same-type copy), so
+// their digests must be the fingerprint's. A differing float tensor is
+// DIFFERENT; a differing quantized one means the candidate is another
+// quantization of the same type, for which no floor exists in the
+// fingerprint (the behavioural test then says UNDECIDED).
+func (r *runner) keptTensors() (cert.Verdict, string) {
+	ref := map[string]identity.Tensor{}
+	for _, t := range r.refID.Tensors {
+		ref[t.Name] = t
+	}
+	var changed, requant []string
+	for _, t := range r.res.Candidate.Tensors {
+		rt, ok := ref[t.Name]
+		if !ok || rt.Type != t.Type || rt.SHA256 == t.SHA256 {
+			continue
+		}
+		if isFloat(t.Type) {
+			changed = append(changed, t.Name)
+		} else {
+			requant = append(requant, t.Name)
+		}
+	}
+	switch {
+	case len(changed) > 0:
+		r.res.Checks = append(r.res.Checks, cert.Check{Name: "kept-tensors", Result: cert.Fail,
+			Detail: fmt.Sprintf("%d tensors kept in the reference's own type differ from the fingerprint's digests: %s", len(changed), list(changed))})
+		return cert.Different, "tensors that a requantization leaves untouched were changed: " + list(changed)
+	case len(requant) > 0:
+		r.res.Checks = append(r.res.Checks, cert.Check{Name: "kept-tensors", Result: cert.Differs,
+			Detail: fmt.Sprintf("%d quantized tensors have the reference's type but other bytes (another quantization of the same type): %s", len(requant), list(requant))})
+	default:
+		r.res.Checks = append(r.res.Checks, cert.Check{Name: "kept-tensors", Result: cert.Pass,
+			Detail: "every tensor kept in the reference's type matches the fingerprint's digest"})
+	}
+	return "", ""
+}
+
+func isFloat(typeName string) bool {
+	return typeName == quant.F32.String() || typeName == quant.F16.String() || typeName == quant.BF16.String()
 }
 
 // finish completes the result with a verdict.
@@ -318,19 +384,8 @@ func (r *runner) session(f *gguf.File) (*engine.Session, error) {
 func (r *runner) behaviour() (*Result, error) {
 	res, p := r.res, r.cfg.Preset
 	seed, _ := hex.DecodeString(res.Seed)
-	src, err := challenge.NewSource(seed, challengeConfig)
-	if err != nil {
-		return nil, err
-	}
-	candSess, err := r.session(r.cand)
-	if err != nil {
-		return nil, err
-	}
-	res.Backend = candSess.Backend()
-
-	var ref reference
+	var src behaviour.Source
 	var floorFn func() (score.Floor, error)
-	candTypes := typeNames(r.cand)
 	if r.ref != nil {
 		tok, err := tokenizer.FromGGUF(r.ref)
 		if err != nil {
@@ -340,67 +395,95 @@ func (r *runner) behaviour() (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		mr := &modelReference{src: src, tok: tok, sess: refSess, k: p.K, topK: p.TopK, maxLen: min(refSess.Config().ContextLength, maxChallengeTokens)}
-		ref = mr
-		floorFn = func() (score.Floor, error) { return r.calibrate(mr, candTypes) }
-	} else {
-		// The fingerprint fixes what is scored per challenge.
-		res.Params.K, res.Params.TopK = r.fp.K, r.fp.TopK
-		ref = &poolReference{src: src, fp: r.fp}
-		floorFn = func() (score.Floor, error) { return fingerprintFloor(r.fp, candTypes) }
-	}
-	res.Derivation = ref.derivation()
-
-	ck := r.ck
-	if ck.seq == nil {
-		if ck.Floor, err = floorFn(); err != nil {
-			return nil, err
-		}
-		ck.seq = stats.NewSequence(p.Stats.Alpha)
-	}
-	res.Floor = ck.Floor
-	res.Checks = append(res.Checks, cert.Check{Name: "noise-floor", Result: cert.Pass,
-		Detail: floorDetail(ck.Floor)})
-	return r.loop(ref, candSess, ck)
-}
-
-// maxChallengeTokens caps a challenge's length; templates make far shorter
-// ones, and the cap keeps a hostile word list from making huge batches.
-const maxChallengeTokens = 512
-
-// loop runs challenges until the sequential test decides.
-func (r *runner) loop(ref reference, candSess *engine.Session, ck *checkpoint) (*Result, error) {
-	res, p := r.res, r.cfg.Preset
-	verdict, reason := stats.Decide(ck.seq, p.Stats)
-	for verdict == stats.Continue {
-		from := uint64(len(ck.Records))
-		n := min(max(p.Batch, 1), p.Stats.NMax-len(ck.Records))
-		ps, err := ref.probes(from, n)
+		ms, err := behaviour.NewModelSource(seed, tok, refSess, p.K, p.TopK)
 		if err != nil {
 			return nil, err
 		}
-		ms, err := measure(candSess, ps)
+		src = ms
+		floorFn = func() (score.Floor, error) { return r.calibrate(ms) }
+	} else {
+		// The fingerprint fixes what is scored per challenge.
+		res.Params.K, res.Params.TopK = r.fp.K, r.fp.TopK
+		ps, err := behaviour.NewPoolSource(seed, r.fp, p.Design.NMax)
+		if err != nil {
+			return nil, fmt.Errorf("fingerprint %s: %w", r.cfg.Fingerprint, err)
+		}
+		src = ps
+		floorFn = func() (score.Floor, error) { return fingerprintFloor(r.fp, typeNames(r.cand)) }
+	}
+	d, err := json.Marshal(src.Derivation())
+	if err != nil {
+		return nil, err
+	}
+	res.Derivation = d
+
+	ck := r.ck
+	if ck.Floor == nil {
+		f, err := floorFn()
+		if errors.Is(err, errNoFloor) {
+			res.Checks = append(res.Checks, cert.Check{Name: "noise-floor", Result: cert.Skip, Detail: err.Error()})
+			return r.finish(cert.Undecided, "no behavioural test was possible: "+err.Error())
+		}
+		if err != nil {
+			return nil, err
+		}
+		ck.Floor = &f
+		rule, err := p.Rule(len(f.Samples))
+		if err != nil {
+			return nil, err
+		}
+		if ck.test, err = stats.NewTest(rule); err != nil {
+			return nil, err
+		}
+		if err := ck.save(r.cfg.Checkpoint); err != nil {
+			return nil, err
+		}
+	}
+	res.Floor = *ck.Floor
+	res.Params.Rule = ck.test.Rule()
+	res.Checks = append(res.Checks, cert.Check{Name: "noise-floor", Result: cert.Pass, Detail: floorDetail(*ck.Floor, res.Params.Rule)})
+	candSess, err := r.session(r.cand)
+	if err != nil {
+		return nil, err
+	}
+	res.Backend = candSess.Backend()
+	return r.loop(src, candSess, ck)
+}
+
+// loop runs challenges until the rank test decides.
+func (r *runner) loop(src behaviour.Source, candSess *engine.Session, ck *checkpoint) (*Result, error) {
+	res, p := r.res, r.cfg.Preset
+	test, floor := ck.test, *ck.Floor
+	nMax := test.Rule().NMax
+	verdict, reason := test.Decide()
+	for verdict == stats.Continue {
+		from := uint64(len(ck.Records))
+		n := min(max(p.Batch, 1), nMax-len(ck.Records))
+		ps, err := src.Probes(from, n)
+		if err != nil {
+			return nil, err
+		}
+		ms, err := behaviour.Measure(candSess, ps)
 		if err != nil {
 			return nil, err
 		}
 		for j := range ms {
-			x := ck.Floor.Score(ms[j].distance)
-			if err := ck.seq.Update(x); err != nil {
+			rank := floor.Rank(ms[j].Distance)
+			if err := test.Update(rank); err != nil {
 				return nil, err
 			}
-			rec := cert.Record{I: len(ck.Records), Digest: hexDigest(ps[j].digest), Score: x,
-				Mean: ck.seq.Mean(), Lower: ck.seq.Lower(), Upper: ck.seq.Upper()}
-			for q := range ms[j].perPos {
-				rec.Positions = append(rec.Positions, cert.Position{Pos: ps[j].pos[q], Ref: int(ps[j].ids[q][0]),
-					Cand: int(ms[j].candTop[q]), Distance: ms[j].perPos[q]})
+			rec := cert.Record{I: len(ck.Records), Digest: hex.EncodeToString(ps[j].Digest[:]), Distance: ms[j].Distance,
+				Rank: rank, Levels: levelStates(test)}
+			for q := range ms[j].PerPos {
+				rec.Positions = append(rec.Positions, cert.Position{Pos: ps[j].Pos[q], Ref: int(ps[j].IDs[q][0]),
+					Cand: int(ms[j].CandTop[q]), Distance: ms[j].PerPos[q]})
 			}
 			ck.Records = append(ck.Records, rec)
 			if err := ck.save(r.cfg.Checkpoint); err != nil {
 				return nil, err
 			}
-			r.progress(Event{Stage: "challenge", Done: int64(len(ck.Records)), Total: int64(p.Stats.NMax),
-				Mean: rec.Mean, Lower: rec.Lower, Upper: rec.Upper})
-			if verdict, reason = stats.Decide(ck.seq, p.Stats); verdict != stats.Continue {
+			r.progress(Event{Stage: "challenge", Done: int64(len(ck.Records)), Total: int64(nMax), Levels: rec.Levels})
+			if verdict, reason = test.Decide(); verdict != stats.Continue {
 				break
 			}
 			if r.cfg.Pause != nil && r.cfg.Pause() {
@@ -409,24 +492,38 @@ func (r *runner) loop(ref reference, candSess *engine.Session, ck *checkpoint) (
 		}
 	}
 	res.Records = ck.Records
-	res.N, res.Mean, res.Lower, res.Upper = ck.seq.N(), ck.seq.Mean(), ck.seq.Lower(), ck.seq.Upper()
-	res.Checks = append(res.Checks, cert.Check{Name: "behaviour", Result: behaviourResult(verdict),
-		Detail: fmt.Sprintf("%d challenges: mean score %.3f, interval [%.3f, %.3f]", res.N, res.Mean, res.Lower, res.Upper)})
+	res.N = test.N()
+	res.Levels = levelStates(test)
+	res.Checks = append(res.Checks, cert.Check{Name: "behaviour", Result: behaviourResult(verdict), Detail: reason})
 	v := map[stats.Verdict]cert.Verdict{stats.Same: cert.Same, stats.Different: cert.Different, stats.Undecided: cert.Undecided}[verdict]
 	return r.finish(v, reason)
+}
+
+// levelStates is the test's current state per level, as recorded.
+func levelStates(t *stats.Test) []cert.LevelState {
+	out := make([]cert.LevelState, len(t.Rule().Levels))
+	for i := range out {
+		s := t.Level(i)
+		xs := s.Scores()
+		out[i] = cert.LevelState{Score: xs[len(xs)-1], Mean: s.Mean(), Lower: s.Lower(), Upper: s.Upper()}
+	}
+	return out
+}
+
+func floorDetail(f score.Floor, rule stats.Rule) string {
+	if f.Zero() {
+		return f.Source
+	}
+	lv := rule.Levels
+	return fmt.Sprintf("%s: %d calibration distances; thresholds %.3g (%s largest: a faithful copy exceeds it on at most %s of inputs) "+
+		"and %.3g (%s largest: at most %s)", f.Source, len(f.Samples), f.Threshold(lv[0].Rank), stats.Ordinal(lv[0].Rank), stats.Percent(lv[0].Faithful),
+		f.Threshold(lv[1].Rank), stats.Ordinal(lv[1].Rank), stats.Percent(lv[1].Faithful))
 }
 
 // behaviourResult is the behavioural check's result: pass for SAME,
 // differs otherwise. A statistical DIFFERENT is not a failed check, which
 // in a certificate means a structural or weight difference; its verdict
 // is replayed from the transcript instead.
-func floorDetail(f score.Floor) string {
-	if len(f.Samples) == 0 {
-		return fmt.Sprintf("%s (threshold %.3g)", f.Source, f.Threshold())
-	}
-	return fmt.Sprintf("%s: threshold %.3g, the largest of %d calibration distances", f.Source, f.Threshold(), len(f.Samples))
-}
-
 func behaviourResult(v stats.Verdict) cert.CheckResult {
 	if v == stats.Same {
 		return cert.Pass
@@ -442,63 +539,80 @@ func typeNames(f *gguf.File) map[string]string {
 	return m
 }
 
-// calibrate measures the noise floor of the candidate's types: zero when
-// they are the reference's own, else the distances between the reference
-// and the reference requantized to those types on calibration challenges.
-func (r *runner) calibrate(mr *modelReference, candTypes map[string]string) (score.Floor, error) {
-	if maps.Equal(candTypes, typeNames(r.ref)) {
+// hasQuantized reports whether f has a tensor of a quantized type.
+func hasQuantized(f *gguf.File) bool {
+	for _, t := range f.Tensors {
+		if !isFloat(t.Type.String()) {
+			return true
+		}
+	}
+	return false
+}
+
+// calibrate measures the noise floor of the candidate's types (resuming
+// from the checkpoint's partial calibration):
+//
+//   - zero when the candidate has the reference's own types and the weights
+//     layer did not call it another quantization: a faithful copy is then
+//     the reference itself;
+//   - against a quantized reference, the reference dithered by its own
+//     rounding step and requantized to the candidate's types: the candidate
+//     and the reference are two quantizations of unknown weights;
+//   - else the reference requantized to the candidate's types.
+func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
+	if maps.Equal(typeNames(r.cand), typeNames(r.ref)) && !r.otherQuant {
 		return score.ZeroFloor(), nil
 	}
-	types := typeMap(r.cand)
-	dir := r.cfg.TempDir
-	if dir == "" {
-		dir = os.TempDir()
+	c := behaviour.Calibration{Reference: r.cfg.Reference, Types: behaviour.TypeMap(r.cand), M: r.cfg.Preset.Calibration,
+		Probes: func(from uint64, n int) ([]behaviour.Probe, error) {
+			return ms.Probes(behaviour.CalibrationBase+from, n)
+		},
+		Have: r.ck.Calibration,
+		Commit: func(ds []float64) error {
+			r.ck.Calibration = ds
+			return r.ck.save(r.cfg.Checkpoint)
+		},
+		Pause:   r.cfg.Pause,
+		Engine:  engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming},
+		TempDir: r.cfg.TempDir, Batch: r.cfg.Preset.Batch,
+		Progress: func(done, total int) {
+			r.progress(Event{Stage: "calibrate", Done: int64(done), Total: int64(total)})
+		},
 	}
-	tmp, err := os.CreateTemp(dir, "pot-requant-*.gguf")
+	source := "the reference requantized to the candidate's exact tensor types by the verifier"
+	if hasQuantized(r.ref) {
+		seed, _ := hex.DecodeString(r.res.Seed)
+		c.Dither = ditherSeed(seed)
+		source = "the quantized reference, dithered by its own rounding step and requantized to the candidate's exact tensor types " +
+			"(two quantizations of the same weights)"
+	}
+	ds, err := behaviour.Calibrate(c)
+	if errors.Is(err, behaviour.ErrPaused) {
+		return score.Floor{}, ErrPaused
+	}
 	if err != nil {
-		return score.Floor{}, err
+		return score.Floor{}, fmt.Errorf("calibration: %w", err)
 	}
-	path := tmp.Name()
-	tmp.Close()
-	defer os.Remove(path)
-	if err := requantize(r.cfg.Reference, types, path); err != nil {
-		return score.Floor{}, err
-	}
-	rq, err := gguf.Open(path)
-	if err != nil {
-		return score.Floor{}, err
-	}
-	defer rq.Close()
-	sess, err := engine.Load(rq, engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming})
-	if err != nil {
-		return score.Floor{}, err
-	}
-	defer sess.Close()
-	m := r.cfg.Preset.Calibration
-	var ds []float64
-	for done := 0; done < m; {
-		n := min(max(r.cfg.Preset.Batch, 1), m-done)
-		ps, err := mr.probes(calibrationBase+uint64(done), n)
-		if err != nil {
-			return score.Floor{}, err
-		}
-		ms, err := measure(sess, ps)
-		if err != nil {
-			return score.Floor{}, err
-		}
-		for _, x := range ms {
-			ds = append(ds, x.distance)
-		}
-		done += n
-		r.progress(Event{Stage: "calibrate", Done: int64(done), Total: int64(m)})
-	}
-	return score.NewFloor(ds, "the reference requantized to the candidate's types by the verifier")
+	return score.NewFloor(ds, source)
 }
+
+// ditherSeed derives the dither's generator seed from the run's seed, so a
+// resumed run dithers identically.
+func ditherSeed(seed []byte) uint64 {
+	var x uint64 = 1
+	for _, b := range seed[:8] {
+		x = x<<8 | uint64(b)
+	}
+	return x | 1
+}
+
+// errNoFloor says no noise floor fits the candidate's types.
+var errNoFloor = errors.New("no noise floor fits the candidate")
 
 // fingerprintFloor picks the fingerprint's floor for the candidate's types:
 // zero for the reference's own types, the profile with exactly the
-// candidate's types if there is one, else the most lenient profile (the
-// reason says so).
+// candidate's types if there is one, else errNoFloor: scoring against a
+// profile of other types would judge the candidate by another's noise.
 func fingerprintFloor(fp *fingerprint.Fingerprint, candTypes map[string]string) (score.Floor, error) {
 	refTypes := map[string]string{}
 	for _, t := range fp.Reference.Tensors {
@@ -507,26 +621,14 @@ func fingerprintFloor(fp *fingerprint.Fingerprint, candTypes map[string]string) 
 	if maps.Equal(candTypes, refTypes) {
 		return score.ZeroFloor(), nil
 	}
-	var loosest *fingerprint.Profile
+	var names []string
 	for i := range fp.Floors {
 		pr := &fp.Floors[i]
 		if maps.Equal(candTypes, pr.TensorTypes) {
-			return score.NewFloor(pr.Samples, "fingerprint profile "+pr.Name)
+			return score.NewFloor(pr.Samples, "fingerprint profile "+pr.Name+" (the reference requantized to exactly the candidate's tensor types by the fingerprint's creator)")
 		}
-		if loosest == nil || maxOf(pr.Samples) > maxOf(loosest.Samples) {
-			loosest = pr
-		}
+		names = append(names, pr.Name)
 	}
-	if loosest == nil {
-		return score.Floor{}, errors.New("job: the candidate's tensor types match no noise floor in the fingerprint")
-	}
-	return score.NewFloor(loosest.Samples, "fingerprint profile "+loosest.Name+" (the most lenient: no profile has the candidate's exact types)")
-}
-
-func maxOf(xs []float64) float64 {
-	m := 0.0
-	for _, x := range xs {
-		m = max(m, x)
-	}
-	return m
+	return score.Floor{}, fmt.Errorf("%w: its tensor types match none of the fingerprint's profiles (%s); "+
+		"verify it against the reference model (--ref) instead", errNoFloor, list(names))
 }

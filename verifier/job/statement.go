@@ -6,30 +6,33 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/proof-of-training/pot/internal/version"
 	"github.com/proof-of-training/pot/verifier/cert"
 )
 
-// Version is the verifier's version, recorded in certificates.
-const Version = "0.1.0"
+// VerifierVersion is the version a certificate records: the build
+// (internal/version: release, module version, commit) and the engine's
+// version. `pot --version` prints the same string.
+func VerifierVersion() string { return version.String() + " " + EngineVersion }
 
 // Statement returns the certificate statement of a finished run (its
 // transcript reference is filled in by cert.Seal / cert.WriteFiles).
 func (res *Result) Statement() *cert.Statement {
-	seedCommit := cert.Seed{Commitment: res.Commitment, Revealed: res.Seed}
+	seedCommit := cert.Seed{Commitment: res.Commitment, Revealed: res.Seed, ChosenBy: res.SeedChosenBy}
 	return &cert.Statement{
 		Type:          cert.StatementType,
 		PredicateType: cert.PredicateType,
 		Subject: []cert.Subject{{Name: filepath.Base(res.CandidatePath),
 			Digest: cert.Digest{SHA256: res.Candidate.FileSHA256}}},
 		Predicate: cert.Predicate{
-			Verifier:   cert.VerifierInfo{Name: "pot", Version: Version + " " + EngineVersion, Backend: res.Backend, Host: runtime.GOOS + "/" + runtime.GOARCH},
+			Verifier:   cert.VerifierInfo{Name: "pot", Version: VerifierVersion(), Backend: res.Backend, Host: runtime.GOOS + "/" + runtime.GOARCH},
 			Reference:  res.Reference,
 			Checks:     res.Checks,
 			Params:     res.Params,
+			Floor:      cert.Floor{Source: res.Floor.Source, Samples: res.Floor.Samples},
 			Seed:       seedCommit,
 			Derivation: res.Derivation,
-			Result: cert.Result{Verdict: res.Verdict, Reason: res.Reason, N: res.N, Mean: res.Mean,
-				Lower: res.Lower, Upper: res.Upper},
+			Result:     cert.Result{Verdict: res.Verdict, Reason: res.Reason, N: res.N, Levels: res.Levels},
 			StartedAt:  res.Started,
 			FinishedAt: res.Finish,
 		},

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/stats"
 )
 
 // Plot geometry in SVG user units (the SVG scales to the page width).
@@ -16,14 +17,18 @@ const (
 	yTicks                 = 5
 )
 
-// plot is the confidence sequence drawn as SVG: the interval as a band, its
-// bounds and the running mean as lines, γ and δ as dashed rules.
+// plot is one level's confidence sequence drawn as SVG: the interval on the
+// candidate's exceedance rate as a band, its bounds and the running mean as
+// lines, the SAME tolerance ε and the faithful bound as dashed rules.
 type plot struct {
+	Title                 string
+	ID                    string // suffix of element ids
 	W, H                  int
 	Band                  string // path: upper bounds forward, lower bounds back
 	Upper, Lower, Mean    string // paths
-	GammaY, DeltaY        string // y of the rules
-	Gamma, Delta          string // labels
+	SameY, DiffY          string // y of the rules
+	Same, Diff            string // labels
+	Exact                 bool   // exact rule: DIFFERENT at the first exceedance, no faithful rule drawn
 	X0, X1, Y0, Y1        string // plot area corners
 	XTicks, YTicks        []tick
 	LastX, LastY1, LastY2 string
@@ -34,7 +39,9 @@ type tick struct {
 	Label string
 }
 
-func newPlot(recs []cert.Record, p cert.Params) *plot {
+// newPlot draws level lv of the rule over the records.
+func newPlot(recs []cert.Record, rule stats.Rule, lv int) *plot {
+	level := rule.Levels[lv]
 	n := len(recs)
 	step := 1
 	if n > maxPlotPoints {
@@ -52,7 +59,7 @@ func newPlot(recs []cert.Record, p cert.Params) *plot {
 		if i+step >= n {
 			i = n - 1
 		}
-		r := recs[i]
+		r := recs[i].Levels[lv]
 		cmd := "L"
 		if i == 0 {
 			cmd = "M"
@@ -74,9 +81,10 @@ func newPlot(recs []cert.Record, p cert.Params) *plot {
 	pl := &plot{
 		W: plotW, H: plotH,
 		Band: band.String(), Upper: strings.TrimSpace(up.String()), Lower: strings.TrimSpace(lo.String()), Mean: strings.TrimSpace(mean.String()),
-		GammaY: f(y(p.Gamma)), DeltaY: f(y(p.Delta)), Gamma: num(p.Gamma), Delta: num(p.Delta),
+		SameY: f(y(level.Epsilon)), DiffY: f(y(level.Faithful)), Same: num(level.Epsilon), Diff: num(level.Faithful),
+		Exact: rule.Exact(), ID: strconv.Itoa(lv),
 		X0: f(padL), X1: f(padL + innerW), Y0: f(padT), Y1: f(padT + innerH),
-		LastX: f(x(n)), LastY1: f(y(recs[n-1].Upper)), LastY2: f(y(recs[n-1].Lower)),
+		LastX: f(x(n)), LastY1: f(y(recs[n-1].Levels[lv].Upper)), LastY2: f(y(recs[n-1].Levels[lv].Lower)),
 	}
 	for k := 0; k <= yTicks-1; k++ {
 		v := float64(k) / float64(yTicks-1)

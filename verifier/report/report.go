@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/proof-of-training/pot/verifier/cert"
+	"github.com/proof-of-training/pot/verifier/challenge"
+	"github.com/proof-of-training/pot/verifier/stats"
 )
 
 // Input is what the page shows.
@@ -58,8 +60,12 @@ func Write(w io.Writer, in Input) error {
 	v.Subject = in.Statement.Subject[0]
 	v.Text = verdictText(in.Statement)
 	v.Duration = in.Statement.Predicate.FinishedAt.Sub(in.Statement.Predicate.StartedAt).Round(time.Second).String()
-	if len(in.Records) > 0 {
-		v.Plot = newPlot(in.Records, in.Statement.Predicate.Params)
+	if rule := in.Statement.Predicate.Params.Rule; len(in.Records) > 0 && len(in.Records[0].Levels) == len(rule.Levels) {
+		for lv := range rule.Levels {
+			pl := newPlot(in.Records, rule, lv)
+			pl.Title = levelTitle(rule, lv)
+			v.Plots = append(v.Plots, pl)
+		}
 	}
 	if err := page.Execute(w, &v); err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -75,29 +81,32 @@ type view struct {
 	Subject  cert.Subject
 	Text     text
 	Duration string
-	Plot     *plot
+	Plots    []*plot
+}
+
+// levelTitle says what level lv of the rule counts, in words.
+func levelTitle(rule stats.Rule, lv int) string {
+	if rule.Exact() {
+		return "Challenges on which the candidate differs at all from the reference (a faithful copy never does)"
+	}
+	l := rule.Levels[lv]
+	return fmt.Sprintf("Challenges beyond the %s largest of %d faithful-quantization distances (a faithful copy: at most %s)",
+		stats.Ordinal(l.Rank), rule.Calibration, stats.Percent(l.Faithful))
 }
 
 // Plot-area sizes the template needs for its frame and axis titles.
 // Challenges describes where the challenges came from, from the
-// predicate's derivation: keyed text prompts run through the reference
-// model, or keyed draws from a fingerprint's pool.
+// predicate's derivation.
 func (v *view) Challenges() string {
-	var d struct {
-		Kind     string `json:"kind"`
-		PoolSize int    `json:"poolSize"`
-	}
-	if len(v.P.Derivation) == 0 || json.Unmarshal(v.P.Derivation, &d) != nil {
+	var d challenge.Derivation
+	if len(v.P.Derivation) == 0 || json.Unmarshal(v.P.Derivation, &d) != nil || d.Validate() != nil {
 		return ""
 	}
-	switch d.Kind {
-	case "text":
-		return "text prompts derived from the seed, scored against the reference model"
-	case "pool":
-		return fmt.Sprintf("drawn by the seed from the fingerprint's pool of %d challenges", d.PoolSize)
-	}
-	return d.Kind
+	return d.Describe()
 }
+
+// RunnerSeedWarning is what a runner-chosen seed means.
+func (v *view) RunnerSeedWarning() string { return cert.RunnerSeedWarning }
 
 func (v *view) PlotW() int { return innerW }
 func (v *view) PlotH() int { return innerH }
@@ -113,9 +122,22 @@ type text struct {
 }
 
 func verdictText(st *cert.Statement) text {
+	t := plainVerdict(st)
+	if st.Predicate.Seed.ChosenBy == cert.SeedByRunner && st.Predicate.Result.N > 0 {
+		t.NotProve = append(t.NotProve, "that the challenges were unpredictable: "+cert.RunnerSeedWarning)
+	}
+	if st.Predicate.Reference.Untrusted() {
+		t.Headline = "UNTRUSTED — " + t.Headline
+		t.NotProve = append([]string{"anything about the model the fingerprint names: its creator key was not trusted"}, t.NotProve...)
+	}
+	return t
+}
+
+func plainVerdict(st *cert.Statement) text {
 	p := &st.Predicate
 	r := p.Result
-	conf := num(100*(1-p.Params.Alpha)) + "%"
+	rule := p.Params.Rule
+	conf := num(100*(1-rule.Alpha)) + "%"
 	refWhat := "the reference model"
 	if p.Reference.Kind == cert.RefFingerprint {
 		refWhat = "the reference model described by the fingerprint"
@@ -123,40 +145,41 @@ func verdictText(st *cert.Statement) text {
 	common := "that " + refWhat + " is itself genuine or what its name says: PoT compares against the reference it was given"
 	switch r.Verdict {
 	case cert.Identical:
-		return text{"ok", "IDENTICAL: the candidate is the reference, byte for byte",
-			"The candidate's tensor data and metadata are byte-identical to " + refWhat + ", as shown by their SHA-256 hashes. No statistics are involved.",
+		return text{"ok", "IDENTICAL: the candidate's tensors are the reference's, byte for byte",
+			"The candidate's tensor data is byte-identical to " + refWhat + "'s, as shown by their SHA-256 hashes, and no metadata " +
+				"that could change what the model computes differs. No statistics are involved.",
 			[]string{common, "anything about how the reference was trained"}}
 	case cert.Same:
 		if r.N == 0 {
 			return text{"ok", "SAME: the candidate's weights are a faithful version of the reference's",
-				"The tensor-level comparison (see the checks below) shows the candidate's weights are the reference's, exactly or as a faithful " +
-					"requantization, so no behavioural test was needed. " + r.Reason,
+				"The tensor-level comparison (see the checks below) shows every block of the candidate's weights is the reference's, exactly or as " +
+					"PoT's own requantization of it, so no behavioural test was needed. " + r.Reason,
 				[]string{"that the files are identical: requantization changes the bytes, by design", common}}
 		}
-		return text{"ok", "SAME: the candidate behaves like the reference",
-			fmt.Sprintf("On %d challenge prompts drawn at random from a secret seed fixed only after the file was hashed, the candidate's next-token "+
-				"distributions differ from the reference's by a mean score below γ = %s, with %s confidence. "+
-				"A score counts how far the candidate's predictions stray beyond the measured noise of a faithful copy.", r.N, num(p.Params.Gamma), conf),
+		return text{"ok", "SAME: the candidate behaves like a faithful copy of the reference",
+			r.Reason + ". The challenges were drawn from a secret seed fixed only after the file was hashed; each was ranked against " +
+				"the distances a faithful copy of the reference shows (" + p.Floor.Source + ").",
 			[]string{"that the weights are identical: requantization or another backend also gives SAME, by design",
-				"that every possible change was ruled out: a change whose effect on these kinds of prompts stays below γ can pass",
-				fmt.Sprintf("anything with more than %s confidence: the chance of a wrong verdict is at most α = %s", conf, num(p.Params.Alpha)),
+				"that no input at all is affected: a change confined to fewer inputs than the stated fraction, or to inputs unlike the challenges, can pass",
+				fmt.Sprintf("anything with more than %s confidence: the chance of a wrong verdict is at most α = %s", conf, num(rule.Alpha)),
 				common}}
 	case cert.Different:
 		if r.N == 0 || hasFailed(p.Checks) {
 			return text{"bad", "DIFFERENT: the candidate is not the reference",
-				"A structural check failed (see the checks below): the candidate cannot be the reference model. " + r.Reason,
+				"A structural or weight check failed (see the checks below): the candidate cannot be the reference model or a faithful copy. " + r.Reason,
 				[]string{"what was changed or why", "that the candidate is harmful or worse: only that it is not the reference"}}
 		}
 		return text{"bad", "DIFFERENT: the candidate behaves differently from the reference",
-			fmt.Sprintf("On %d random challenge prompts the candidate's next-token distributions stray from the reference's by a mean score above "+
-				"δ = %s, with %s confidence: it is not the reference model, nor a faithful requantization of it.", r.N, num(p.Params.Delta), conf),
+			r.Reason + ": it is not the reference model, nor a faithful requantization of it.",
 			[]string{"what was changed (fine-tuning, another model, corruption) or why",
 				"that the candidate is worse or harmful: only that it is not the reference",
 				fmt.Sprintf("anything with more than %s confidence", conf)}}
 	default:
-		return text{"unsure", "UNDECIDED: the test ran out of challenges before deciding",
-			fmt.Sprintf("After the budget of %d challenges the mean score lies in [%s, %s] with %s confidence: neither surely below γ = %s (SAME) "+
-				"nor surely above δ = %s (DIFFERENT).", r.N, num(r.Lower), num(r.Upper), conf, num(p.Params.Gamma), num(p.Params.Delta)),
+		if r.N == 0 {
+			return text{"unsure", "UNDECIDED: no behavioural test was possible", r.Reason,
+				[]string{"that the candidate is the reference", "that it is not"}}
+		}
+		return text{"unsure", "UNDECIDED: the test ran out of challenges before deciding", r.Reason,
 			[]string{"that the candidate is the reference", "that it is not", "a larger budget or a re-run may decide"}}
 	}
 }

@@ -10,9 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/cert/certtest"
 )
+
+// TestMain ends with a line naming what the tests missed (chromium).
+func TestMain(m *testing.M) { os.Exit(testdata.Main(m)) }
 
 // render verifies a fixture and renders its page.
 func render(t *testing.T, f *certtest.Fixture) []byte {
@@ -29,7 +33,7 @@ func render(t *testing.T, f *certtest.Fixture) []byte {
 	return b.Bytes()
 }
 
-var pathRE = regexp.MustCompile(`<path id="(cs-[a-z]+)" d="([^"]*)"`)
+var pathRE = regexp.MustCompile(`<path id="(cs-[a-z]+-0)" d="([^"]*)"`)
 
 // plotPoints returns, for each path id, the number of points in its d.
 func plotPoints(html []byte) map[string]int {
@@ -46,21 +50,21 @@ func TestReportContent(t *testing.T) {
 		scores []float64
 		want   []string
 	}{
-		{"same", certtest.SameScores(60), []string{"SAME: the candidate behaves like the reference", "does not prove", "that the weights are identical", "γ = 0.2: SAME when"}},
-		{"different", certtest.ConstScores(60, 1), []string{"DIFFERENT: the candidate behaves differently", "δ = 0.5: DIFFERENT when"}},
-		{"undecided", certtest.ConstScores(60, 0.35), []string{"UNDECIDED", "neither surely below γ = 0.2"}},
+		{"same", certtest.SameScores(60), []string{"SAME: the candidate behaves like a faithful copy", "does not prove", "that the weights are identical", "ε = 0.4: SAME needs", "fewer than"}},
+		{"different", certtest.ConstScores(60, 1), []string{"DIFFERENT: the candidate behaves differently", "DIFFERENT when the lower bound is above", "more than a faithful quantization"}},
+		{"undecided", certtest.UndecidedScores(60), []string{"UNDECIDED", "budget of 60 challenges spent"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := certtest.New(t, c.scores, nil)
 			html := render(t, f)
-			for _, w := range append(c.want, "Certificate verified", f.Statement.Subject[0].Digest.SHA256, f.Key.KeyID(), "candidate-Q4_K_M.gguf", "metadata", `id="gamma"`, `id="delta"`) {
+			for _, w := range append(c.want, "Certificate verified", f.Statement.Subject[0].Digest.SHA256, f.Key.KeyID(), "candidate-Q4_K_M.gguf", "metadata", `id="same-0"`, `id="faithful-0"`, `id="same-1"`) {
 				if !bytes.Contains(html, []byte(w)) {
 					t.Errorf("page lacks %q", w)
 				}
 			}
 			pts := plotPoints(html)
 			n := len(f.Records)
-			if pts["cs-upper"] != n || pts["cs-lower"] != n || pts["cs-mean"] != n || pts["cs-band"] != 2*n {
+			if pts["cs-upper-0"] != n || pts["cs-lower-0"] != n || pts["cs-mean-0"] != n || pts["cs-band-0"] != 2*n {
 				t.Errorf("plot points %v, want %d per line", pts, n)
 			}
 			for _, bad := range []string{"<script", "src=", "http://", "<link"} {
@@ -96,7 +100,7 @@ func TestReportNoBehaviouralTest(t *testing.T) {
 	f := certtest.New(t, certtest.ConstScores(60, 1), nil)
 	st := *f.Statement
 	st.Predicate.Checks = []cert.Check{{Name: "tokenizer", Result: cert.Fail, Detail: "vocabulary differs"}}
-	st.Predicate.Result = cert.Result{Verdict: cert.Different, Reason: "tokenizer differs", Upper: 1}
+	st.Predicate.Result = cert.Result{Verdict: cert.Different, Reason: "tokenizer differs"}
 	var b bytes.Buffer
 	if err := Write(&b, Input{Statement: &st}); err != nil {
 		t.Fatal(err)
@@ -104,8 +108,44 @@ func TestReportNoBehaviouralTest(t *testing.T) {
 	if !strings.Contains(b.String(), "No behavioural test ran") || strings.Contains(b.String(), "<svg") {
 		t.Error("page without a test draws a plot")
 	}
-	if !strings.Contains(b.String(), "A structural check failed") {
+	if !strings.Contains(b.String(), "A structural or weight check failed") {
 		t.Error("structural DIFFERENT not explained")
+	}
+}
+
+// TestReportStateFirst: the verification state comes before the verdict,
+// so an unverified page cannot be read as a green verdict first; and a
+// certificate without challenges does not claim they were re-derived.
+func TestReportStateFirst(t *testing.T) {
+	f := certtest.New(t, certtest.ConstScores(60, 1), nil)
+	for _, c := range []struct {
+		name  string
+		in    Input
+		first string
+	}{
+		{"unverified", Input{Statement: f.Statement, Records: f.Records, Problem: "bad signature"}, "This certificate was NOT verified"},
+		{"verified", Input{Statement: f.Statement, Records: f.Records, Verified: true, Rederived: true}, "Certificate verified"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Write(&b, c.in); err != nil {
+				t.Fatal(err)
+			}
+			page := b.String()
+			state, verdict := strings.Index(page, c.first), strings.Index(page, `id="verdict"`)
+			if state < 0 || verdict < 0 || state > verdict {
+				t.Errorf("%q at %d, the verdict at %d: the state must come first", c.first, state, verdict)
+			}
+		})
+	}
+	st := *f.Statement
+	st.Predicate.Result = cert.Result{Verdict: cert.Same, Reason: "faithful requantization"}
+	var b bytes.Buffer
+	if err := Write(&b, Input{Statement: &st, Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	if page := b.String(); strings.Contains(page, "Every challenge was re-derived") || !strings.Contains(page, "No challenges were drawn") {
+		t.Error("a certificate without challenges claims they were re-derived")
 	}
 }
 
@@ -121,13 +161,7 @@ func TestXTicks(t *testing.T) {
 // plot's paths survive into the rendered DOM with their points. It fails
 // instead of skipping when POT_REQUIRE_SYSTEM=1.
 func TestReportInBrowser(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		if os.Getenv("POT_REQUIRE_SYSTEM") == "1" {
-			t.Fatal("chromium not installed (apt-get install chromium)")
-		}
-		t.Skip("chromium not installed")
-	}
+	chromium := testdata.Tool(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome")
 	f := certtest.New(t, certtest.SameScores(60), nil)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
@@ -144,10 +178,10 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	pts := plotPoints(out)
 	n := len(f.Records)
-	if pts["cs-upper"] != n || pts["cs-lower"] != n || pts["cs-mean"] != n {
+	if pts["cs-upper-0"] != n || pts["cs-lower-0"] != n || pts["cs-mean-0"] != n {
 		t.Errorf("rendered plot points %v, want %d per line", pts, n)
 	}
-	for _, id := range []string{`id="gamma"`, `id="delta"`, `id="verdict"`, "SAME: the candidate behaves like the reference"} {
+	for _, id := range []string{`id="same-0"`, `id="faithful-0"`, `id="verdict"`, "SAME: the candidate behaves like a faithful copy"} {
 		if !bytes.Contains(out, []byte(id)) {
 			t.Errorf("rendered DOM lacks %s", id)
 		}
@@ -160,17 +194,57 @@ func TestReportInBrowser(t *testing.T) {
 	}
 }
 
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 func chromiumArgs(dir string) []string {
 	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir=" + filepath.Join(dir, "profile")}
+}
+
+// TestReportTrustAndSeed: an untrusted fingerprint is named first, before
+// the verdict; a runner-chosen seed is said plainly; a trusted run with a
+// fresh seed says neither.
+func TestReportTrustAndSeed(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		trusted        bool
+		chosenBy       string
+		want, notWant  []string
+		untrustedFirst bool
+	}{
+		{"trusted fresh seed", true, cert.SeedByVerifier,
+			[]string{"The person who ran this trusted that key", "Drawn fresh", `id="digest-claimed"`}, []string{"UNTRUSTED", `id="seed-runner"`}, false},
+		{"untrusted runner seed", false, cert.SeedByRunner,
+			[]string{`id="untrusted"`, "UNTRUSTED — SAME", `id="seed-runner"`, cert.RunnerSeedWarning, `id="digest-claimed"`}, nil, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := certtest.New(t, certtest.SameScores(60), nil)
+			st := *f.Statement
+			fpRef := *st.Predicate.Reference.Fingerprint
+			fpRef.Trusted = c.trusted
+			st.Predicate.Reference.Fingerprint = &fpRef
+			st.Predicate.Seed.ChosenBy = c.chosenBy
+			env, tr, err := cert.Seal(&st, f.Records, certtest.TranscriptName, f.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Envelope, f.Transcript = env, tr
+			html := string(render(t, f))
+			for _, w := range c.want {
+				if !strings.Contains(html, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(html, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+			if c.untrustedFirst {
+				u, v := strings.Index(html, `id="untrusted"`), strings.Index(html, `id="verdict"`)
+				if u < 0 || u > v || !strings.Contains(html[u:v], fpRef.Creator) {
+					t.Errorf("the untrusted notice (at %d) must come before the verdict (at %d) and name key %s", u, v, fpRef.Creator)
+				}
+			}
+		})
+	}
 }

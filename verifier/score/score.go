@@ -12,17 +12,14 @@
 //     positions. A fine-tune moves a few contexts a lot and most a little,
 //     so the maximum carries more of the signal than the mean (measured:
 //     see the verifier's power tests).
-//  3. Score: 1 if the challenge's distance exceeds the noise floor's
-//     threshold, else 0. The floor is what a faithful version of the
-//     reference (the same weights requantized to the candidate's types, or
-//     run on another backend) shows on calibration challenges disjoint from
-//     the test ones; the threshold is the largest calibration distance.
-//     For a faithful candidate the test distances and the m calibration
-//     distances are exchangeable, so P(score = 1) ≤ 1/(m+1) whatever their
-//     distribution: the mean score of a faithful candidate is near 0 and
-//     that of an altered one near 1, which a bounded-mean test separates
-//     in tens of challenges. A raw mean distance would not: it is ~1e-3
-//     for faithful and altered models alike.
+//  3. Rank: the number of calibration distances at least as large as the
+//     challenge's. The calibration distances are what a faithful version of
+//     the reference (the same weights requantized to the candidate's types)
+//     shows on calibration challenges disjoint from the test ones. For a
+//     faithful candidate test and calibration distances are exchangeable,
+//     so (rank+1)/(m+1) is a conformal p-value; the rank test of package
+//     stats turns ranks into verdicts. A raw mean distance would not do:
+//     it is ~1e-3 for faithful and altered models alike.
 //
 // Identical weights on the same engine and backend give bit-identical
 // distributions, so that floor is exactly zero; Epsilon keeps last-ulp
@@ -119,29 +116,28 @@ func NewFloor(samples []float64, source string) (Floor, error) {
 	return Floor{Samples: s, Source: source}, nil
 }
 
-// Threshold is the largest calibration distance, or Epsilon if larger.
-func (f Floor) Threshold() float64 {
+// Zero reports whether f is the zero floor.
+func (f Floor) Zero() bool { return len(f.Samples) == 0 }
+
+// Rank returns the number of calibration distances at least d, counting a
+// distance of at most Epsilon as no difference at all (rank m). For the
+// zero floor it is 0 when d counts as a difference and 1 otherwise, as
+// stats.Rule expects of its exact rule.
+func (f Floor) Rank(d float64) int {
+	if d <= Epsilon {
+		return max(len(f.Samples), 1)
+	}
+	// Samples are sorted ascending: count those ≥ d.
+	i, _ := slices.BinarySearch(f.Samples, d)
+	return len(f.Samples) - i
+}
+
+// Threshold returns the distance a challenge must exceed to rank below
+// rank: the rank-th largest calibration distance, at least Epsilon.
+func (f Floor) Threshold(rank int) float64 {
 	t := Epsilon
-	if n := len(f.Samples); n > 0 {
-		t = max(t, f.Samples[n-1])
+	if n := len(f.Samples); rank >= 1 && rank <= n {
+		t = max(t, f.Samples[n-rank])
 	}
 	return t
-}
-
-// FaithfulRate bounds the mean score of a faithful candidate: 1/(m+1) for
-// m calibration samples (exchangeability), 0 for the zero floor.
-func (f Floor) FaithfulRate() float64 {
-	if len(f.Samples) == 0 {
-		return 0
-	}
-	return 1 / float64(len(f.Samples)+1)
-}
-
-// Score returns 1 if the challenge distance d exceeds the floor's
-// threshold, else 0.
-func (f Floor) Score(d float64) float64 {
-	if d > f.Threshold() {
-		return 1
-	}
-	return 0
 }

@@ -41,27 +41,33 @@ func TestTV(t *testing.T) {
 
 func TestFloor(t *testing.T) {
 	z := ZeroFloor()
-	if z.Score(0) != 0 || z.Score(Epsilon/2) != 0 || z.Score(1e-4) != 1 {
+	if z.Rank(0) != 1 || z.Rank(Epsilon/2) != 1 || z.Rank(1e-4) != 0 {
 		t.Error("zero floor must pass last-ulp noise and flag real differences")
 	}
-	f, err := NewFloor([]float64{0.03, 0.01, 0.02}, "test")
+	f, err := NewFloor([]float64{0.03, 0.01, 0.02, 0.02}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Threshold() != 0.03 || f.Score(0.03) != 0 || f.Score(0.031) != 1 {
-		t.Errorf("threshold %v: want the largest sample, strict", f.Threshold())
+	for _, c := range []struct {
+		d    float64
+		rank int
+	}{{0, 4}, {Epsilon, 4}, {0.005, 4}, {0.01, 4}, {0.015, 3}, {0.02, 3}, {0.025, 1}, {0.03, 1}, {0.031, 0}, {1, 0}} {
+		if got := f.Rank(c.d); got != c.rank {
+			t.Errorf("Rank(%v) = %d, want %d (calibration distances ≥ d)", c.d, got, c.rank)
+		}
 	}
-	if got := f.FaithfulRate(); got != 0.25 {
-		t.Errorf("FaithfulRate = %v, want 1/(3+1)", got)
+	if f.Threshold(1) != 0.03 || f.Threshold(2) != 0.02 || f.Threshold(4) != 0.01 || z.Threshold(1) != Epsilon {
+		t.Errorf("thresholds %v %v %v: want the rank-th largest sample", f.Threshold(1), f.Threshold(2), f.Threshold(4))
 	}
 	if _, err := NewFloor([]float64{math.NaN()}, ""); err == nil {
 		t.Error("NaN calibration distance accepted")
 	}
 }
 
-// TestExchangeability checks the claim behind the floor: for a faithful
-// candidate (test distances from the calibration distribution) the mean
-// score is about 1/(m+1), whatever that distribution is.
+// TestExchangeability checks the claim behind the rank: for a faithful
+// candidate (test distances from the calibration distribution) the rank is
+// uniform on 0…m, whatever that distribution is, so it exceeds the r-th
+// largest with probability r/(m+1).
 func TestExchangeability(t *testing.T) {
 	const m, trials = 31, 20000
 	seed := uint64(12345)
@@ -71,18 +77,24 @@ func TestExchangeability(t *testing.T) {
 		seed ^= seed << 17
 		return float64(seed>>11) / (1 << 53)
 	}
-	ones := 0
+	var counts [m + 1]int
 	for i := 0; i < trials; i++ {
 		cal := make([]float64, m)
 		for j := range cal {
 			cal[j] = next() * next() // a skewed distribution
 		}
 		f, _ := NewFloor(cal, "")
-		ones += int(f.Score(next() * next()))
+		counts[f.Rank(next()*next())]++
 	}
-	rate := float64(ones) / trials
-	if want := 1.0 / (m + 1); math.Abs(rate-want) > 4*math.Sqrt(want*(1-want)/trials) {
-		t.Errorf("faithful score rate %.4f, want %.4f", rate, want)
+	for _, r := range []int{1, 4, 16} {
+		below := 0
+		for k := 0; k < r; k++ {
+			below += counts[k]
+		}
+		rate, want := float64(below)/trials, float64(r)/(m+1)
+		if math.Abs(rate-want) > 4*math.Sqrt(want*(1-want)/trials) {
+			t.Errorf("P(rank < %d) = %.4f, want %.4f", r, rate, want)
+		}
 	}
 }
 

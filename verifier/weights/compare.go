@@ -374,7 +374,7 @@ func (rep *Report) decide() {
 	switch {
 	case first != nil:
 		rep.Verdict = Different
-		rep.Reason = fmt.Sprintf("tensor %q %s: %s", first.Name, first.Class, first.Detail)
+		rep.Reason = fmt.Sprintf("tensor %q %s: %s", first.Name, first.Class.Words(), first.Detail)
 		if nDiff > 1 {
 			rep.Reason += fmt.Sprintf(" (and %d more tensors differ)", nDiff-1)
 		}
@@ -385,7 +385,7 @@ func (rep *Report) decide() {
 		rep.Verdict, rep.Reason = Inconclusive, "no tensors to compare"
 	case firstOther != nil:
 		rep.Verdict = Inconclusive
-		rep.Reason = fmt.Sprintf("tensor %q %s: %s; the weights alone cannot decide", firstOther.Name, firstOther.Class, firstOther.Detail)
+		rep.Reason = fmt.Sprintf("tensor %q %s: %s; the weights alone cannot decide", firstOther.Name, firstOther.Class.Words(), firstOther.Detail)
 	case nRequant == 0:
 		rep.Verdict = Identical
 		rep.Reason = fmt.Sprintf("all %d tensors have identical bytes", len(rep.Tensors))

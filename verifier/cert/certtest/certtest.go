@@ -16,12 +16,31 @@ import (
 
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/challenge"
+	"github.com/proof-of-training/pot/verifier/score"
 	"github.com/proof-of-training/pot/verifier/stats"
 )
 
-// Params are small but realistic test parameters (the "quick" preset with a
-// lower n_min so fixtures stay short).
-var Params = cert.Params{Alpha: 0.05, Gamma: 0.2, Delta: 0.5, K: 4, TopK: 8, NMin: 5, NMax: 60}
+// Params are small test parameters: a rank test over Floor's 64
+// calibration distances with loose tolerances, so fixtures decide within
+// a few dozen challenges.
+var Params = cert.Params{Preset: "test", K: 4, TopK: 8, Rule: mustRule(stats.Design{Alpha: 0.05, NMin: 5, NMax: 60,
+	Tail: 0.05, TailEpsilon: 0.4, RankEpsilon: 0.9}.NewRule(64))}
+
+// Floor is the fixtures' noise floor: 64 distances i/128.
+var Floor = func() cert.Floor {
+	f := cert.Floor{Source: "test floor"}
+	for i := range 64 {
+		f.Samples = append(f.Samples, float64(i)/128)
+	}
+	return f
+}()
+
+func mustRule(r stats.Rule, err error) stats.Rule {
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
 
 // Seed is the revealed challenge seed of every fixture.
 var Seed = []byte("0123456789abcdef0123456789abcdef")
@@ -44,7 +63,13 @@ func Digest(seed []byte, i int) [32]byte {
 }
 
 // Rederive is the cert.Options.Rederive matching Digest.
-func Rederive(_ *cert.Statement, seed []byte, i int) ([32]byte, error) { return Digest(seed, i), nil }
+func Rederive(_ *cert.Statement, seed []byte, n int) ([][32]byte, error) {
+	out := make([][32]byte, n)
+	for i := range out {
+		out[i] = Digest(seed, i)
+	}
+	return out, nil
+}
 
 // Checks are typical checks of a non-identical candidate that goes on to the
 // behavioural test.
@@ -85,12 +110,20 @@ var TestDerivation = Derivation{
 	Digest: func(seed []byte, i int) ([32]byte, error) { return Digest(seed, i), nil },
 }
 
-// Run replays scores under p as a verification run would and returns the
-// transcript records (stopping at the first verdict) and the result. It
-// fails the test if the scores reach no verdict.
-func Run(tb testing.TB, scores []float64, p cert.Params, seed []byte, d Derivation) ([]cert.Record, cert.Result) {
+// Run replays challenge distances under p and Floor as a verification run
+// would and returns the transcript records (stopping at the first verdict)
+// and the result. It fails the test if the distances reach no verdict.
+func Run(tb testing.TB, dists []float64, p cert.Params, seed []byte, d Derivation) ([]cert.Record, cert.Result) {
 	tb.Helper()
-	rp, err := stats.Replay(scores, p.StatsParams())
+	floor, err := score.NewFloor(Floor.Samples, Floor.Source)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ranks := make([]int, len(dists))
+	for i, x := range dists {
+		ranks[i] = floor.Rank(x)
+	}
+	rp, err := stats.ReplayRule(p.Rule, ranks)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -100,23 +133,29 @@ func Run(tb testing.TB, scores []float64, p cert.Params, seed []byte, d Derivati
 		if err != nil {
 			tb.Fatal(err)
 		}
-		s := rp.Steps[i]
-		recs[i] = cert.Record{I: i, Digest: hex.EncodeToString(dg[:]), Score: scores[i], Mean: s.Mean, Lower: s.Lower, Upper: s.Upper}
+		recs[i] = cert.Record{I: i, Digest: hex.EncodeToString(dg[:]), Distance: dists[i], Rank: ranks[i]}
+		for _, tr := range rp.Levels {
+			s := tr.Steps[i]
+			recs[i].Levels = append(recs[i].Levels, cert.LevelState{Score: tr.Scores[i], Mean: s.Mean, Lower: s.Lower, Upper: s.Upper})
+		}
 		for j := 0; j < p.K; j++ {
 			tok := 100 + 17*i + j
-			cand := tok
-			if scores[i] > 0.5 && j == 0 {
-				cand++
+			cand, dist := tok, dists[i]/2
+			if j == 0 {
+				dist = dists[i]
+				if dists[i] > 0.5 {
+					cand++
+				}
 			}
-			recs[i].Positions = append(recs[i].Positions, cert.Position{Pos: 3 + 5*j, Ref: tok, Cand: cand, Distance: scores[i] / 2})
+			recs[i].Positions = append(recs[i].Positions, cert.Position{Pos: 3 + 5*j, Ref: tok, Cand: cand, Distance: dist})
 		}
 	}
 	v := map[stats.Verdict]cert.Verdict{stats.Same: cert.Same, stats.Different: cert.Different, stats.Undecided: cert.Undecided}[rp.Verdict]
 	if v == "" {
-		tb.Fatalf("certtest: scores reach no verdict: %s", rp.Reason)
+		tb.Fatalf("certtest: distances reach no verdict: %s", rp.Reason)
 	}
-	last := rp.Steps[len(rp.Steps)-1]
-	return recs, cert.Result{Verdict: v, Reason: rp.Reason, N: rp.N, Mean: last.Mean, Lower: rp.Lower, Upper: rp.Upper}
+	last := recs[len(recs)-1].Levels
+	return recs, cert.Result{Verdict: v, Reason: rp.Reason, N: rp.N, Levels: last}
 }
 
 // Statement returns a statement for a run over model (the candidate file's
@@ -138,12 +177,14 @@ func Statement(model []byte, p cert.Params, seed []byte, res cert.Result, checks
 			Verifier: cert.VerifierInfo{Name: "pot", Version: "0.1.0-test", Backend: "cpu", Host: "linux/amd64"},
 			Reference: cert.Reference{
 				Kind: cert.RefFingerprint, Name: "reference.potfp",
-				Digest:      cert.Digest{SHA256: hex.EncodeToString(ref[:])},
-				Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: hex.EncodeToString(fp[:])}, Creator: hex.EncodeToString(creator[:])},
+				Digest: cert.Digest{SHA256: hex.EncodeToString(ref[:])}, DigestSource: cert.DigestClaimed,
+				Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: hex.EncodeToString(fp[:])},
+					Creator: hex.EncodeToString(creator[:]), Trusted: true},
 			},
 			Checks:     checks,
 			Params:     p,
-			Seed:       cert.Seed{Commitment: hex.EncodeToString(c[:]), Revealed: hex.EncodeToString(seed)},
+			Floor:      Floor,
+			Seed:       cert.Seed{Commitment: hex.EncodeToString(c[:]), Revealed: hex.EncodeToString(seed), ChosenBy: cert.SeedByVerifier},
 			Derivation: []byte(`{"scheme":"test-challenge"}`),
 			Result:     res,
 			StartedAt:  start,
@@ -182,14 +223,14 @@ func Build(tb testing.TB, scores []float64, key *cert.Key, d Derivation) *Fixtur
 	return &Fixture{Key: key, Statement: st, Records: recs, Envelope: env, Transcript: tr, Model: model}
 }
 
-// SameScores returns n scores that reach SAME: mostly zeros, a few small
-// distances and a rare full one.
+// SameScores returns n challenge distances that reach SAME: mostly within
+// the floor, a rare one beyond it.
 func SameScores(n int) []float64 {
 	xs := make([]float64, n)
 	for i := range xs {
 		switch {
 		case i%23 == 7:
-			xs[i] = 1
+			xs[i] = 0.9
 		case i%5 == 2:
 			xs[i] = 0.05
 		}
@@ -197,12 +238,24 @@ func SameScores(n int) []float64 {
 	return xs
 }
 
-// ConstScores returns n copies of x (1 reaches DIFFERENT; 0.35 UNDECIDED
-// under Params).
+// ConstScores returns n copies of distance x (1 reaches DIFFERENT, 0
+// SAME).
 func ConstScores(n int, x float64) []float64 {
 	xs := make([]float64, n)
 	for i := range xs {
 		xs[i] = x
+	}
+	return xs
+}
+
+// UndecidedScores returns n distances, every fourth beyond the whole floor:
+// UNDECIDED under Params.
+func UndecidedScores(n int) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		if i%4 == 1 {
+			xs[i] = 0.9
+		}
 	}
 	return xs
 }

@@ -1,0 +1,118 @@
+package behaviour
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/proof-of-training/pot/verifier/engine"
+	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/quant"
+	"github.com/proof-of-training/pot/verifier/variant"
+)
+
+// Calibration describes one noise-floor measurement: the distances between
+// the reference and a faithful copy of it on M calibration probes.
+type Calibration struct {
+	// Reference is the reference model file; Types the per-tensor types
+	// of the faithful copy (the candidate's).
+	Reference string
+	Types     map[string]quant.Type
+	// Dither, if non-zero, makes the copy a dithered one (variant.Dither
+	// with this seed): for a quantized reference, whose own rounding
+	// error a plain requantization would not repeat.
+	Dither uint64
+	// Probes returns calibration probes from…from+n−1 (indices relative
+	// to the calibration set); M of them are measured.
+	Probes func(from uint64, n int) ([]Probe, error)
+	M      int
+	// Have are distances already measured (a resumed run): measuring
+	// continues after them. Commit, if set, is called with all distances
+	// so far after each batch, so a checkpoint can keep them.
+	Have   []float64
+	Commit func([]float64) error
+	// Pause, if set, is asked after each committed batch; when it says
+	// true Calibrate stops with ErrPaused (Have and Commit resume it).
+	Pause func() bool
+
+	Engine   engine.Options
+	TempDir  string
+	Batch    int
+	Progress func(done, total int)
+}
+
+// Calibrate measures the floor c describes and returns its M distances.
+// The copy is written to a temporary file in TempDir and removed after.
+func Calibrate(c Calibration) ([]float64, error) {
+	ds := append([]float64(nil), c.Have...)
+	if len(ds) >= c.M {
+		return ds[:c.M], nil
+	}
+	dir := c.TempDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	tmp, err := os.CreateTemp(dir, "pot-calibration-*.gguf")
+	if err != nil {
+		return nil, fmt.Errorf("calibration copy: %w", err)
+	}
+	path := tmp.Name()
+	tmp.Close()
+	defer os.Remove(path)
+	edit := variant.Retype(c.Types)
+	if c.Dither != 0 {
+		edit = variant.Dither(c.Types, c.Dither)
+	}
+	if err := variant.Write(c.Reference, path, edit); err != nil {
+		return nil, fmt.Errorf("calibration copy: %w", err)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sess, err := engine.Load(f, c.Engine)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	batch := max(c.Batch, 1)
+	for len(ds) < c.M {
+		n := min(batch, c.M-len(ds))
+		ps, err := c.Probes(uint64(len(ds)), n)
+		if err != nil {
+			return nil, err
+		}
+		ms, err := Measure(sess, ps)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			ds = append(ds, m.Distance)
+		}
+		if c.Commit != nil {
+			if err := c.Commit(ds); err != nil {
+				return nil, err
+			}
+		}
+		if c.Progress != nil {
+			c.Progress(len(ds), c.M)
+		}
+		if len(ds) < c.M && c.Pause != nil && c.Pause() {
+			return nil, ErrPaused
+		}
+	}
+	return ds, nil
+}
+
+// ErrPaused is returned by a calibration that Calibration.Pause stopped.
+var ErrPaused = errors.New("behaviour: calibration paused")
+
+// TypeMap returns f's tensor types by name.
+func TypeMap(f *gguf.File) map[string]quant.Type {
+	m := make(map[string]quant.Type, len(f.Tensors))
+	for _, t := range f.Tensors {
+		m[t.Name] = t.Type
+	}
+	return m
+}
