@@ -31,7 +31,7 @@ func cmdFingerprint(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return usageErrorf("want one reference model (a GGUF file or a Hugging Face directory) and -o FILE")
+		return usageErrorf("want one reference model file and -o FILE")
 	}
 	var fts []synth.FileType
 	for _, s := range strings.Split(*profiles, ",") {
