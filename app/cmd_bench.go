@@ -32,6 +32,7 @@ type benchParams struct {
 	Scored  int    `json:"scored"` // scored positions per sequence (the last ones)
 	TopK    int    `json:"top_k"`
 	Threads int    `json:"threads"`
+	Backend string `json:"backend_asked"` // --backend: cpu, metal or auto
 	Reps    int    `json:"reps"`
 	Seed    uint64 `json:"seed"`
 }
@@ -62,13 +63,15 @@ type benchReport struct {
 	FileBytes int64       `json:"file_bytes"`
 	Arch      string      `json:"arch"`
 	Backend   string      `json:"backend"`
+	SelfTest  string      `json:"self_test,omitempty"`    // the GPU backend's start-up self-test
+	Note      string      `json:"backend_note,omitempty"` // why auto fell back to cpu
 	Params    benchParams `json:"params"`
 	GFLOP     float64     `json:"gflop_per_call"`
 	Runs      []benchRun  `json:"runs"`
 }
 
 // cmdBench: pot bench FILE [--batch B --seq L --scored K --threads N
-// --streaming both|auto|on|off --reps R --seed S] [--json]
+// --streaming both|auto|on|off --reps R --seed S --backend cpu|metal|auto] [--json]
 //
 // With --streaming both (the default) it runs itself once per mode (off,
 // then on) so each peak RSS is measured alone.
@@ -80,6 +83,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.Scored, "scored", 16, "scored positions per sequence")
 	fs.IntVar(&p.TopK, "topk", 16, "top-k ids per scored position")
 	fs.IntVar(&p.Threads, "threads", 0, "CPU threads (0: one per CPU)")
+	fs.StringVar(&p.Backend, "backend", "auto", "cpu, metal (macOS GPU) or auto")
 	fs.IntVar(&p.Reps, "reps", 3, "timed Score calls (the best is reported)")
 	fs.Uint64Var(&p.Seed, "seed", 1, "seed of the random token ids")
 	mode := fs.String("streaming", "both", "both (each in a child process), auto, on or off")
@@ -129,7 +133,7 @@ func benchChildren(path string, p benchParams, stderr io.Writer) (*benchReport, 
 		args := []string{"bench", path, "--json", "--streaming", mode,
 			"--batch", strconv.Itoa(p.Batch), "--seq", strconv.Itoa(p.Seq), "--scored", strconv.Itoa(p.Scored),
 			"--topk", strconv.Itoa(p.TopK), "--threads", strconv.Itoa(p.Threads), "--reps", strconv.Itoa(p.Reps),
-			"--seed", strconv.FormatUint(p.Seed, 10)}
+			"--seed", strconv.FormatUint(p.Seed, 10), "--backend", p.Backend}
 		var out bytes.Buffer
 		cmd := exec.Command(exe, args...)
 		cmd.Stdout, cmd.Stderr = &out, stderr
@@ -157,7 +161,12 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 		return nil, err
 	}
 	defer f.Close()
-	s, err := engine.Load(f, engine.Options{Threads: p.Threads, Streaming: mode, MaxBatchTokens: max(engine.DefaultMaxBatchTokens, p.Seq)})
+	be, selfTest, note, err := openBackend(p.Backend, p.Threads)
+	if err != nil {
+		return nil, err
+	}
+	defer be.Close()
+	s, err := engine.Load(f, engine.Options{Threads: p.Threads, Streaming: mode, MaxBatchTokens: max(engine.DefaultMaxBatchTokens, p.Seq), Backend: be})
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +204,8 @@ func benchOne(path string, p benchParams, mode engine.Streaming, profile string)
 	gflop := forwardFLOPs(c, p) / 1e9
 	sec := best.Seconds()
 	return &benchReport{Format: benchFormat,
-		Model: filepath.Base(path), FileBytes: f.Size(), Arch: string(c.Arch), Backend: s.Backend(), Params: p, GFLOP: gflop,
+		Model: filepath.Base(path), FileBytes: f.Size(), Arch: string(c.Arch), Backend: s.Backend(), SelfTest: selfTest, Note: note,
+		Params: p, GFLOP: gflop,
 		Runs: []benchRun{{
 			Mode: mode.String(), Streaming: s.Streaming(), LoadSeconds: load.Seconds(), Seconds: sec, CPUSeconds: bestCPU.Seconds(),
 			TokensPerS: float64(p.Batch*p.Seq) / sec, GFLOPPerS: gflop / sec, GFLOPPerCPUS: gflop / bestCPU.Seconds(), PeakRSS: peakRSS(),
@@ -239,6 +249,12 @@ func printBench(w io.Writer, r *benchReport) {
 	fmt.Fprintf(w, "%s: %s, %.1f MiB, backend %s, %d threads\n", r.Model, r.Arch, float64(r.FileBytes)/(1<<20), r.Backend, p.Threads)
 	fmt.Fprintf(w, "%d sequences × %d tokens, %d scored each (top-%d), best of %d, %.2f GFLOP per call\n",
 		p.Batch, p.Seq, p.Scored, p.TopK, p.Reps, r.GFLOP)
+	if r.SelfTest != "" {
+		fmt.Fprintf(w, "GPU self-test against the cpu backend: %s\n", r.SelfTest)
+	}
+	if r.Note != "" {
+		fmt.Fprintln(w, r.Note)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tstreaming\tload s\tcall s\tCPU s\tprefill tok/s\tGFLOP/s\tGFLOP/CPU-s\tpeak RSS MiB\tRSS/file\t")
 	for _, x := range r.Runs {

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -68,21 +69,12 @@ type verifyFlags struct {
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("verify")
 	var vf verifyFlags
-	fs.StringVar(&vf.ref, "ref", "", "reference model: a GGUF file or a Hugging Face model directory")
-	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
-	fs.StringVar(&vf.mode, "mode", "standard", "preset: "+strings.Join(job.PresetNames(), ", "))
-	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")
-	fs.StringVar(&vf.out, "out", "", "directory for the certificate and transcript (default: the user's data directory)")
-	fs.StringVar(&vf.keyDir, "key-dir", "", "directory of the signing key (default: the user's config directory)")
-	fs.Var(&vf.trust, "trust", "also trust fingerprints sealed by this key: a public key file or a key id (repeatable; see pot trust)")
-	fs.BoolVar(&vf.allowUntrusted, "allow-untrusted", false, "go on with a fingerprint whose creator is not trusted, marking the result UNTRUSTED")
-	fs.StringVar(&vf.checkpoint, "checkpoint", "", "checkpoint file: resume the run from it, and keep it up to date")
-	fs.StringVar(&vf.streaming, "streaming", "auto", "layer streaming: auto, on or off")
-	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
-	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
-	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
+	vf.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object (format "+verifyFormat+")")
 	progressMode := progressFlag(fs)
+	sched := fs.Bool("schedule", false, "queue the verification for the agent or `pot run-queue` instead of running it now")
+	fs.String("when", "now", "with --schedule: now, tonight or HH:MM")
+	fs.Bool("allow-battery", false, "with --schedule: run on battery power too")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -94,6 +86,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("--ref and --fingerprint are alternatives: give the reference model or its fingerprint, not both")
 	case vf.ref == "" && vf.fp == "":
 		return usageErrorf("no reference: give --ref MODEL or --fingerprint FP")
+	}
+	if *sched {
+		return scheduleFromVerify(args, stdout, stderr)
 	}
 	prog, err := newProgress(stderr, *progressMode)
 	if err != nil {
@@ -125,10 +120,29 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	return exitWith(verdictStatus(out.Verdict, out.Untrusted), nil)
 }
 
+// register defines the flags of `pot verify`, which `pot schedule add`
+// accepts too.
+func (vf *verifyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&vf.ref, "ref", "", "reference model: a GGUF file or a Hugging Face model directory")
+	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
+	fs.StringVar(&vf.mode, "mode", "standard", "preset: "+strings.Join(job.PresetNames(), ", "))
+	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")
+	fs.StringVar(&vf.out, "out", "", "directory for the certificate and transcript (default: the user's data directory)")
+	fs.StringVar(&vf.keyDir, "key-dir", "", "directory of the signing key (default: the user's config directory)")
+	fs.Var(&vf.trust, "trust", "also trust fingerprints sealed by this key: a public key file or a key id (repeatable; see pot trust)")
+	fs.BoolVar(&vf.allowUntrusted, "allow-untrusted", false, "go on with a fingerprint whose creator is not trusted, marking the result UNTRUSTED")
+	fs.StringVar(&vf.checkpoint, "checkpoint", "", "checkpoint file: resume the run from it, and keep it up to date")
+	fs.StringVar(&vf.streaming, "streaming", "auto", "layer streaming: auto, on or off")
+	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
+	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
+	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
+}
+
 // runVerify runs one verification, reporting progress to prog (may be
 // nil); writeCertificate then certifies it with the key returned (nil with
-// --no-cert).
-func runVerify(candidate string, vf verifyFlags, prog *progress, stderr io.Writer) (*verifyOutput, *cert.Key, *job.Result, error) {
+// --no-cert). tune, if given, adjusts the run's configuration (the queue's
+// runner adds its pause hook and progress).
+func runVerify(candidate string, vf verifyFlags, prog *progress, stderr io.Writer, tune ...func(*job.Config)) (*verifyOutput, *cert.Key, *job.Result, error) {
 	preset, err := job.LookupPreset(vf.mode)
 	if err != nil {
 		return nil, nil, nil, usageErrorf("%v", err)
@@ -156,6 +170,9 @@ func runVerify(candidate string, vf verifyFlags, prog *progress, stderr io.Write
 		}
 	}
 	cfg.Progress = jobProgress(prog, false)
+	for _, f := range tune {
+		f(&cfg)
+	}
 	res, err := job.Run(cfg)
 	prog.end()
 	if err != nil {

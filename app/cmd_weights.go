@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"text/tabwriter"
@@ -17,19 +18,26 @@ func init() {
 }
 
 const weightsHelp = `Compares every tensor of B (the candidate) with the tensor of the same name
-in A (the reference) and prints a verdict:
-  IDENTICAL     every tensor has identical bytes
-  FAITHFUL      every tensor is identical or exactly PoT's requantization of A
-  DIFFERENT     a tensor is missing, extra, reshaped or changed (named)
-  INCONCLUSIVE  differences of the size quantization causes; the
-                behavioural test (pot verify) must decide
+in A (the reference), block by block, and says what B's weights are:
+  identical weights           every tensor has identical bytes
+  a faithful requantization   every tensor is identical or exactly PoT's own
+                              requantization of A
+  another quantization        B differs from A, but every block is within
+                              what quantizing the same weights can produce
+                              (another tool, an importance matrix, a BF16
+                              step); only a behavioural test can say more
+  weights changed             a block is beyond that (the tensor and row
+                              are named)
+  different tensors           a tensor is missing, extra or reshaped
 Metadata (tokenizer, chat template) is not compared: pot verify does that.
-The exit status tells the verdicts apart: 0 IDENTICAL or FAITHFUL,
-1 DIFFERENT, 3 INCONCLUSIVE (see below).
+--json names the verdict identical, faithful, other_quantization,
+different, structural or inconclusive. The exit status tells them apart:
+0 identical or faithful, 1 changed or different tensors, 3 another
+quantization or inconclusive (the behavioural test, pot verify, decides).
 `
 
 // weightsFormat names and versions the --json output.
-const weightsFormat = "pot.weights/v1"
+const weightsFormat = "pot.weights/v2"
 
 func cmdWeights(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("weights")
@@ -86,40 +94,26 @@ func cmdWeights(args []string, stdout, stderr io.Writer) error {
 
 // weightsStatus is the exit status of each verdict (exit.go).
 var weightsStatus = map[weights.Verdict]int{weights.Identical: exitOK, weights.Faithful: exitOK,
-	weights.Different: exitDifferent, weights.Inconclusive: exitUndecided}
+	weights.Different: exitDifferent, weights.Structural: exitDifferent,
+	weights.OtherQuantization: exitUndecided, weights.Inconclusive: exitUndecided}
 
-// classWords are the tensor classes as people read them; --json keeps the
-// precise names.
-var classWords = map[weights.Class]string{
-	weights.Exact:                      "identical",
-	weights.ExactRequant:               "exact requantization",
-	weights.ConsistentWithQuantization: "within quantization error",
-	weights.Unexplained:                "larger than quantization error",
-	weights.Unsupported:                "type not supported",
-	weights.NotCompared:                "not compared (stopped early)",
-	weights.Changed:                    "changed",
-	weights.Missing:                    "missing from B",
-	weights.Extra:                      "only in B",
-	weights.ShapeMismatch:              "different shape",
-}
-
-// printWeights prints the verdict, the count per class and the worst
-// tensors as tables.
+// printWeights prints the verdict and its reason, the tensors per class
+// and the worst tensors, in words.
 func printWeights(w io.Writer, rep *weights.Report, top int) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "A\t%s\nB\t%s\nverdict\t%s\nreason\t%s\n\n", rep.A, rep.B, rep.Verdict, rep.Reason)
-	fmt.Fprintln(tw, "tensors\t")
+	fmt.Fprintf(tw, "reference\t%s\ncandidate\t%s\nverdict\t%s\nwhy\t%s\n\n", rep.A, rep.B, rep.Verdict.Words(), rep.Reason)
+	fmt.Fprintln(tw, "tensors")
 	for c := weights.Exact; c <= weights.ShapeMismatch; c++ {
 		if n := rep.Counts[c]; n > 0 {
-			fmt.Fprintf(tw, "  %s\t%d\n", classWords[c], n)
+			fmt.Fprintf(tw, "%d\t%s\n", n, c.Words())
 		}
 	}
 	worst := worstTensors(rep, top)
 	if len(worst) > 0 {
-		fmt.Fprintln(tw, "\nworst tensors\tfound\ttype in A\tin B\trelative error\texpected\tratio\tblocks that differ")
+		fmt.Fprintln(tw, "\nworst tensors\tclass\treference\tcandidate\tblocks differing\tbeyond the bound\tworst/bound")
 		for _, r := range worst {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, classWords[r.Class], dash(r.TypeA), dash(r.TypeB),
-				num(r.RelErr), num(r.ExpectedErr), num(r.Ratio), blocks(r))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Class.Words(), dash(r.TypeA), dash(r.TypeB),
+				count(r.DiffBlocks, r.Blocks), beyond(r), num(r.WorstRatio))
 		}
 	}
 	return tw.Flush()
@@ -128,16 +122,17 @@ func printWeights(w io.Writer, rep *weights.Report, top int) error {
 // severity orders classes from worst to best for the list of worst tensors.
 var severity = map[weights.Class]int{
 	weights.ShapeMismatch: 0, weights.Missing: 1, weights.Extra: 2, weights.Changed: 3,
-	weights.Unexplained: 4, weights.Unsupported: 5, weights.ConsistentWithQuantization: 6,
-	weights.ExactRequant: 7, weights.NotCompared: 8, weights.Exact: 9,
+	weights.Unsupported: 4, weights.Requantized: 5, weights.ExactRequant: 6, weights.NotCompared: 7, weights.Exact: 8,
 }
 
-// worstTensors returns up to n tensors that are not Exact, worst first:
-// by class, then ratio, relative error and differing blocks.
+// worstTensors returns up to n tensors whose bytes differ from the
+// reference's (or from PoT's requantization of it), worst first: by class,
+// then worst ratio to the bound and differing blocks.
 func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
 	var ts []weights.TensorResult
 	for _, r := range rep.Tensors {
-		if r.Class != weights.Exact && r.Class != weights.NotCompared {
+		exact := r.Class == weights.Exact || r.Class == weights.ExactRequant
+		if (!exact || r.DiffBlocks > 0) && r.Class != weights.NotCompared {
 			ts = append(ts, r)
 		}
 	}
@@ -145,12 +140,10 @@ func worstTensors(rep *weights.Report, n int) []weights.TensorResult {
 		switch {
 		case severity[x.Class] != severity[y.Class]:
 			return severity[x.Class] - severity[y.Class]
-		case x.Ratio != y.Ratio:
-			return cmpDesc(x.Ratio, y.Ratio)
-		case x.RelErr != y.RelErr:
-			return cmpDesc(x.RelErr, y.RelErr)
+		case x.WorstRatio != y.WorstRatio:
+			return cmpDesc(x.WorstRatio, y.WorstRatio)
 		default:
-			return cmpDesc(x.DiffFraction, y.DiffFraction)
+			return cmpDesc(float64(x.DiffBlocks), float64(y.DiffBlocks))
 		}
 	})
 	return ts[:min(n, len(ts))]
@@ -171,15 +164,32 @@ func dash(s string) string {
 }
 
 func num(x float64) string {
-	if x == 0 {
+	switch {
+	case x == 0:
 		return "-"
+	case x >= math.MaxFloat64:
+		return "no rounding allowed"
 	}
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-func blocks(r weights.TensorResult) string {
-	if r.Blocks == 0 {
+func count(k, n int64) string {
+	if n == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%d/%d", r.DiffBlocks, r.Blocks)
+	return fmt.Sprintf("%d of %d", k, n)
+}
+
+func beyond(r weights.TensorResult) string {
+	if r.BeyondBlocks == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d blocks in %d %s", r.BeyondBlocks, r.BeyondRows, plural(r.BeyondRows, "row"))
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

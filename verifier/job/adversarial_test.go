@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proof-of-training/pot/internal/testdata"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/gguf"
@@ -173,4 +174,51 @@ func tokenUse(t *testing.T, ref string) (unused, frequent []int) {
 	}
 	slices.SortFunc(frequent, func(a, b int) int { return cmp.Or(used[int32(b)]-used[int32(a)], a-b) })
 	return unused, frequent[:6]
+}
+
+// TestQuantizedReference is issue #8's false alarm: against a quantized
+// reference, a legitimate quantization of the same weights made another way
+// is another quantization (not "weights changed") and the behavioural test,
+// with a floor for two quantizations (the reference dithered by its own
+// rounding step), must not call it DIFFERENT; an edited one still is.
+func TestQuantizedReference(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := LookupPreset("standard")
+	stories := testdata.Path(t, "stories260K.gguf")
+	refQ := filepath.Join(dir, "ref-Q4_K_M.gguf")
+	if err := variant.Write(stories, refQ, variant.Requantize("Q4_K_M")); err != nil {
+		t.Fatal(err)
+	}
+	viaBF16, mid := filepath.Join(dir, "bf16-Q4_K_M.gguf"), filepath.Join(dir, "mid.gguf")
+	if err := variant.Write(stories, mid, variant.Requantize("BF16")); err != nil {
+		t.Fatal(err)
+	}
+	if err := variant.Write(mid, viaBF16, variant.Requantize("Q4_K_M")); err != nil {
+		t.Fatal(err)
+	}
+	edited := filepath.Join(dir, "edited-Q4_K_M.gguf")
+	if err := variant.Write(stories, mid, variant.LowRank(4, 0.10, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := variant.Write(mid, edited, variant.Requantize("Q4_K_M")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, ref, cand string
+		different       bool // must be DIFFERENT; else must not be
+	}{
+		{"Q4_K_M through BF16 against a Q4_K_M reference", refQ, viaBF16, false},
+		{"llama.cpp's Q8_0 against its Q4_K", testdata.Path(t, "qwen2-tiny-Q4_K.gguf"), testdata.Path(t, "qwen2-tiny-Q8_0.gguf"), false},
+		{"an edited Q4_K_M against a Q4_K_M reference", refQ, edited, true},
+	} {
+		res, err := Run(Config{Candidate: c.cand, Reference: c.ref, Preset: p, Threads: 2, TempDir: dir,
+			Seed: bytes.Repeat([]byte{31}, 32)})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		t.Logf("%s: %s after %d (%s)", c.name, res.Verdict, res.N, res.Reason)
+		if (res.Verdict == cert.Different) != c.different {
+			t.Errorf("%s: %s", c.name, res.Verdict)
+		}
+	}
 }

@@ -308,13 +308,16 @@ func (r *runner) weights() (cert.Verdict, string, error) {
 	switch rep.Verdict {
 	case weights.Faithful, weights.Identical:
 		add(cert.Pass)
-		return cert.Same, "the candidate's weights are a faithful requantization of the reference's: " + rep.Reason, nil
-	case weights.Different:
+		return cert.Same, "every block of the candidate's weights is the reference's own or PoT's exact requantization of it: " + rep.Reason, nil
+	case weights.Different, weights.Structural:
 		add(cert.Fail)
 		return cert.Different, "the weights differ from the reference's: " + rep.Reason, nil
+	case weights.OtherQuantization:
+		r.otherQuant = true
 	}
+	// Another quantization of the same weights, or types the weights
+	// cannot check: only the behavioural test can decide.
 	add(cert.Differs)
-	r.otherQuant = true
 	return "", "", nil
 }
 

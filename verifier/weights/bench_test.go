@@ -29,7 +29,7 @@ func BenchmarkCompare(b *testing.B) {
 	tiny := synthFile(b, dir, "tiny", "F32", 1)
 	tinyQ4KM := synthFile(b, dir, "tiny", "Q4_K_M", 1)
 	f16b := open(b, f16.Path)
-	faithful := rewrite(b, f16, dir+"/requant-q8.gguf", requantMix("Q8_0", 24, true))
+	faithful := rewrite(b, f16, dir+"/requant-q8.gguf", requantMix(f16, "Q8_0"))
 	for _, c := range []struct {
 		name string
 		a, b *gguf.File

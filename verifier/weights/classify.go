@@ -3,134 +3,91 @@ package weights
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/proof-of-training/pot/verifier/quant"
 )
 
-// maxPlausibleRelErr: a relative error of 1 is what replacing the tensor by
-// zeros gives, so no quantization of A is that far from A. It decides only
-// when the expected error cannot be computed (no quantizer for B's type).
-const maxPlausibleRelErr = 1.0
-
-// classify sets r's class, errors and detail from a tensor's sums. The
-// tensor's bytes are known to differ when the types are equal.
-func classify(r *TensorResult, s *sums, tA, tB quant.Type) {
-	same := tA == tB
-	requant := newChunkJob(tA, tB).requant
+// classify sets r's class and detail from a tensor's sums. When the types
+// are equal the tensor's bytes are known to differ.
+func classify(r *TensorResult, s *sums, job *chunkJob) {
+	tA, tB := job.tA, job.tB
 	r.Blocks, r.DiffBlocks = s.blocks, s.diff
-	if s.blocks > 0 {
-		r.DiffFraction = float64(s.diff) / float64(s.blocks)
+	r.BeyondBlocks, r.BeyondRows = s.beyond, s.rows
+	if s.worstAt >= 0 {
+		r.WorstRatio = min(s.worst, math.MaxFloat64)
 	}
-	target := "A's " + tA.String() // what B was compared with
-	if !same {
-		target = "the requantization of A to " + tB.String()
-	}
-
-	// Byte-exact requantization needs no arithmetic to be believed, so it
-	// is decided before any float (NaN-prone) test.
-	if requant && s.diff == 0 {
-		r.Class = ExactRequant
-		r.Detail = "B is " + target
-		r.RelErr, r.ExpectedErr = finite(math.Sqrt(s.d2/s.a2)), finite(math.Sqrt(s.e2/s.a2))
-		if r.ExpectedErr > 0 {
-			r.Ratio = r.RelErr / r.ExpectedErr
-		}
-		return
-	}
-	e2 := s.e2
-	if !requant {
-		e2 = 0 // NaN on purpose when there is no quantizer
-	}
-	for _, v := range []float64{s.a2, s.d2, e2, s.b2, s.r2, s.la2, s.ld2, s.le2} {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			r.Class, r.Detail = Changed, fmt.Sprintf("non-finite values (NaN or Inf) in A or B, and B is not %s", target)
-			return
-		}
-	}
-	if s.d2 == 0 {
-		// Same values, other bytes (±0, an unused scale): nothing changed
-		// that inference could see, but no byte-exact proof either.
-		r.Class, r.Detail = ConsistentWithQuantization, "B's values equal A's, encoded differently"
-		return
-	}
-	if s.a2 == 0 {
-		r.Class, r.Detail = Changed, "A is all zeros and B is not"
-		return
-	}
-	rel := math.Sqrt(s.d2 / s.a2)
-	r.RelErr = rel
-	if s.la2 > 0 {
-		r.LocalRelErr = finite(math.Sqrt(s.ld2 / s.la2))
-	}
-	if !same && !requant {
-		r.Class = Unsupported
-		r.Detail = fmt.Sprintf("rel err %.3g; package quant has no %s quantizer, so the expected error is unknown", rel, tB)
-		if rel >= maxPlausibleRelErr {
-			r.Class = Changed
-			r.Detail = fmt.Sprintf("rel err %.3g: no closer to A than zeros are", rel)
-		}
-		return
-	}
-	var fwd, rev float64
-	if !same {
-		fwd = math.Sqrt(s.e2 / s.a2)
-		if s.b2 > 0 {
-			rev = math.Sqrt(s.r2 / s.b2)
-		}
-	}
-	expected := math.Hypot(fwd, rev)
-	r.ExpectedErr = expected
-	if expected > 0 {
-		r.Ratio = rel / expected
-	}
-	// Lossless: the type change costs nothing either way (same type, or a
-	// widening such as F16→F32 of values that were F16 to begin with).
-	lossless := expected == 0
-
-	if r.DiffFraction <= MajorityFraction {
-		// Most blocks equal the reference bytes: judge the others alone.
-		tol := math.Max(RatioConsistent*RatioConsistent*s.le2, sq(roundingTolerance(tB))*s.la2)
-		switch {
-		case s.ld2 > tol:
-			r.Class = Changed
-			r.Detail = fmt.Sprintf("%d of %d blocks differ from %s beyond rounding (rel err %.3g on them)",
-				s.diff, s.blocks, target, r.LocalRelErr)
-		case !lossless && r.DiffFraction <= MaxRoundingBlockFraction:
-			r.Class = ExactRequant
-			r.Detail = fmt.Sprintf("B is %s except %d of %d blocks that differ within rounding", target, s.diff, s.blocks)
-		default:
-			r.Class = ConsistentWithQuantization
-			r.Detail = fmt.Sprintf("%d of %d blocks differ from %s, each within %s rounding (rel err %.3g on them)",
-				s.diff, s.blocks, target, tB, r.LocalRelErr)
-		}
-		return
-	}
-	if lossless {
-		r.Class = Changed
-		r.Detail = fmt.Sprintf("rel err %.3g where %s loses nothing (%d of %d blocks differ from %s)",
-			rel, tB, s.diff, s.blocks, target)
-		return
-	}
-	what := fmt.Sprintf("rel err %.3g = %.2f× what %s→%s costs on this tensor (%.3g)", rel, r.Ratio, tA, tB, expected)
+	exact := s.diff - s.sameVals - s.tiny // blocks that are neither equal nor rounding flips
 	switch {
-	case r.Ratio <= RatioConsistent:
-		r.Class, r.Detail = ConsistentWithQuantization, what
-		if !s.revDiffer && s.b2 > 0 {
-			r.Detail += "; A is exactly the quantization of B to " + tA.String()
+	case s.beyond > 0:
+		r.Class = Changed
+		r.Detail = fmt.Sprintf("%d of %d blocks (%s) are beyond what quantization to %s can explain; worst %s at %s",
+			s.beyond, s.blocks, rowsWords(r.Name, s), boundTypes(tA, tB), ratioWords(s.worst), where(r.Name, s.worstAt, job.cols, tB))
+	case !job.hasRef():
+		r.Class = Unsupported
+		r.Detail = fmt.Sprintf("every block is within the bound of its own %s scales (worst %s), but package quant has no %s quantizer to check those scales against",
+			tB, ratioWords(s.worst), tB)
+	case tA == tB && exact == 0:
+		r.Class = Exact
+		r.Detail = fmt.Sprintf("equal values; %d of %d blocks are encoded differently", s.diff, s.blocks)
+	case tA == tB:
+		r.Class = Requantized
+		r.Detail = fmt.Sprintf("%d of %d blocks differ from A's, each within what two %s quantizations of the same weights can differ by (worst %s)",
+			s.diff, s.blocks, tA, ratioWords(s.worst))
+	case exact == 0 && s.tiny <= MaxRoundingBlocks:
+		r.Class = ExactRequant
+		r.Detail = "B is PoT's requantization of A to " + tB.String()
+		if s.diff > 0 {
+			r.Detail += fmt.Sprintf(", except %d of %d blocks with at most %d codes rounded the other way", s.diff, s.blocks, maxTinyElems)
 		}
-	case r.Ratio > RatioChanged:
-		r.Class, r.Detail = Changed, what
 	default:
-		r.Class, r.Detail = Unexplained, what
+		r.Class = Requantized
+		r.Detail = fmt.Sprintf("%d of %d blocks differ from PoT's requantization of A to %s, each within what quantizing the same weights to %s can produce (worst %s)",
+			s.diff, s.blocks, tB, boundTypes(tA, tB), ratioWords(s.worst))
 	}
 }
 
-func sq(x float64) float64 { return x * x }
-
-// finite maps NaN and ±Inf to 0, so that a report always encodes as JSON.
-func finite(x float64) float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0
+// boundTypes names the quantizations the bound allows for.
+func boundTypes(tA, tB quant.Type) string {
+	if tA == tB || tA == quant.F32 {
+		return tB.String()
 	}
-	return x
+	return tA.String() + " and " + tB.String()
+}
+
+func ratioWords(r float64) string {
+	if r >= math.MaxFloat64 || math.IsInf(r, 0) {
+		return "a difference where no rounding is allowed (or NaN)"
+	}
+	return fmt.Sprintf("%.3g× the bound", r)
+}
+
+// rowsWords names the rows holding blocks beyond the bound.
+func rowsWords(name string, s *sums) string {
+	if s.rows == 1 {
+		return "in " + rowName(name, s.firstRow)
+	}
+	return fmt.Sprintf("in %d rows, the first %s", s.rows, rowName(name, s.firstRow))
+}
+
+// vocabTensor reports whether the tensor's rows are tokens.
+func vocabTensor(name string) bool {
+	return strings.HasPrefix(name, "token_embd.") || strings.HasPrefix(name, "output.")
+}
+
+func rowName(name string, row int64) string {
+	if vocabTensor(name) {
+		return fmt.Sprintf("row %d (token %d)", row, row)
+	}
+	return fmt.Sprintf("row %d", row)
+}
+
+// where names the block holding element e: its row and columns.
+func where(name string, e, cols int64, t quant.Type) string {
+	bs := int64(t.BlockSize())
+	c0 := e % cols / bs * bs
+	if bs == 1 {
+		return fmt.Sprintf("%s, column %d", rowName(name, e/cols), c0)
+	}
+	return fmt.Sprintf("%s, columns %d–%d", rowName(name, e/cols), c0, c0+bs-1)
 }

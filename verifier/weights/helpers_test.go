@@ -52,11 +52,13 @@ func synthFile(tb testing.TB, dir, shape string, ft synth.FileType, seed uint64)
 	return open(tb, p)
 }
 
-// edit says how rewrite changes one tensor: its new type, and a function
-// applied to its dequantized values before quantizing to that type.
+// edit says how rewrite changes one tensor: its new type, a function
+// applied to its dequantized values before quantizing to that type, and
+// the quantizer (nil: quant.Quantize, PoT's own).
 type edit struct {
-	typ quant.Type
-	fn  func(x []float32)
+	typ   quant.Type
+	fn    func(x []float32)
+	quant func(t quant.Type, x []float32, out []byte) error
 }
 
 // rewrite writes a copy of f to path with every tensor passed through
@@ -84,7 +86,11 @@ func rewrite(tb testing.TB, f *gguf.File, path string, change func(ti *gguf.Tens
 				return err
 			}
 			out := make([]byte, n)
-			if err := quant.Quantize(e.typ, x, out); err != nil {
+			q := e.quant
+			if q == nil {
+				q = quant.Quantize
+			}
+			if err := q(e.typ, x, out); err != nil {
 				return err
 			}
 			_, err = w.Write(out)
@@ -138,15 +144,34 @@ func layerOf(name string) int {
 	return n
 }
 
-// requantMix returns the edit that gives each tensor of a model with
-// nLayers layers the type llama-quantize's mix ft gives it.
-func requantMix(ft synth.FileType, nLayers int, tied bool) func(ti *gguf.TensorInfo) *edit {
+// requantMix returns the edit that gives each tensor of a model the type
+// llama-quantize's mix ft gives it.
+func requantMix(f *gguf.File, ft synth.FileType) func(ti *gguf.TensorInfo) *edit {
+	return mixEdit(f, ft, nil, nil)
+}
+
+// mixEdit returns the edit that gives each tensor the type of mix ft
+// (F32 keeps every type), quantized by q (nil: PoT's quantizer) after fn
+// (nil, or returning nil: no change to the values).
+func mixEdit(f *gguf.File, ft synth.FileType, q func(quant.Type, []float32, []byte) error, fn func(ti *gguf.TensorInfo) func([]float32)) func(ti *gguf.TensorInfo) *edit {
+	nLayers, tied := 0, true
+	for _, ti := range f.Tensors {
+		nLayers = max(nLayers, layerOf(ti.Name)+1)
+		tied = tied && ti.Name != "output.weight"
+	}
 	return func(ti *gguf.TensorInfo) *edit {
-		t := synth.TensorType(ft, ti.Name, len(ti.Dims), int64(ti.Dims[0]), layerOf(ti.Name), nLayers, tied)
-		if t == ti.Type {
+		t := ti.Type
+		if ft != "F32" {
+			t = synth.TensorType(ft, ti.Name, len(ti.Dims), int64(ti.Dims[0]), layerOf(ti.Name), nLayers, tied)
+		}
+		var g func([]float32)
+		if fn != nil {
+			g = fn(ti)
+		}
+		if t == ti.Type && g == nil && q == nil {
 			return nil
 		}
-		return &edit{typ: t}
+		return &edit{typ: t, fn: g, quant: q}
 	}
 }
 
