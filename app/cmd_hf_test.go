@@ -20,8 +20,8 @@ func TestHuggingFaceDirectory(t *testing.T) {
 		{[]string{"inspect", stories}, []string{"Hugging Face, 1184685 bytes in 4 files",
 			"model.safetensors      1176152 bytes, sha256 ce63a52d6dadcb6d04b014fbaa6449b3db655ab0890af029d27225cac1650bc4",
 			"hyper-parameters         embedding 64, layers 5, heads 8 (4 key/value)"}},
-		{[]string{"weights", stories, testdata.Path(t, "stories260K.gguf")}, []string{"verdict  IDENTICAL", "identical  48"}},
-		{[]string{"weights", testdata.Path(t, "hf/qwen2-tiny"), testdata.Path(t, "qwen2-tiny-Q4_K.gguf")}, []string{"verdict  FAITHFUL", "exact requantization  15"}},
+		{[]string{"weights", stories, testdata.Path(t, "stories260K.gguf")}, []string{"identical weights", "48  identical"}},
+		{[]string{"weights", testdata.Path(t, "hf/qwen2-tiny"), testdata.Path(t, "qwen2-tiny-Q4_K.gguf")}, []string{"a faithful requantization of the reference", "15  PoT's own requantization of A"}},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer
