@@ -296,10 +296,11 @@ func TestAgentEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var jobs []queueEntry
-		if err := json.Unmarshal(out, &jobs); err != nil {
+		var q queueOutput
+		if err := json.Unmarshal(out, &q); err != nil {
 			t.Fatal(err)
 		}
+		jobs := q.Jobs
 		last := jobs[len(jobs)-1]
 		if last.State != schedule.Waiting || last.Reason != "paused by the user" {
 			t.Errorf("after Pause All the job is %s (%s)", last.State, last.Reason)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/proof-of-training/pot/verifier/job"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ func BenchmarkAgentPoll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	spec, _ := json.Marshal(jobSpec{Candidate: "/m/a.gguf", Reference: "/m/r.gguf", Mode: "standard"})
+	spec, _ := json.Marshal(jobSpec{Spec: job.Spec{Candidate: "/m/a.gguf", Reference: "/m/r.gguf", Preset: "standard"}})
 	for range 50 {
 		if _, err := q.Add(schedule.Job{Name: "a.gguf", Spec: spec}, time.Now()); err != nil {
 			b.Fatal(err)

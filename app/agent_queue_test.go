@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/proof-of-training/pot/verifier/job"
 	"testing"
 
 	"github.com/proof-of-training/pot/app/agent"
@@ -31,7 +32,7 @@ func TestWaitKind(t *testing.T) {
 }
 
 func TestAgentJob(t *testing.T) {
-	spec, _ := json.Marshal(jobSpec{Candidate: "/m/a.gguf", Reference: "/m/r.gguf"})
+	spec, _ := json.Marshal(jobSpec{Spec: job.Spec{Candidate: "/m/a.gguf", Reference: "/m/r.gguf"}})
 	j := agentJob(schedule.Job{ID: 7, Name: "a.gguf", Spec: spec, State: schedule.Done,
 		Progress: schedule.Progress{Stage: "challenge", Done: 30, Total: 120},
 		Result:   &schedule.Result{Verdict: "SAME", Certificate: "/c/x.cert.json"}})

@@ -12,15 +12,15 @@ import (
 
 func init() {
 	register(command{name: "autostart", summary: "start the queue runner at login: on, off or status",
-		usage: "pot autostart on|off|status", help: "Writes or removes the login item that starts the agent: a LaunchAgent on\nmacOS, an XDG autostart entry on Linux.\n", run: cmdAutostart})
+		usage: "pot autostart on|off|status", run: cmdAutostart})
 }
 
 func cmdAutostart(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && isHelpArg(args[0]) {
-		return &helpRequest{}
-	}
 	if len(args) != 1 {
-		return fmt.Errorf("%w: pot autostart on|off|status", errUsage)
+		return usageErrorf("want one of on, off or status")
+	}
+	if isHelpArg(args[0]) {
+		return &helpRequest{}
 	}
 	env := appdirs.OSEnv()
 	switch args[0] {
@@ -41,6 +41,9 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "the queue runner starts at login: %s\n", p)
+		if env.GOOS == "darwin" {
+			fmt.Fprintf(stdout, "to start it now: launchctl bootstrap gui/%d %s\n", os.Getuid(), p)
+		}
 	case "off":
 		p, err := autostart.Disable(env)
 		if err != nil {
@@ -58,7 +61,7 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s (%s)\n", state, p)
 	default:
-		return fmt.Errorf("%w: pot autostart on|off|status", errUsage)
+		return usageErrorf("unknown subcommand %q: want on, off or status", args[0])
 	}
 	return nil
 }

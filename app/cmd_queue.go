@@ -14,8 +14,15 @@ import (
 
 func init() {
 	register(command{name: "queue", summary: "list queued verifications, or pause, resume or cancel one",
-		usage: "pot queue [--json]\npot queue pause|resume|cancel ID", run: cmdQueue})
+		usage: "pot queue [--json]\npot queue pause|resume|cancel ID", help: queueHelp, run: cmdQueue})
 }
+
+const queueHelp = `Queue lists the queued verifications: each job's id, state (queued,
+waiting, running, done, failed, cancelled), why it waits, how far it got
+and, once done, its verdict and certificate. Pause holds a job back (a
+running one stops after the challenge in flight), resume lets it go on (on
+a failed job: retries it from its checkpoint), cancel ends it.
+`
 
 // openQueue opens the user's queue ($POT_DATA_DIR/queue or the platform's
 // data directory).
@@ -25,6 +32,15 @@ func openQueue() (*schedule.Queue, error) {
 		return nil, err
 	}
 	return schedule.Open(dir)
+}
+
+// queueFormat names and versions the --json output of `pot queue` and
+// `pot schedule add`: {"format": …, "jobs": [queueEntry…]}.
+const queueFormat = "pot.queue/v1"
+
+type queueOutput struct {
+	Format string       `json:"format"`
+	Jobs   []queueEntry `json:"jobs"`
 }
 
 // queueEntry is one job in `pot queue --json`.
@@ -60,7 +76,7 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("%w: pot queue [--json] | pot queue pause|resume|cancel ID", errUsage)
+		return usageErrorf("unknown subcommand %q: want pause, resume or cancel", pos[0])
 	}
 	q, err := openQueue()
 	if err != nil {
@@ -75,7 +91,10 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 		entries = append(entries, newQueueEntry(j))
 	}
 	if *asJSON {
-		return writeJSON(stdout, entries)
+		if err := writeJSON(stdout, queueOutput{Format: queueFormat, Jobs: entries}); err != nil {
+			return outputError(err)
+		}
+		return nil
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(stdout, "the queue is empty")
@@ -87,7 +106,7 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 		detail := e.Reason
 		switch {
 		case e.Result != nil:
-			detail = fmt.Sprintf("%s after %d challenges: %s", e.Result.Verdict, e.Result.N, e.Result.Certificate)
+			detail = fmt.Sprintf("%s, certificate %s", e.Result.Verdict, e.Result.Certificate)
 		case e.Error != "":
 			detail = e.Error
 		}
@@ -105,37 +124,34 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 // queueOp pauses, resumes (or retries, when failed) or cancels a job.
 func queueOp(name string, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return fmt.Errorf("%w: pot queue %s ID", errUsage, name)
+		return usageErrorf("queue %s wants one job ID", name)
 	}
 	id, err := strconv.ParseUint(args[0], 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: job ID %q is not a number", errUsage, args[0])
+		return usageErrorf("job ID %q is not a number", args[0])
 	}
 	q, err := openQueue()
 	if err != nil {
 		return err
 	}
 	prev, err := q.Get(id)
+	if errors.Is(err, schedule.ErrNotFound) {
+		return usageErrorf("no job %d in the queue (see pot queue)", id)
+	}
 	if err != nil {
-		return queueError(err)
+		return err
 	}
 	op := map[string]func(uint64, time.Time) (schedule.Job, error){"pause": q.Pause, "resume": q.Resume, "cancel": q.Cancel}[name]
 	j, err := op(id, time.Now())
+	if errors.Is(err, schedule.ErrState) {
+		return usageErrorf("%v", err)
+	}
 	if err != nil {
-		return queueError(err)
+		return err
 	}
 	if j.State == schedule.Cancelled && prev.State != schedule.Running {
 		cleanupJob(q)(j) // a running job's runner cleans up when it stops
 	}
 	fmt.Fprintf(stdout, "job %d: %s %s\n", j.ID, j.State, j.Reason)
 	return nil
-}
-
-// queueError gives a job that does not exist, or cannot take the operation
-// in its state, the status of bad input (4): the queue itself is fine.
-func queueError(err error) error {
-	if errors.Is(err, schedule.ErrNotFound) || errors.Is(err, schedule.ErrState) {
-		return exitWith(exitBadInput, err)
-	}
-	return err
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/proof-of-training/pot/internal/testdata"
+	"github.com/proof-of-training/pot/internal/tmpfs"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/job"
 	"github.com/proof-of-training/pot/verifier/schedule"
@@ -22,14 +23,13 @@ import (
 	"github.com/proof-of-training/pot/verifier/variant"
 )
 
-// TestMain lets a test run this binary as `pot` (POT_TEST_MAIN=1), so
-// that a runner can be killed like a real process.
-
-// potProcess returns `pot args…` as a separate process.
-func potProcess(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "POT_TEST_MAIN=1")
-	return cmd
+// potProcess returns `pot args…` as a separate process (the binary
+// TestMain builds), so that a runner can be killed like a real one.
+func potProcess(t *testing.T, args ...string) *exec.Cmd {
+	if potBin == "" {
+		t.Fatal("the pot binary was not built (see TestMain's output)")
+	}
+	return exec.Command(potBin, args...)
 }
 
 // queueEnv points the queue and key at fresh directories.
@@ -46,11 +46,11 @@ func listQueue(t *testing.T) []queueEntry {
 	if code != 0 {
 		t.Fatalf("pot queue: %s", errs)
 	}
-	var es []queueEntry
-	if err := json.Unmarshal([]byte(out), &es); err != nil {
+	var o queueOutput
+	if err := json.Unmarshal([]byte(out), &o); err != nil || o.Format != queueFormat {
 		t.Fatalf("pot queue --json: %v\n%s", err, out)
 	}
-	return es
+	return o.Jobs
 }
 
 func TestScheduleCommands(t *testing.T) {
@@ -62,12 +62,13 @@ func TestScheduleCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("schedule add: %s", errs)
 	}
-	var e queueEntry
-	if err := json.Unmarshal([]byte(out), &e); err != nil {
-		t.Fatal(err)
+	var o queueOutput
+	if err := json.Unmarshal([]byte(out), &o); err != nil || len(o.Jobs) != 1 || o.Format != queueFormat {
+		t.Fatalf("schedule add --json: %v\n%s", err, out)
 	}
+	e := o.Jobs[0]
 	if e.ID != 1 || e.State != schedule.Queued || e.Window.Kind != schedule.Tonight || e.Spec.Seed != seed ||
-		e.Spec.Mode != "quick" || e.Spec.Threads != 1 || e.Spec.Reference != ref || e.Spec.Candidate != ref {
+		e.Spec.Preset != "quick" || e.Spec.Threads != 1 || e.Spec.Reference != ref || e.Spec.Candidate != ref {
 		t.Errorf("queued %+v", e)
 	}
 	for _, bad := range [][]string{
@@ -86,11 +87,11 @@ func TestScheduleCommands(t *testing.T) {
 	if code, _, errs := runPot(t, "schedule", "add", "/nonexistent.gguf", "--ref", ref); code != exitBadInput || !strings.Contains(errs, "/nonexistent.gguf") {
 		t.Errorf("missing candidate: %d %q", code, errs)
 	}
-	if code, _, errs := runPot(t, "queue", "cancel", "7"); code != exitBadInput || !strings.Contains(errs, "no such job") {
+	if code, _, errs := runPot(t, "queue", "cancel", "7"); code != exitUsage || !strings.Contains(errs, "no job 7") {
 		t.Errorf("cancel 7: %d %q", code, errs)
 	}
 	// By day the tonight job waits; the runner leaves it (and exits).
-	if code, out, _ := runPot(t, "schedule", "config", "--tonight", "00:00-00:01", "--json"); code != 0 || !strings.Contains(out, `"start": 0`) {
+	if code, out, _ := runPot(t, "schedule", "config", "--tonight", "00:00-00:01", "--json"); code != 0 || !strings.Contains(out, `"tonight": "00:00-00:01"`) {
 		t.Fatalf("config: %s", out)
 	}
 	runPot(t, "queue", "pause", "1")
@@ -118,8 +119,8 @@ func TestScheduleCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "IDENTICAL") || !strings.Contains(out, "done") {
 		t.Errorf("pot queue:\n%s", out)
 	}
-	if code, _, _ := runPot(t, "queue", "cancel", "1"); code != exitBadInput {
-		t.Errorf("cancelling a done job: code %d", code)
+	if code, _, errs := runPot(t, "queue", "cancel", "1"); code != exitUsage || !strings.Contains(errs, "already done") {
+		t.Errorf("cancelling a done job: code %d %q", code, errs)
 	}
 }
 
@@ -216,12 +217,13 @@ func resumeFixture(t *testing.T) (dir string, args []string, wantSt *cert.Statem
 		t.Fatal(err)
 	}
 	seed := strings.Repeat("5a", 32)
-	args = []string{cand, "--fingerprint", fp, "--trust", key.KeyID(), "--mode", "quick", "--seed", seed, "--threads", "1"}
+	// Trusting the creator by key id also carries --trust through the spec.
+	args = []string{cand, "--fingerprint", fp, "--mode", "quick", "--seed", seed, "--threads", "1", "--trust", key.KeyID()}
 
 	// The uninterrupted run.
 	code, _, errs := runPot(t, append([]string{"verify", "--out", filepath.Join(dir, "straight")}, args...)...)
 	if code != 0 {
-		t.Fatalf("verify: %s", errs)
+		t.Fatalf("verify: exit %d: %s", code, errs)
 	}
 	straight, _ := filepath.Glob(filepath.Join(dir, "straight", "*"+cert.CertSuffix))
 	if len(straight) != 1 {
@@ -256,7 +258,7 @@ func TestRunQueueSIGKILL(t *testing.T) {
 	// quickest start-up seen. Every other life is killed just after its
 	// first commit (among the commits of a batch) while more than a batch
 	// of challenges remains, so the job outlasts the kills.
-	startup := 150 * time.Millisecond
+	startup, stopped := 150*time.Millisecond, false
 	var last []cert.Record
 	for ; ; lives++ {
 		j, err := q.Get(1)
@@ -269,7 +271,7 @@ func TestRunQueueSIGKILL(t *testing.T) {
 		if lives > 1000 {
 			t.Fatal("the job never finished")
 		}
-		cmd := potProcess("run-queue", "--heartbeat", "20ms")
+		cmd := potProcess(t, "run-queue", "--heartbeat", "20ms")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		start := time.Now()
@@ -299,6 +301,23 @@ func TestRunQueueSIGKILL(t *testing.T) {
 				if post {
 					startup = min(startup, took)
 				}
+			}
+		} else if !stopped {
+			// One life ends with SIGTERM after a commit: the runner stops
+			// after the challenge in flight, exits 0 and hands the job
+			// back to the queue.
+			stopped = true
+			select {
+			case werr = <-exited:
+			case <-afterCommit(ck, start, 0):
+				cmd.Process.Signal(syscall.SIGTERM)
+				if werr = <-exited; werr != nil {
+					t.Fatalf("runner after SIGTERM: %v\n%s", werr, stderr.String())
+				}
+				if j, _ := q.Get(1); j.State != schedule.Queued || j.Lease != nil {
+					t.Errorf("after SIGTERM the job is %s (lease %v), want queued", j.State, j.Lease)
+				}
+				t.Logf("SIGTERM after %v: exit 0, job queued", time.Since(start).Round(time.Millisecond))
 			}
 		} else {
 			werr = <-exited
@@ -365,33 +384,14 @@ func TestAutostartCommand(t *testing.T) {
 	}
 }
 
-// fill takes all but keep bytes of the file system holding dir.
-func fill(t *testing.T, dir string, keep int64) string {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	free := int64(st.Bavail) * int64(st.Bsize)
-	path := filepath.Join(dir, "filler")
-	if err := os.WriteFile(path, make([]byte, max(free-keep, 0)), 0o600); err != nil {
-		t.Fatalf("filling %s: %v", dir, err)
-	}
-	return path
-}
-
 // TestRunQueueDiskFull: the disk fills up while the runner commits. The
 // runner reports it clearly, the committed challenges and the queue stay
 // as they were, and once space is back the job finishes with the
 // uninterrupted run's certificate. The queue's data directory is a small
-// tmpfs (needs root and CAP_SYS_ADMIN; skipped otherwise).
+// tmpfs (internal/tmpfs: root on Linux).
 func TestRunQueueDiskFull(t *testing.T) {
 	dir, args, wantSt, wantRecs := resumeFixture(t)
-	mnt := filepath.Join(dir, "small")
-	os.Mkdir(mnt, 0o700)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small tmpfs (needs root and CAP_SYS_ADMIN): %v %s", err, out)
-	}
-	defer exec.Command("umount", mnt).Run()
+	mnt := tmpfs.Mount(t, 1<<20)
 	t.Setenv("POT_DATA_DIR", mnt)
 	if code, _, errs := runPot(t, append([]string{"schedule", "add", "--out", filepath.Join(dir, "queued")}, args...)...); code != 0 {
 		t.Fatal(errs)
@@ -402,7 +402,7 @@ func TestRunQueueDiskFull(t *testing.T) {
 	}
 	ck := jobCheckpoint(q, 1)
 	// Run until some challenges are committed.
-	cmd := potProcess("run-queue")
+	cmd := potProcess(t, "run-queue")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +417,7 @@ func TestRunQueueDiskFull(t *testing.T) {
 	}
 
 	// Leave less room than a checkpoint takes: its next commit fails.
-	filler := fill(t, mnt, 4<<10)
+	tmpfs.Fill(t, mnt, 4<<10)
 	code, _, errs := runPot(t, "run-queue")
 	j, err := q.Get(1)
 	if err != nil {
@@ -439,7 +439,10 @@ func TestRunQueueDiskFull(t *testing.T) {
 	}
 
 	// Space is back: retry (a failed job) and finish.
-	os.Remove(filler)
+	fillers, _ := filepath.Glob(filepath.Join(mnt, "filler-*"))
+	for _, f := range fillers {
+		os.Remove(f)
+	}
 	if j.State == schedule.Failed {
 		if code, _, errs := runPot(t, "queue", "resume", "1"); code != 0 {
 			t.Fatal(errs)

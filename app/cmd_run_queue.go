@@ -18,8 +18,15 @@ import (
 
 func init() {
 	register(command{name: "run-queue", summary: "run queued verifications (the agent's runner; also headless)",
-		usage: "pot run-queue [--watch]", run: cmdRunQueue})
+		usage: "pot run-queue [--watch]", help: runQueueHelp, run: cmdRunQueue})
 }
+
+const runQueueHelp = `Run-queue runs the queued verifications one after another, each when its
+window is open and the power policy allows, keeping the machine awake
+while one runs. Without --watch it exits when nothing may run now; with it
+it waits for work (the agent and the start-at-login entry use it). Several
+runners never run the same job. It logs one line per event on stderr.
+`
 
 func cmdRunQueue(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run-queue")
@@ -30,7 +37,7 @@ func cmdRunQueue(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 0 || *heartbeat <= 0 {
-		return fmt.Errorf("%w: pot run-queue [--watch]", errUsage)
+		return usageErrorf("run-queue takes no arguments, and a positive --heartbeat")
 	}
 	q, err := openQueue()
 	if err != nil {

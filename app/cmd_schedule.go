@@ -17,34 +17,36 @@ import (
 
 func init() {
 	register(command{name: "schedule", summary: "queue a verification for later (add), or set the queue's settings (config)",
-		usage: "pot schedule add CANDIDATE (--ref M | --fingerprint FP) [--when now|tonight|HH:MM] [--allow-battery] [verify options]\n" +
+		usage: "pot schedule add CANDIDATE (--ref MODEL | --fingerprint FP) [--when now|tonight|HH:MM] [--allow-battery] [verify flags]\n" +
 			"pot schedule config [--tonight HH:MM-HH:MM] [--min-battery PCT] [--max-running N] [--max-crashes N]",
 		help: scheduleHelp, run: cmdSchedule})
 }
 
-const scheduleHelp = `Queues a verification for the agent or 'pot run-queue': every option of
-'pot verify' is accepted, plus --when (now, tonight, or HH:MM) and
---allow-battery. The job runs when its window is open and the power policy
-allows (on AC by default; on battery only when allowed, throttled, and never
-below the minimum charge; halved when hot, paused when critical); an
-unfinished job pauses when its window closes and continues in the next.
-'pot schedule config' sets the night window and those limits.
+const scheduleHelp = `Schedule add queues a verification; ` + "`pot run-queue`" + ` runs it when its window
+is open and the power policy allows: now, tonight (the night window,
+01:00–06:00 unless configured) or from a time of day. It takes every flag
+of ` + "`pot verify`" + ` (see pot verify --help). A job runs on AC power only unless
+--allow-battery, which runs it throttled and pauses it below the minimum
+charge. Each challenge is committed before the next, so a job survives
+crashes, sleep and reboots and continues where it stopped.
+
+Schedule config shows the queue's settings, changing those given.
 `
 
 func cmdSchedule(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && isHelpArg(args[0]) {
+	if len(args) == 0 {
+		return usageErrorf("missing subcommand: add or config")
+	}
+	switch args[0] {
+	case "add":
+		return scheduleAdd(args[1:], stdout, stderr)
+	case "config":
+		return scheduleConfig(args[1:], stdout)
+	}
+	if isHelpArg(args[0]) {
 		return &helpRequest{}
 	}
-	if len(args) > 0 {
-		switch args[0] {
-		case "add":
-			return scheduleAdd(args[1:], stdout, stderr)
-		case "config":
-			return scheduleConfig(args[1:], stdout, stderr)
-		}
-	}
-	return fmt.Errorf("%w: pot schedule add CANDIDATE (--ref M | --fingerprint FP) [--when now|tonight|HH:MM] [--allow-battery] [verify options]\n"+
-		"       pot schedule config [--tonight HH:MM-HH:MM] [--min-battery PCT] [--max-running N] [--max-crashes N]", errUsage)
+	return usageErrorf("unknown subcommand %q: want add or config", args[0])
 }
 
 func scheduleAdd(args []string, stdout, stderr io.Writer) error {
@@ -58,13 +60,13 @@ func scheduleAdd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || (vf.ref == "") == (vf.fp == "") {
-		return fmt.Errorf("%w: pot schedule add CANDIDATE (--ref MODEL | --fingerprint FP) [--when now|tonight|HH:MM] [--allow-battery]", errUsage)
+	if err := vf.check(pos); err != nil {
+		return err
 	}
 	now := time.Now()
 	w, err := schedule.ParseWhen(*when, now)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if err := checkVerifyFlags(pos[0], vf); err != nil {
 		return err
@@ -86,7 +88,10 @@ func scheduleAdd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, newQueueEntry(j))
+		if err := writeJSON(stdout, queueOutput{Format: queueFormat, Jobs: []queueEntry{newQueueEntry(j)}}); err != nil {
+			return outputError(err)
+		}
+		return nil
 	}
 	fmt.Fprintf(stdout, "queued job %d: %s (%s); run it with `pot run-queue`\n", j.ID, j.Name, describeWindow(w))
 	return nil
@@ -103,22 +108,15 @@ func checkVerifyFlags(candidate string, vf verifyFlags) error {
 			return err
 		}
 	}
-	if vf.fp != "" {
-		// Trust is checked now too: a queued job must not fail at night
-		// over a key it could have named today.
-		if _, err := fingerprintTrust("", vf.trust, vf.allowUntrusted); err != nil {
-			return err
-		}
-	}
 	if _, err := job.LookupPreset(vf.mode); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if _, err := engine.ParseStreaming(vf.streaming); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if vf.seed != "" {
 		if b, err := hex.DecodeString(vf.seed); err != nil || len(b) != 32 {
-			return fmt.Errorf("%w: --seed wants 64 hex digits", errUsage)
+			return usageErrorf("--seed wants 64 hex digits")
 		}
 	}
 	return nil
@@ -134,7 +132,10 @@ func describeWindow(w schedule.Window) string {
 	return "now"
 }
 
-func scheduleConfig(args []string, stdout, stderr io.Writer) error {
+// scheduleConfigFormat names and versions `pot schedule config --json`.
+const scheduleConfigFormat = "pot.schedule-config/v1"
+
+func scheduleConfig(args []string, stdout io.Writer) error {
 	q, err := openQueue()
 	if err != nil {
 		return err
@@ -154,16 +155,23 @@ func scheduleConfig(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("%w: pot schedule config takes no arguments", errUsage)
+		return usageErrorf("schedule config takes no arguments")
 	}
 	if s.Tonight, err = schedule.ParseDaily(strings.ReplaceAll(*tonight, "–", "-")); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if err := q.SetSettings(s); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	if *asJSON {
-		return writeJSON(stdout, s)
+		out := struct {
+			Format string `json:"format"`
+			schedule.Settings
+		}{scheduleConfigFormat, s}
+		if err := writeJSON(stdout, out); err != nil {
+			return outputError(err)
+		}
+		return nil
 	}
 	fmt.Fprintf(stdout, "tonight %s, minimum battery %.0f%%, %d job(s) at once, fail after %d crashes\n",
 		s.Tonight, s.MinBattery, s.MaxRunning, s.MaxCrashes)

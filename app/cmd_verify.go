@@ -60,10 +60,10 @@ type verifyOutput struct {
 
 // verifyFlags are shared by `pot verify` and `pot demo`.
 type verifyFlags struct {
-	ref, fp, mode, seed, out, keyDir, checkpoint, streaming string
-	trust                                                   listFlag
-	threads                                                 int
-	behaviour, noCert, allowUntrusted                       bool
+	ref, fp, mode, seed, out, keyDir, checkpoint, streaming, backend string
+	trust                                                            listFlag
+	threads                                                          int
+	behaviour, noCert, allowUntrusted                                bool
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
@@ -79,13 +79,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(pos) != 1:
-		return usageErrorf("want one CANDIDATE model file, got %d arguments", len(pos))
-	case vf.ref != "" && vf.fp != "":
-		return usageErrorf("--ref and --fingerprint are alternatives: give the reference model or its fingerprint, not both")
-	case vf.ref == "" && vf.fp == "":
-		return usageErrorf("no reference: give --ref MODEL or --fingerprint FP")
+	if err := vf.check(pos); err != nil {
+		return err
 	}
 	if *sched {
 		return scheduleFromVerify(args, stdout, stderr)
@@ -120,8 +115,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 	return exitWith(verdictStatus(out.Verdict, out.Untrusted), nil)
 }
 
-// register defines the flags of `pot verify`, which `pot schedule add`
-// accepts too.
+// register defines the flags of `pot verify` that describe the run; `pot
+// schedule add` accepts them too.
 func (vf *verifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&vf.ref, "ref", "", "reference model: a GGUF file or a Hugging Face model directory")
 	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
@@ -133,9 +128,23 @@ func (vf *verifyFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&vf.allowUntrusted, "allow-untrusted", false, "go on with a fingerprint whose creator is not trusted, marking the result UNTRUSTED")
 	fs.StringVar(&vf.checkpoint, "checkpoint", "", "checkpoint file: resume the run from it, and keep it up to date")
 	fs.StringVar(&vf.streaming, "streaming", "auto", "layer streaming: auto, on or off")
+	fs.StringVar(&vf.backend, "backend", "auto", "engine backend: auto (the Mac GPU when its self-test passes, else the CPU), cpu or metal")
 	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
 	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
 	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
+}
+
+// check validates the positional arguments and the reference flags.
+func (vf *verifyFlags) check(pos []string) error {
+	switch {
+	case len(pos) != 1:
+		return usageErrorf("want one CANDIDATE model file, got %d arguments", len(pos))
+	case vf.ref != "" && vf.fp != "":
+		return usageErrorf("--ref and --fingerprint are alternatives: give the reference model or its fingerprint, not both")
+	case vf.ref == "" && vf.fp == "":
+		return usageErrorf("no reference: give --ref MODEL or --fingerprint FP")
+	}
+	return nil
 }
 
 // runVerify runs one verification, reporting progress to prog (may be
@@ -170,6 +179,14 @@ func runVerify(candidate string, vf verifyFlags, prog *progress, stderr io.Write
 		}
 	}
 	cfg.Progress = jobProgress(prog, false)
+	var beNote string
+	cfg.Backend = func() (engine.Backend, error) {
+		be, selfTest, note, err := openBackend(vf.backend, vf.threads)
+		if selfTest != "" || note != "" {
+			beNote = strings.TrimSpace(selfTest + " " + note)
+		}
+		return be, err
+	}
 	for _, f := range tune {
 		f(&cfg)
 	}
@@ -177,6 +194,11 @@ func runVerify(candidate string, vf verifyFlags, prog *progress, stderr io.Write
 	prog.end()
 	if err != nil {
 		return nil, nil, nil, untrustedHelp(err, vf.fp)
+	}
+	if beNote != "" {
+		// The GPU's start-up self-test against the CPU, or why the run
+		// fell back to the CPU: part of what the certificate records.
+		res.Checks = append(res.Checks, cert.Check{Name: "backend-self-test", Result: cert.Pass, Detail: beNote})
 	}
 	out := &verifyOutput{Format: verifyFormat, Verdict: string(res.Verdict), Reason: res.Reason, N: res.N, Levels: res.Levels,
 		Params: res.Params, Checks: res.Checks, Seed: res.Seed, Commitment: res.Commitment, Candidate: candidate,

@@ -16,34 +16,30 @@ import (
 )
 
 // This file is the one seam between the queue and verifier/job: the spec
-// the queue stores, and the Work that runs it. When job gains its own
-// serialisable Spec, only this file changes.
+// the queue stores, and the Work that runs it.
 
-// jobSpec is what `pot schedule add` stores: the arguments of a `pot
-// verify` run, with absolute paths so that a runner started elsewhere
-// finds the files.
+// jobSpec is what `pot schedule add` stores: a job.Spec (what to verify,
+// with absolute paths so that a runner started elsewhere finds the files,
+// and the trusted fingerprint keys resolved when it was queued) and where
+// its certificate goes.
 type jobSpec struct {
-	Candidate   string `json:"candidate"`
-	Reference   string `json:"reference,omitempty"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	Mode        string `json:"mode"`
-	Seed        string `json:"seed,omitempty"` // hex; empty: fresh, kept in the checkpoint
-	Out         string `json:"out,omitempty"`
-	KeyDir      string `json:"keyDir,omitempty"`
-	// Trust are key files (absolute) or key ids trusted for this run;
-	// AllowUntrusted goes on with an untrusted fingerprint (UNTRUSTED).
-	Trust          []string `json:"trust,omitempty"`
-	AllowUntrusted bool     `json:"allowUntrusted,omitempty"`
-	Checkpoint     string   `json:"checkpoint,omitempty"` // empty: the queue's own, per job
-	Streaming      string   `json:"streaming"`
-	Threads        int      `json:"threads,omitempty"`
-	Behaviour      bool     `json:"behaviour,omitempty"`
-	NoCert         bool     `json:"noCert,omitempty"`
+	job.Spec
+	Out        string `json:"out,omitempty"`
+	KeyDir     string `json:"key_dir,omitempty"`
+	Checkpoint string `json:"checkpoint,omitempty"` // empty: the queue's own, per job
+	NoCert     bool   `json:"no_cert,omitempty"`
 }
 
 func newJobSpec(candidate string, vf verifyFlags) (jobSpec, error) {
-	s := jobSpec{Mode: vf.mode, Seed: vf.seed, Streaming: vf.streaming, Threads: vf.threads,
-		Behaviour: vf.behaviour, NoCert: vf.noCert, AllowUntrusted: vf.allowUntrusted}
+	s := jobSpec{Spec: job.Spec{Preset: vf.mode, Seed: vf.seed, Streaming: vf.streaming, Threads: vf.threads,
+		Behaviour: vf.behaviour}, NoCert: vf.noCert}
+	if vf.fp != "" {
+		t, err := fingerprintTrust("", vf.trust, vf.allowUntrusted)
+		if err != nil {
+			return s, err
+		}
+		s.Trust = t
+	}
 	for _, p := range []struct {
 		dst *string
 		src string
@@ -58,21 +54,15 @@ func newJobSpec(candidate string, vf verifyFlags) (jobSpec, error) {
 		}
 		*p.dst = abs
 	}
-	for _, t := range vf.trust {
-		if _, err := os.Stat(t); err == nil { // a key file, not a key id
-			if t, err = filepath.Abs(t); err != nil {
-				return s, err
-			}
-		}
-		s.Trust = append(s.Trust, t)
-	}
 	return s, nil
 }
 
+// flags returns the `pot verify` flags of the job; its trust is the spec's
+// (set on the run's configuration by verifyWork).
 func (s jobSpec) flags() verifyFlags {
-	return verifyFlags{ref: s.Reference, fp: s.Fingerprint, mode: s.Mode, seed: s.Seed, out: s.Out, keyDir: s.KeyDir,
-		trust: listFlag(s.Trust), checkpoint: s.Checkpoint, streaming: s.Streaming, threads: s.Threads,
-		behaviour: s.Behaviour, noCert: s.NoCert, allowUntrusted: s.AllowUntrusted}
+	return verifyFlags{ref: s.Reference, fp: s.Fingerprint, mode: s.Preset, seed: s.Seed, out: s.Out, keyDir: s.KeyDir,
+		checkpoint: s.Checkpoint, streaming: s.Streaming, threads: s.Threads, behaviour: s.Behaviour, noCert: s.NoCert,
+		allowUntrusted: s.Trust.AllowUntrusted}
 }
 
 // jobFiles are the queue's files for one job.
@@ -115,6 +105,7 @@ func verifyWork(q *schedule.Queue, log io.Writer) schedule.Work {
 		var stopped error
 		challenges := j.Progress.Challenges
 		out, key, res, err := runVerify(s.Candidate, vf, nil, log, func(cfg *job.Config) {
+			cfg.Trust = s.Trust
 			cfg.Pause = func() bool {
 				stopped = c.Yield()
 				return stopped != nil
@@ -129,12 +120,12 @@ func verifyWork(q *schedule.Queue, log io.Writer) schedule.Work {
 		if errors.Is(err, job.ErrPaused) && stopped != nil {
 			return schedule.Result{}, stopped
 		}
+		if err == nil {
+			err = writeCertificate(out, key, res, vf)
+		}
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 			return schedule.Result{}, fmt.Errorf("the disk is full; the checkpoint keeps every challenge committed before; "+
 				"free some space and run `pot queue resume %d`: %w", j.ID, err)
-		}
-		if err == nil {
-			err = writeCertificate(out, key, res, vf)
 		}
 		if err != nil {
 			return schedule.Result{}, err

@@ -13,6 +13,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/proof-of-training/pot/internal/testdata"
+
 	"github.com/proof-of-training/pot/verifier/schedule"
 )
 
@@ -25,11 +27,11 @@ func need(t *testing.T) {
 	t.Helper()
 	_, err1 := exec.LookPath("dbus-daemon")
 	err2 := exec.Command(systemPython, "-c", "import dbusmock").Run()
-	if err1 != nil || err2 != nil {
-		if os.Getenv("POT_REQUIRE_SYSTEM") == "1" {
-			t.Fatalf("dbus-daemon (%v) or python3-dbusmock (%v) missing: apt-get install dbus python3-dbusmock", err1, err2)
-		}
-		t.Skipf("dbus-daemon (%v) or python3-dbusmock (%v) missing", err1, err2)
+	if err1 != nil {
+		testdata.Missing(t, "dbus-daemon", "apt-get install dbus")
+	}
+	if err2 != nil {
+		testdata.Missing(t, "python3-dbusmock for "+systemPython, "apt-get install python3-dbusmock")
 	}
 }
 

@@ -3,6 +3,7 @@ package behaviour
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/proof-of-training/pot/verifier/engine"
@@ -35,7 +36,9 @@ type Calibration struct {
 	// true Calibrate stops with ErrPaused (Have and Commit resume it).
 	Pause func() bool
 
-	Engine   engine.Options
+	Engine engine.Options
+	// Backend, if set, makes the copy's engine backend (else Engine's).
+	Backend  func() (engine.Backend, error)
 	TempDir  string
 	Batch    int
 	Progress func(done, total int)
@@ -71,7 +74,18 @@ func Calibrate(c Calibration) ([]float64, error) {
 		return nil, err
 	}
 	defer f.Close()
-	sess, err := engine.Load(f, c.Engine)
+	opt := c.Engine
+	if c.Backend != nil {
+		be, err := c.Backend()
+		if err != nil {
+			return nil, fmt.Errorf("calibration: engine backend: %w", err)
+		}
+		if cl, ok := be.(io.Closer); ok {
+			defer cl.Close()
+		}
+		opt.Backend = be
+	}
+	sess, err := engine.Load(f, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -148,6 +148,7 @@ func Load(f *gguf.File, opt Options) (*Session, error) {
 			return nil, err
 		}
 	}
+	s.st.outRows = outRows(f.Size(), c.Vocab)
 	s.attn = AttnShape{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Scale: float32(1 / math.Sqrt(float64(c.HeadDim)))}
 	if s.w, err = newWeights(m, s.be); err != nil {
 		s.Close()

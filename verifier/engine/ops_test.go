@@ -170,3 +170,20 @@ func TestExpf(t *testing.T) {
 		t.Error("special values")
 	}
 }
+
+// TestOutRows: the output chunk keeps the logits within 1/32 of the file,
+// between 8 and outChunk rows.
+func TestOutRows(t *testing.T) {
+	for _, c := range []struct {
+		file  int64
+		vocab int
+		want  int
+	}{{1 << 16, 512, 8}, {1 << 20, 512, 16}, {349826048, 151936, 17}, {991827968, 151936, outChunk}, {16 << 20, 0, outChunk}} {
+		if got := outRows(c.file, c.vocab); got != c.want {
+			t.Errorf("outRows(%d, %d) = %d, want %d", c.file, c.vocab, got, c.want)
+		}
+		if got := outRows(c.file, c.vocab); c.vocab > 0 && got > 8 && int64(got)*4*int64(c.vocab) > c.file/32 {
+			t.Errorf("outRows(%d, %d) = %d: logits over 1/32 of the file", c.file, c.vocab, got)
+		}
+	}
+}

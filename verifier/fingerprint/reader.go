@@ -23,14 +23,14 @@ import (
 type Trust struct {
 	// Keys are the trusted creator keys. Empty means none is: every
 	// fingerprint is untrusted.
-	Keys []ed25519.PublicKey
+	Keys []ed25519.PublicKey `json:"keys,omitempty"`
 	// KeyIDs are trusted creator key ids (cert.KeyID, 64 hex digits): the
 	// id is the key's SHA-256, so trusting it trusts exactly that key.
-	KeyIDs []string
+	KeyIDs []string `json:"key_ids,omitempty"`
 	// AllowUntrusted accepts an intact fingerprint whose creator is not in
 	// Keys, with Fingerprint.Trusted false; the caller must then mark
 	// everything it derives from it as untrusted.
-	AllowUntrusted bool
+	AllowUntrusted bool `json:"allow_untrusted,omitempty"`
 }
 
 // trusts reports whether pub is one of t.Keys or t.KeyIDs.

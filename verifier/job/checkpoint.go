@@ -3,14 +3,9 @@ package job
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"time"
 
-	"github.com/proof-of-training/pot/internal/atomicfile"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/score"
 	"github.com/proof-of-training/pot/verifier/stats"
@@ -44,7 +39,9 @@ type checkpoint struct {
 	Records     []cert.Record   `json:"records"`
 	Test        json.RawMessage `json:"test,omitempty"`
 
-	test *stats.Test // nil until the floor is known
+	test  *stats.Test // nil until the floor is known
+	store Store       // where it is saved (nil: nowhere)
+	name  string      // for messages
 }
 
 const checkpointVersion = 2
@@ -52,51 +49,44 @@ const checkpointVersion = 2
 // maxCheckpoint bounds what is read back: far above nMax records.
 const maxCheckpoint = 256 << 20
 
-// loadCheckpoint returns the checkpoint at path, nil if there is none (or
-// path is ""). A checkpoint of another run is an error, never overwritten.
-func loadCheckpoint(path string, key checkpointKey) (*checkpoint, error) {
-	if path == "" {
+// loadCheckpoint returns the checkpoint in st, nil if there is none (or st
+// is nil). A checkpoint of another run is an error, never overwritten.
+func loadCheckpoint(st Store, name string, key checkpointKey) (*checkpoint, error) {
+	if st == nil {
 		return nil, nil
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := st.Load()
+	if err != nil {
+		return nil, fmt.Errorf("job: %s: %w", name, err)
+	}
+	if data == nil {
 		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("job: checkpoint: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCheckpoint+1))
-	if err != nil {
-		return nil, fmt.Errorf("job: checkpoint %s: %w", path, err)
-	}
-	if len(data) > maxCheckpoint {
-		return nil, fmt.Errorf("job: checkpoint %s: larger than %d bytes", path, maxCheckpoint)
 	}
 	var ck checkpoint
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ck); err != nil {
-		return nil, fmt.Errorf("job: checkpoint %s: corrupt: %w", path, err)
+		return nil, fmt.Errorf("job: %s: corrupt: %w", name, err)
 	}
 	if ck.Version != checkpointVersion {
-		return nil, fmt.Errorf("job: checkpoint %s: version %d, want %d", path, ck.Version, checkpointVersion)
+		return nil, fmt.Errorf("job: %s: version %d, want %d", name, ck.Version, checkpointVersion)
 	}
 	if ck.Key != key {
-		return nil, fmt.Errorf("job: checkpoint %s belongs to another run: %s", path, ck.Key.differs(key))
+		return nil, fmt.Errorf("job: %s belongs to another run: %s", name, ck.Key.differs(key))
 	}
 	if ck.Test != nil {
 		if ck.Floor == nil {
-			return nil, fmt.Errorf("job: checkpoint %s: test state without a floor", path)
+			return nil, fmt.Errorf("job: %s: test state without a floor", name)
 		}
 		ck.test = new(stats.Test)
 		if err := json.Unmarshal(ck.Test, ck.test); err != nil {
-			return nil, fmt.Errorf("job: checkpoint %s: test: %w", path, err)
+			return nil, fmt.Errorf("job: %s: test: %w", name, err)
 		}
 		if ck.test.N() != len(ck.Records) {
-			return nil, fmt.Errorf("job: checkpoint %s: %d records but %d ranks", path, len(ck.Records), ck.test.N())
+			return nil, fmt.Errorf("job: %s: %d records but %d ranks", name, len(ck.Records), ck.test.N())
 		}
 	}
+	ck.store, ck.name = st, name
 	return &ck, nil
 }
 
@@ -111,9 +101,9 @@ func (k checkpointKey) differs(want checkpointKey) string {
 	return fmt.Sprintf("it was made in mode %q, this run is %q", k.Preset, want.Preset)
 }
 
-// save commits the checkpoint durably (write, fsync, rename, fsync dir).
-func (ck *checkpoint) save(path string) error {
-	if path == "" {
+// save commits the checkpoint durably through its store (none: a no-op).
+func (ck *checkpoint) save() error {
+	if ck.store == nil {
 		return nil
 	}
 	ck.Version = checkpointVersion
@@ -125,10 +115,12 @@ func (ck *checkpoint) save(path string) error {
 		}
 		ck.Test = b
 	}
-	if err := atomicfile.WriteFile(path, 0o600, func(w io.Writer) error {
-		return json.NewEncoder(w).Encode(ck)
-	}); err != nil {
-		return fmt.Errorf("job: checkpoint %s: %w", path, err)
+	data, err := json.Marshal(ck)
+	if err != nil {
+		return err
+	}
+	if err := ck.store.Save(append(data, '\n')); err != nil {
+		return fmt.Errorf("job: %s: %w", ck.name, err)
 	}
 	return nil
 }

@@ -77,8 +77,16 @@ type Config struct {
 	// Behaviour runs the behavioural test even when the weights already
 	// decide (a reference model was given); for audits and for measuring.
 	Behaviour bool
-	// Checkpoint, if set, is the file that makes the run resumable.
+	// Checkpoint, if set, is the file that makes the run resumable; Store,
+	// if set, replaces it (a queue keeping checkpoints elsewhere).
 	Checkpoint string
+	Store      Store
+	// Backend, if set, makes the engine backend of each model the run
+	// loads (the Metal GPU on a Mac); nil is the CPU. The certificate
+	// records the backend that scored the candidate. In fingerprint mode
+	// the candidate is scored on the backend the fingerprint was made on,
+	// whose floors and exact log-probs only hold there.
+	Backend func() (engine.Backend, error)
 	// TempDir holds the requantized reference while calibrating (default
 	// os.TempDir()).
 	TempDir string
@@ -94,14 +102,31 @@ type Config struct {
 // ErrPaused is returned by a run that Config.Pause stopped.
 var ErrPaused = errors.New("job: paused")
 
+// Stage names a phase of a run in progress events.
+type Stage = string
+
+// Stages, in the order a run meets them.
+const (
+	StageHash              Stage = "hash"               // hashing a model file (Event.File)
+	StageWeights           Stage = "weights"            // comparing weights, bytes
+	StagePool              Stage = "pool"               // fingerprinting: the reference on the pool
+	StageCalibrationProbes Stage = "calibration-probes" // fingerprinting: the reference on calibration challenges
+	StageCalibrate         Stage = "calibrate"          // measuring the noise floor, challenges
+	StageChallenge         Stage = "challenge"          // the behavioural test, challenges
+)
+
 // Event reports progress.
 type Event struct {
-	Stage string // "hash", "weights", "calibrate", "challenge"; "pool", "calibration-probes" when fingerprinting
-	File  string // for "hash": the base name of the file being hashed
-	Done  int64  // bytes hashed, tensors compared, challenges run
+	Stage Stage
+	File  string // for StageHash: the base name of the file being hashed
+	Done  int64  // bytes hashed, bytes compared, challenges run
 	Total int64  // the most Done can reach (challenges: the preset's budget)
-	// Levels is the rank test's state after a "challenge" event.
+	// Levels is the rank test's state after a StageChallenge event.
 	Levels []cert.LevelState
+	// ETA estimates the time to Total at the stage's rate so far (0 when
+	// unknown); for challenges an upper bound, since the test may stop
+	// sooner.
+	ETA time.Duration
 }
 
 // Result is everything a run established; Statement turns it into a
@@ -151,13 +176,14 @@ func Run(cfg Config) (*Result, error) {
 }
 
 type runner struct {
-	cfg   Config
-	res   *Result
-	cand  *gguf.File
-	ref   *gguf.File
-	refID *identity.Identity
-	fp    *fingerprint.Fingerprint
-	ck    *checkpoint
+	cfg    Config
+	res    *Result
+	cand   *gguf.File
+	ref    *gguf.File
+	refID  *identity.Identity
+	fp     *fingerprint.Fingerprint
+	ck     *checkpoint
+	stages map[Stage]stageStart // for ETAs
 	// otherQuant: the weights layer found another quantization of the
 	// reference's weights, neither faithful nor changed.
 	otherQuant bool
@@ -170,10 +196,31 @@ func (r *runner) close() {
 	}
 }
 
+// progress sends e with its ETA: the stage's rate since its first event
+// in this process, applied to what remains.
 func (r *runner) progress(e Event) {
-	if r.cfg.Progress != nil {
-		r.cfg.Progress(e)
+	if r.cfg.Progress == nil {
+		return
 	}
+	now := r.cfg.Clock()
+	if r.stages == nil {
+		r.stages = map[Stage]stageStart{}
+	}
+	st, ok := r.stages[e.Stage]
+	if !ok || e.Done < st.done {
+		st = stageStart{at: now, done: e.Done}
+		r.stages[e.Stage] = st
+	}
+	if d := e.Done - st.done; d > 0 && e.Total > e.Done {
+		e.ETA = time.Duration(float64(now.Sub(st.at)) / float64(d) * float64(e.Total-e.Done))
+	}
+	r.cfg.Progress(e)
+}
+
+// stageStart is where a stage's rate is measured from.
+type stageStart struct {
+	at   time.Time
+	done int64
 }
 
 func (r *runner) hash(f *gguf.File) (*identity.Identity, error) {
@@ -257,7 +304,8 @@ func (r *runner) chooseSeed() error {
 	if r.fp != nil {
 		key.Fingerprint = r.fp.SHA256
 	}
-	ck, err := loadCheckpoint(r.cfg.Checkpoint, key)
+	st, name := r.cfg.store()
+	ck, err := loadCheckpoint(st, name, key)
 	if err != nil {
 		return err
 	}
@@ -266,10 +314,10 @@ func (r *runner) chooseSeed() error {
 	case ck != nil:
 		saved, err := hex.DecodeString(ck.Seed)
 		if err != nil {
-			return fmt.Errorf("job: checkpoint %s: seed: %w", r.cfg.Checkpoint, err)
+			return fmt.Errorf("job: %s: seed: %w", name, err)
 		}
 		if seed != nil && hex.EncodeToString(seed) != ck.Seed {
-			return fmt.Errorf("job: checkpoint %s continues a run with another seed; remove the checkpoint or drop --seed", r.cfg.Checkpoint)
+			return fmt.Errorf("job: %s continues a run with another seed; remove the checkpoint or drop --seed", name)
 		}
 		seed, r.res.Started = saved, ck.Started
 		if ck.SeedChosenBy == cert.SeedByVerifier {
@@ -289,7 +337,7 @@ func (r *runner) chooseSeed() error {
 	c := challenge.Commit(seed)
 	r.res.Commitment = hex.EncodeToString(c[:])
 	if ck == nil {
-		ck = &checkpoint{Key: key, Seed: r.res.Seed, SeedChosenBy: chosenBy, Started: r.res.Started}
+		ck = &checkpoint{Key: key, Seed: r.res.Seed, SeedChosenBy: chosenBy, Started: r.res.Started, store: st, name: name}
 	}
 	r.ck = ck
 	return nil
@@ -375,8 +423,20 @@ func (r *runner) finish(v cert.Verdict, reason string) (*Result, error) {
 }
 
 // session loads a model for scoring.
-func (r *runner) session(f *gguf.File) (*engine.Session, error) {
-	s, err := engine.Load(f, engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming})
+// (onCPU forces the CPU backend whatever Config.Backend says.)
+func (r *runner) session(f *gguf.File, onCPU bool) (*engine.Session, error) {
+	opt := engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming}
+	if r.cfg.Backend != nil && !onCPU {
+		be, err := r.cfg.Backend()
+		if err != nil {
+			return nil, fmt.Errorf("job: engine backend: %w", err)
+		}
+		if c, ok := be.(io.Closer); ok {
+			r.closers = append(r.closers, c) // closed after the session (closers run in reverse)
+		}
+		opt.Backend = be
+	}
+	s, err := engine.Load(f, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +454,7 @@ func (r *runner) behaviour() (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		refSess, err := r.session(r.ref)
+		refSess, err := r.session(r.ref, false)
 		if err != nil {
 			return nil, err
 		}
@@ -438,18 +498,33 @@ func (r *runner) behaviour() (*Result, error) {
 		if ck.test, err = stats.NewTest(rule); err != nil {
 			return nil, err
 		}
-		if err := ck.save(r.cfg.Checkpoint); err != nil {
+		if err := ck.save(); err != nil {
 			return nil, err
 		}
 	}
 	res.Floor = *ck.Floor
 	res.Params.Rule = ck.test.Rule()
 	res.Checks = append(res.Checks, cert.Check{Name: "noise-floor", Result: cert.Pass, Detail: floorDetail(*ck.Floor, res.Params.Rule)})
-	candSess, err := r.session(r.cand)
+	// A fingerprint's log-probs and floors were made on its creator's
+	// backend: exact only there, so the candidate is scored there too.
+	onCPU := r.fp != nil && r.fp.Backend == "cpu"
+	candSess, err := r.session(r.cand, onCPU)
 	if err != nil {
 		return nil, err
 	}
 	res.Backend = candSess.Backend()
+	if r.fp != nil && r.fp.Backend != res.Backend {
+		return nil, fmt.Errorf("job: fingerprint %s was made on the %s backend, which this machine cannot run", r.cfg.Fingerprint, r.fp.Backend)
+	}
+	if r.cfg.Backend != nil {
+		detail := "scored on " + res.Backend
+		if onCPU {
+			detail += ", the backend the fingerprint's log-probs and noise floors were made on (they hold exactly only there)"
+		} else if r.ref != nil {
+			detail += ", with the reference and the noise floor's faithful copy on the same backend"
+		}
+		res.Checks = append(res.Checks, cert.Check{Name: "backend", Result: cert.Pass, Detail: detail})
+	}
 	return r.loop(src, candSess, ck)
 }
 
@@ -482,7 +557,7 @@ func (r *runner) loop(src behaviour.Source, candSess *engine.Session, ck *checkp
 					Cand: int(ms[j].CandTop[q]), Distance: ms[j].PerPos[q]})
 			}
 			ck.Records = append(ck.Records, rec)
-			if err := ck.save(r.cfg.Checkpoint); err != nil {
+			if err := ck.save(); err != nil {
 				return nil, err
 			}
 			r.progress(Event{Stage: "challenge", Done: int64(len(ck.Records)), Total: int64(nMax), Levels: rec.Levels})
@@ -573,10 +648,11 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 		Have: r.ck.Calibration,
 		Commit: func(ds []float64) error {
 			r.ck.Calibration = ds
-			return r.ck.save(r.cfg.Checkpoint)
+			return r.ck.save()
 		},
 		Pause:   r.cfg.Pause,
 		Engine:  engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming},
+		Backend: r.cfg.Backend,
 		TempDir: r.cfg.TempDir, Batch: r.cfg.Preset.Batch,
 		Progress: func(done, total int) {
 			r.progress(Event{Stage: "calibrate", Done: int64(done), Total: int64(total)})

@@ -16,7 +16,7 @@ import (
 // Example: go test -run x -bench 'MatMulQ/Q8_0/4864x896/n256' ./verifier/matmul
 func BenchmarkMatMulQ(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	types := []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q6_K, quant.Q5_K, quant.Q4_1, quant.F16, quant.F32}
+	types := []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q6_K, quant.Q5_K, quant.Q4_1, quant.F16, quant.BF16, quant.F32}
 	shapes := [][2]int{{896, 896}, {4864, 896}, {896, 4864}, {128, 896}}
 	for _, typ := range types {
 		for _, sh := range shapes {

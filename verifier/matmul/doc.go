@@ -55,14 +55,22 @@
 // Each kernel has a pure-Go twin (…Generic, always compiled, the reference)
 // and an AVX2 version (kernel_amd64.s); the integer product kernel also has
 // a NEON version using SDOT (kernel_arm64.s, needs FEAT_DotProd: Apple M1+;
-// tested here under qemu-aarch64 only). The path is chosen once at init from
-// golang.org/x/sys/cpu; the build tag noasm forces the Go code. The integer
-// sums are exact and the float steps identical, so SIMD and Go results are
-// bitwise equal (TestAsmLikeGeneric), for NaN/Inf inputs too.
+// tested here under qemu-aarch64 only). With AVX-512 (F, BW, VL) the float
+// weights use a wide tile, 12 rows × 16 vectors in zmm registers
+// (tileF32WAVX512, Go twin tileF32WGeneric), and with AVX512-VNNI the
+// integer tile sums groups with vpdpbusd (tileI8VNNI). F16 and BF16 rows
+// are widened with vcvtph2ps / a shift. The path is chosen once at init
+// from golang.org/x/sys/cpu; the build tag noasm forces the Go code. The
+// integer sums are exact and the float steps identical (every output is
+// the same even/odd chain of tileF32Generic whatever the tile shape), so
+// SIMD and Go results are bitwise equal (TestAsmLikeGeneric,
+// TestWideLikeNarrow, TestEveryAMD64Kernel), for NaN/Inf inputs too.
 //
 // # Left out
 //
-// IQ*/TQ* types, Q8_1/Q8_K as weight types, AVX-512/VNNI kernels, NEON
+// IQ*/TQ* types, Q8_1/Q8_K as weight types, a zmm (16-vector) integer
+// tile, vdpbf16ps for BF16 (its pairwise DAZ/FTZ rounding would force every
+// other path to emulate it; BF16 runs on the wide float tile), NEON
 // versions of the float, vector and quantization kernels (pure Go on
 // arm64, ~15× slower than AVX2), any repacking of weights at load time, and
 // a kernel for tiny batches: vectors are processed 16 at a time, so n = 1

@@ -5,11 +5,19 @@ package matmul
 // state. Tests and benchmarks only; not safe while kernels run.
 func useGeneric(on bool) (restore func()) {
 	i8, f, d, a, am, qs := tileI8, tileF32, dot16, axpy8, absMax, quantScale
+	fw, u16, ub16 := tileF32W, unpackF16, unpackBF16
 	if on {
 		tileI8, tileF32, dot16, axpy8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic
 		absMax, quantScale = absMaxGeneric, quantScaleGeneric
+		unpackF16, unpackBF16 = unpackF16Generic, unpackBF16Generic
+		if tileF32W != nil {
+			tileF32W = tileF32WGeneric
+		}
 	} else {
-		tileI8, tileF32 = defaultTileI8, defaultTileF32
+		tileI8, tileF32, tileF32W = defaultTileI8, defaultTileF32, defaultTileF32W
 	}
-	return func() { tileI8, tileF32, dot16, axpy8, absMax, quantScale = i8, f, d, a, am, qs }
+	return func() {
+		tileI8, tileF32, dot16, axpy8, absMax, quantScale = i8, f, d, a, am, qs
+		tileF32W, unpackF16, unpackBF16 = fw, u16, ub16
+	}
 }

@@ -9,15 +9,29 @@ import "golang.org/x/sys/cpu"
 // never fuse, see the package doc).
 var useAVX2 = cpu.X86.HasAVX2
 
+// useAVX512 selects the AVX-512 kernels (F for the wide float tile; BW and
+// VL are implied on every CPU that has the other kernels' features), decided
+// once at init beside useAVX2.
+var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
+
+// useVNNI selects the integer kernel with vpdpbusd (AVX512-VNNI, EVEX on
+// 256-bit registers).
+var useVNNI = useAVX512 && cpu.X86.HasAVX512VNNI
+
 var (
-	defaultTileI8  = pick(useAVX2, tileI8AVX2, tileI8Generic)
-	defaultTileF32 = pick(useAVX2, tileF32AVX2, tileF32Generic)
-	tileI8         = defaultTileI8
-	tileF32        = defaultTileF32
-	dot16          = pick(useAVX2, dot16AVX2, dot16Generic)
-	axpy8          = pick(useAVX2, axpy8AVX2, axpy8Generic)
-	absMax         = pick(useAVX2, absMaxAVX2, absMaxGeneric)
-	quantScale     = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
+	defaultTileI8   = pick(useVNNI, tileI8VNNI, pick(useAVX2, tileI8AVX2, tileI8Generic))
+	defaultTileF32  = pick(useAVX2, tileF32AVX2, tileF32Generic)
+	tileI8          = defaultTileI8
+	tileF32         = defaultTileF32
+	defaultTileF32W = pick(useAVX512, tileF32WAVX512, nil)
+	tileF32W        = defaultTileF32W
+	unpackF16       = pick(useAVX2 && cpu.X86.HasF16C, unpackF16AVX2, unpackF16Generic)
+	unpackBF16      = pick(useAVX2, unpackBF16AVX2, unpackBF16Generic)
+	absBytes32      = pick(useAVX2, absBytesAVX2, nil)
+	dot16           = pick(useAVX2, dot16AVX2, dot16Generic)
+	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
+	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
+	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
 )
 
 func pick[F any](cond bool, yes, no F) F {
@@ -37,11 +51,42 @@ func HasAsm() bool { return useAVX2 }
 //go:noescape
 func tileI8AVX2(t *i8Tile)
 
+// tileI8VNNI is tileI8AVX2 with vpdpbusd group sums (exact int32, so
+// bitwise the same result).
+//
+//go:noescape
+func tileI8VNNI(t *i8Tile)
+
 // tileF32AVX2 is tileF32Generic (the reference loop, documented there) in
 // AVX2, with the same separate multiply and add per element.
 //
 //go:noescape
 func tileF32AVX2(t *fTile)
+
+// tileF32WAVX512 is tileF32WGeneric in AVX-512: one zmm register holds the
+// 16 vectors of a group pair (two 8-lane groups joined), 24 registers hold
+// the even and odd sums of the 12 rows, weights are broadcast from memory
+// into each multiply; the same separate multiply and add per element.
+//
+//go:noescape
+func tileF32WAVX512(t *fTileW)
+
+// unpackF16AVX2 converts the first len(f)&^7 halves with vcvtph2ps, which
+// quiets signaling NaNs like unpackF16Generic.
+//
+//go:noescape
+func unpackF16AVX2(row []byte, f []float32)
+
+// unpackBF16AVX2 widens the first len(f)&^7 bfloat16 values (a shift: exact).
+//
+//go:noescape
+func unpackBF16AVX2(row []byte, f []float32)
+
+// absBytesAVX2 is absBytes (vpabsb: −128 gives 0x80) for len(src) a
+// multiple of 32, len(dst) ≥ len(src).
+//
+//go:noescape
+func absBytesAVX2(dst, src []byte)
 
 // dot16AVX2 is dot16Generic: two registers hold p[0:8] and p[8:16].
 //

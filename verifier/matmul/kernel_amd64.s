@@ -367,6 +367,338 @@ nextpair:
 	VZEROUPPER
 	RET
 
+// func tileI8VNNI(t *i8Tile)
+// tileI8AVX2 with the group sums done by vpdpbusd (AVX512-VNNI on ymm
+// registers): exact int32 sums of u8·s8 products per group, then times the
+// group scale; the epilogue is tileI8AVX2's.
+TEXT ·tileI8VNNI(SB), NOSPLIT, $72-8
+	MOVQ t+0(FP), tile
+	MOVQ T_Q1(tile), dwq
+	SUBQ T_Q0(tile), dwq
+	MOVQ T_Y1(tile), dyq
+	SUBQ T_Y0(tile), dyq
+	MOVQ T_SC1(tile), dwsc
+	SUBQ T_SC0(tile), dwsc
+	MOVQ T_PAIRS(tile), AX
+	MOVQ AX, S_NPAIR
+	MOVQ $0, S_OFFY
+	MOVQ $0, S_OFFD
+	MOVQ $0, S_OFFBS
+	MOVQ T_OUT(tile), AX
+	MOVQ AX, S_OUTP
+
+pair:
+	MOVQ    T_Q0(tile), wq
+	MOVQ    T_Y0(tile), yq
+	ADDQ    S_OFFY, yq
+	MOVQ    T_SC0(tile), wsc
+	MOVQ    S_OUTP, AX               // out = 0
+	VPXOR   Y0, Y0, Y0
+	VMOVDQU Y0, 0(AX)
+	VMOVDQU Y0, 32(AX)
+	VMOVDQU Y0, 64(AX)
+	VMOVDQU Y0, 96(AX)
+	XORQ    sblk, sblk
+
+superblock:
+	CMPQ  sblk, T_NSB(tile)
+	JGE   nextpair
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	MOVQ  T_GPB(tile), BX         // groups left in this superblock
+	CMPQ  T_SPM(tile), $1
+	JNE   group16
+
+group1: // spm = 1 (Q8_0, signed codes): w XOR 0x80 is w + 128 as an unsigned
+	// byte, so vpdpbusd sums (w + 128)·y exactly and the epilogue subtracts
+	// 128·Σy (one group of scale 1 per block: TestKindBounds). Two steps at a
+	// time into two accumulator sets (Y16..Y19, Y20..Y23) to hide the latency.
+	MOVQ         T_CPG(tile), CX
+	SHRQ         $1, CX            // step pairs in this group (cpg even: TestKindBounds)
+	MOVL         $0x80808080, AX
+	MOVL         AX, X4
+	VPBROADCASTD X4, Y4
+	VPXORD       Y16, Y16, Y16
+	VPXORD       Y17, Y17, Y17
+	VPXORD       Y18, Y18, Y18
+	VPXORD       Y19, Y19, Y19
+	VPXORD       Y20, Y20, Y20
+	VPXORD       Y21, Y21, Y21
+	VPXORD       Y22, Y22, Y22
+	VPXORD       Y23, Y23, Y23
+
+vstep1:
+	VPBROADCASTD (wq), Y8          // w0[e:e+4]
+	VPXOR        Y4, Y8, Y8        // + 128
+	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
+	VPXOR        Y4, Y9, Y9
+	VMOVDQU      (yq), Y12         // y[g0]
+	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
+	VPBROADCASTD 4(wq), Y10        // next step
+	VPXOR        Y4, Y10, Y10
+	VPBROADCASTD 4(wq)(dwq*1), Y11
+	VPXOR        Y4, Y11, Y11
+	VMOVDQU      32(yq), Y14
+	VMOVDQU      32(yq)(dyq*1), Y15
+	ADDQ         $8, wq
+	ADDQ         $64, yq
+	VPDPBUSD     Y12, Y8, Y16
+	VPDPBUSD     Y13, Y8, Y17
+	VPDPBUSD     Y12, Y9, Y18
+	VPDPBUSD     Y13, Y9, Y19
+	VPDPBUSD     Y14, Y10, Y20
+	VPDPBUSD     Y15, Y10, Y21
+	VPDPBUSD     Y14, Y11, Y22
+	VPDPBUSD     Y15, Y11, Y23
+	DECQ         CX
+	JNZ          vstep1
+	JMP          vscale
+
+group16: // unsigned codes: vpdpbusd takes them directly; two steps at a time
+	// into two accumulator sets, as group1.
+	MOVQ   T_CPG(tile), CX
+	IMULQ  T_SPM(tile), CX
+	SHRQ   $1, CX                  // step pairs in this group: gs/8
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	VPXORD Y20, Y20, Y20
+	VPXORD Y21, Y21, Y21
+	VPXORD Y22, Y22, Y22
+	VPXORD Y23, Y23, Y23
+
+vstepu:
+	VPBROADCASTD (wq), Y8          // w0[e:e+4] (unsigned)
+	VPBROADCASTD (wq)(dwq*1), Y9   // w1[e:e+4]
+	VMOVDQU      (yq), Y12         // y[g0]
+	VMOVDQU      (yq)(dyq*1), Y13  // y[g1]
+	VPBROADCASTD 4(wq), Y10        // w0[e+4:e+8]
+	VPBROADCASTD 4(wq)(dwq*1), Y11 // w1[e+4:e+8]
+	VMOVDQU      32(yq), Y14
+	VMOVDQU      32(yq)(dyq*1), Y15
+	ADDQ         $8, wq
+	ADDQ         $64, yq
+	VPDPBUSD     Y12, Y8, Y16      // [0][0] += w0·y0
+	VPDPBUSD     Y13, Y8, Y17      // [0][1]
+	VPDPBUSD     Y12, Y9, Y18      // [1][0]
+	VPDPBUSD     Y13, Y9, Y19      // [1][1]
+	VPDPBUSD     Y14, Y10, Y20
+	VPDPBUSD     Y15, Y10, Y21
+	VPDPBUSD     Y14, Y11, Y22
+	VPDPBUSD     Y15, Y11, Y23
+	DECQ         CX
+	JNZ          vstepu
+
+vscale: // S1[r][g] += sc_r·(group sum), then the next group
+	VPADDD       Y20, Y16, Y16
+	VPADDD       Y21, Y17, Y17
+	VPADDD       Y22, Y18, Y18
+	VPADDD       Y23, Y19, Y19
+	VPBROADCASTD (wsc), Y14        // (sc0, sc0) int16 pair
+	VPSRAD       $16, Y14, Y14     // sc0 as int32
+	VPBROADCASTD (wsc)(dwsc*1), Y15
+	VPSRAD       $16, Y15, Y15
+	ADDQ         $4, wsc
+	VPMULLD      Y14, Y16, Y16
+	VPADDD       Y16, Y0, Y0
+	VPMULLD      Y14, Y17, Y17
+	VPADDD       Y17, Y1, Y1
+	VPMULLD      Y15, Y18, Y18
+	VPADDD       Y18, Y2, Y2
+	VPMULLD      Y15, Y19, Y19
+	VPADDD       Y19, Y3, Y3
+	DECQ         BX
+	JZ           epilogue
+	CMPQ         T_SPM(tile), $1
+	JEQ          group1
+	JMP          group16
+
+epilogue:
+	CMPQ         T_SPM(tile), $1
+	JNE          epidispatch
+	// Q8_0: S1[r][g] −= 128·Σy_g (the block sums of the Q8_0 codes)
+	MOVQ         sblk, AX
+	SHLQ         $5, AX
+	ADDQ         S_OFFD, AX        // pair offset + 32b (sy has d's layout)
+	MOVQ         T_SY0(tile), CX
+	VMOVDQU      (CX)(AX*1), Y10
+	VPSLLD       $7, Y10, Y10
+	MOVQ         T_SY1(tile), CX
+	VMOVDQU      (CX)(AX*1), Y11
+	VPSLLD       $7, Y11, Y11
+	VPSUBD       Y10, Y0, Y0
+	VPSUBD       Y11, Y1, Y1
+	VPSUBD       Y10, Y2, Y2
+	VPSUBD       Y11, Y3, Y3
+
+epidispatch:
+	// Integer corrections first (S2 for mins and K offsets, off·Σy for Q4_0/Q5_0),
+	// then acc[r][g] = acc + float32(S1)·(A_r·dy_g) [− float32(S2)·(B_r·dy_g)] [+ B_r·s_g].
+	MOVQ T_EPI(tile), BX
+	CMPQ BX, $1
+	JEQ  sums2
+	CMPQ BX, $4
+	JEQ  sums2
+	CMPQ BX, $5
+	JEQ  offy0
+	JMP  fmain
+
+sums2:
+	// S2[r][g] = Σ_p (m_2p, m_2p+1)·(bsum_2p, bsum_2p+1) into Y4..Y7.
+	// SI, DI, R8, R9 are borrowed: save the streaming pointers.
+	MOVQ  wq, S_SAVEWQ
+	MOVQ  dwq, S_SAVEDWQ
+	MOVQ  yq, S_SAVEYQ
+	MOVQ  dyq, S_SAVEDYQ
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  sblk, AX
+	SHLQ  $5, AX                   // 32b
+	MOVQ  T_MIN0(tile), SI
+	ADDQ  AX, SI                   // SI = mins0 + 32b
+	MOVQ  T_MIN1(tile), DI
+	ADDQ  AX, DI                   // DI = mins1 + 32b
+	MOVQ  T_BS0(tile), R8
+	MOVQ  T_BS1(tile), R9
+	SHLQ  $3, AX                   // 256b
+	ADDQ  S_OFFBS, AX
+	ADDQ  AX, R8                   // bs0 + pair offset + 256b
+	ADDQ  AX, R9                   // bs1 + pair offset + 256b
+	MOVQ  $8, AX
+
+minpair:
+	VPBROADCASTD (SI), Y8          // (m_2p, m_2p+1) of row 0
+	VPBROADCASTD (DI), Y9          // of row 1
+	VMOVDQU      (R8), Y10         // (bsum_2p, bsum_2p+1) of group 0's lanes
+	VMOVDQU      (R9), Y11         // of group 1
+	VPMADDWD     Y10, Y8, Y12
+	VPADDD       Y12, Y4, Y4
+	VPMADDWD     Y11, Y8, Y12
+	VPADDD       Y12, Y5, Y5
+	VPMADDWD     Y10, Y9, Y12
+	VPADDD       Y12, Y6, Y6
+	VPMADDWD     Y11, Y9, Y12
+	VPADDD       Y12, Y7, Y7
+	ADDQ         $4, SI
+	ADDQ         $4, DI
+	ADDQ         $32, R8
+	ADDQ         $32, R9
+	DECQ         AX
+	JNZ          minpair
+	MOVQ         S_SAVEWQ, wq
+	MOVQ         S_SAVEDWQ, dwq
+	MOVQ         S_SAVEYQ, yq
+	MOVQ         S_SAVEDYQ, dyq
+	CMPQ         BX, $4            // epiOffK: S1 −= S2 in int32
+	JNE          fmain
+	VPSUBD       Y4, Y0, Y0
+	VPSUBD       Y5, Y1, Y1
+	VPSUBD       Y6, Y2, Y2
+	VPSUBD       Y7, Y3, Y3
+	JMP          fmain
+
+offy0:
+	// S1[r][g] −= off·Σy_g (the block sums of the Q8_0 codes)
+	MOVQ         sblk, AX
+	SHLQ         $5, AX
+	ADDQ         S_OFFD, AX        // pair offset + 32b (sy has d's layout)
+	VPBROADCASTD T_OFF(tile), Y8   // off
+	MOVQ         T_SY0(tile), CX
+	VPMULLD      (CX)(AX*1), Y8, Y10 // off·Σy of group 0
+	MOVQ         T_SY1(tile), CX
+	VPMULLD      (CX)(AX*1), Y8, Y11 // of group 1
+	VPSUBD       Y10, Y0, Y0
+	VPSUBD       Y11, Y1, Y1
+	VPSUBD       Y10, Y2, Y2
+	VPSUBD       Y11, Y3, Y3
+
+fmain:
+	MOVQ         sblk, AX
+	SHLQ         $3, AX            // AX = 8b: byte offset of (A, B) in ab
+	MOVQ         sblk, DX
+	SHLQ         $5, DX
+	ADDQ         S_OFFD, DX        // DX = pair offset + 32b: d[b][0:8] of the pair
+	MOVQ         T_AB0(tile), CX
+	VBROADCASTSS (CX)(AX*1), Y8    // A0
+	MOVQ         T_AB1(tile), CX
+	VBROADCASTSS (CX)(AX*1), Y9    // A1
+	MOVQ         T_D0(tile), CX
+	VMOVUPS      (CX)(DX*1), Y10   // dy of group 0
+	MOVQ         T_D1(tile), CX
+	VMOVUPS      (CX)(DX*1), Y11   // dy of group 1
+	MOVQ         S_OUTP, CX
+
+
+	FACC(Y8, Y10, Y0, 0)
+	FACC(Y8, Y11, Y1, 32)
+	FACC(Y9, Y10, Y2, 64)
+	FACC(Y9, Y11, Y3, 96)
+	CMPQ         BX, $1
+	JEQ          fmins
+	CMPQ         BX, $2
+	JEQ          legacy
+	INCQ         sblk
+	JMP          superblock
+
+fmins:
+	// acc −= float32(S2)·(B_r·dy_g)
+	MOVQ         T_AB0(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y8   // B0
+	MOVQ         T_AB1(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y9   // B1
+
+
+	FSUB(Y8, Y10, Y4, 0)
+	FSUB(Y8, Y11, Y5, 32)
+	FSUB(Y9, Y10, Y6, 64)
+	FSUB(Y9, Y11, Y7, 96)
+	INCQ         sblk
+	JMP          superblock
+
+legacy:
+	// acc += B_r·s_g
+	MOVQ         T_AB0(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y8   // B0
+	MOVQ         T_AB1(tile), BX
+	VBROADCASTSS 4(BX)(AX*1), Y9   // B1
+	MOVQ         T_S0(tile), BX
+	VMOVUPS      (BX)(DX*1), Y10   // s of group 0
+	MOVQ         T_S1(tile), BX
+	VMOVUPS      (BX)(DX*1), Y11   // s of group 1
+	VMULPS       Y10, Y8, Y12
+	VADDPS       0(CX), Y12, Y12
+	VMOVUPS      Y12, 0(CX)
+	VMULPS       Y11, Y8, Y12
+	VADDPS       32(CX), Y12, Y12
+	VMOVUPS      Y12, 32(CX)
+	VMULPS       Y10, Y9, Y12
+	VADDPS       64(CX), Y12, Y12
+	VMOVUPS      Y12, 64(CX)
+	VMULPS       Y11, Y9, Y12
+	VADDPS       96(CX), Y12, Y12
+	VMOVUPS      Y12, 96(CX)
+	INCQ         sblk
+	JMP          superblock
+
+nextpair:
+	MOVQ T_YSTR(tile), AX
+	ADDQ AX, S_OFFY
+	MOVQ T_DSTR(tile), AX
+	ADDQ AX, S_OFFD
+	MOVQ T_BSTR(tile), AX
+	ADDQ AX, S_OFFBS
+	ADDQ $128, S_OUTP
+	DECQ S_NPAIR
+	JNZ  pair
+	VZEROUPPER
+	RET
+
+
 // Field offsets of fTile (checked by TestTileLayout).
 #define F_W0   0
 #define F_W0N  8
@@ -585,4 +917,209 @@ qsloop:
 	VPADDD    X1, X0, X0
 	VZEROUPPER
 	MOVL      X0, ret+56(FP)
+	RET
+
+// Field offsets of fTileW (checked by TestTileLayout).
+#define FW_W     0
+#define FW_X     24
+#define FW_OUT   48
+#define FW_COLS  72
+#define FW_PAIRS 80
+#define FW_XSTR  88
+#define FW_DX    96
+
+// WROW(a0, a1, ev, od): one row's step over elements e (even sum) and e+1
+// (odd sum): w[e] and w[e+1] broadcast from memory into the multiplies, the
+// product rounded before the add (no FMA), as tileF32Generic.
+#define WROW(a0, a1, ev, od) \
+	VMULPS.BCST a0, Z24, Z26 \
+	VADDPS      Z26, ev, ev \
+	VMULPS.BCST a1, Z25, Z27 \
+	VADDPS      Z27, od, od
+
+// WONE(a0, ev): the even step of a last odd element.
+#define WONE(a0, ev) \
+	VMULPS.BCST a0, Z24, Z26 \
+	VADDPS      Z26, ev, ev
+
+// func tileF32WAVX512(t *fTileW)
+// Z0..Z23: even/odd sums of rows 0..11 (Z2r even, Z2r+1 odd), lanes 0..7
+// the pair's first group, 8..15 its second. Rows 0..3 are addressed from SI,
+// 4..7 from BX, 8..11 from R13, with R8 = row stride and R12 = 3·stride.
+TEXT ·tileF32WAVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), AX
+	MOVQ FW_COLS(AX), R8
+	SHLQ $2, R8                    // row stride in bytes
+	LEAQ (R8)(R8*2), R12           // 3·stride
+	MOVQ FW_DX(AX), R9             // second group − first group, bytes
+	MOVQ FW_OUT(AX), DX
+	MOVQ FW_PAIRS(AX), R10
+	MOVQ FW_X(AX), R11             // first group of this pair
+
+wnext:
+	MOVQ   FW_W(AX), SI
+	LEAQ   (SI)(R8*4), BX
+	LEAQ   (BX)(R8*4), R13
+	MOVQ   R11, DI
+	MOVQ   FW_COLS(AX), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	SUBQ   $2, CX
+	JL     wtail
+
+wpair:
+	VMOVUPS      (DI), Y24                 // x[g0][e]
+	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24  // | x[g1][e]
+	VMOVUPS      32(DI), Y25               // x[g0][e+1]
+	VINSERTF64X4 $1, 32(DI)(R9*1), Z25, Z25
+	WROW((SI), 4(SI), Z0, Z1)
+	WROW((SI)(R8*1), 4(SI)(R8*1), Z2, Z3)
+	WROW((SI)(R8*2), 4(SI)(R8*2), Z4, Z5)
+	WROW((SI)(R12*1), 4(SI)(R12*1), Z6, Z7)
+	WROW((BX), 4(BX), Z8, Z9)
+	WROW((BX)(R8*1), 4(BX)(R8*1), Z10, Z11)
+	WROW((BX)(R8*2), 4(BX)(R8*2), Z12, Z13)
+	WROW((BX)(R12*1), 4(BX)(R12*1), Z14, Z15)
+	WROW((R13), 4(R13), Z16, Z17)
+	WROW((R13)(R8*1), 4(R13)(R8*1), Z18, Z19)
+	WROW((R13)(R8*2), 4(R13)(R8*2), Z20, Z21)
+	WROW((R13)(R12*1), 4(R13)(R12*1), Z22, Z23)
+	ADDQ         $8, SI
+	ADDQ         $8, BX
+	ADDQ         $8, R13
+	ADDQ         $64, DI
+	SUBQ         $2, CX
+	JGE          wpair
+
+wtail:
+	CMPQ         CX, $-1                   // one element left (odd cols): it goes to even
+	JNE          wsum
+	VMOVUPS      (DI), Y24
+	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24
+	WONE((SI), Z0)
+	WONE((SI)(R8*1), Z2)
+	WONE((SI)(R8*2), Z4)
+	WONE((SI)(R12*1), Z6)
+	WONE((BX), Z8)
+	WONE((BX)(R8*1), Z10)
+	WONE((BX)(R8*2), Z12)
+	WONE((BX)(R12*1), Z14)
+	WONE((R13), Z16)
+	WONE((R13)(R8*1), Z18)
+	WONE((R13)(R8*2), Z20)
+	WONE((R13)(R12*1), Z22)
+
+wsum:
+	VADDPS  Z1, Z0, Z0                     // even + odd
+	VADDPS  Z3, Z2, Z2
+	VADDPS  Z5, Z4, Z4
+	VADDPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z8
+	VADDPS  Z11, Z10, Z10
+	VADDPS  Z13, Z12, Z12
+	VADDPS  Z15, Z14, Z14
+	VADDPS  Z17, Z16, Z16
+	VADDPS  Z19, Z18, Z18
+	VADDPS  Z21, Z20, Z20
+	VADDPS  Z23, Z22, Z22
+	VMOVUPS Z0, 0(DX)                      // out[row][16]
+	VMOVUPS Z2, 64(DX)
+	VMOVUPS Z4, 128(DX)
+	VMOVUPS Z6, 192(DX)
+	VMOVUPS Z8, 256(DX)
+	VMOVUPS Z10, 320(DX)
+	VMOVUPS Z12, 384(DX)
+	VMOVUPS Z14, 448(DX)
+	VMOVUPS Z16, 512(DX)
+	VMOVUPS Z18, 576(DX)
+	VMOVUPS Z20, 640(DX)
+	VMOVUPS Z22, 704(DX)
+	ADDQ    $768, DX
+	ADDQ    FW_XSTR(AX), R11
+	DECQ    R10
+	JNZ     wnext
+	VZEROUPPER
+	RET
+
+// func unpackF16AVX2(row []byte, f []float32)
+TEXT ·unpackF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ row_base+0(FP), SI
+	MOVQ f_base+24(FP), DI
+	MOVQ f_len+32(FP), CX
+	SHRQ $3, CX
+	JZ   h16done
+
+h16loop:
+	VCVTPH2PS (SI), Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       h16loop
+
+h16done:
+	VZEROUPPER
+	RET
+
+// func unpackBF16AVX2(row []byte, f []float32)
+TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ row_base+0(FP), SI
+	MOVQ f_base+24(FP), DI
+	MOVQ f_len+32(FP), CX
+	SHRQ $3, CX
+	JZ   b16done
+
+b16loop:
+	VPMOVZXWD (SI), Y0
+	VPSLLD    $16, Y0, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       b16loop
+
+b16done:
+	VZEROUPPER
+	RET
+
+// func absBytesAVX2(dst, src []byte)
+TEXT ·absBytesAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	SHRQ $5, CX
+	JZ   absdone
+
+absloop:
+	VPABSB  (SI), Y0
+	VMOVDQU Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     absloop
+
+absdone:
+	VZEROUPPER
 	RET

@@ -11,14 +11,19 @@ import "golang.org/x/sys/cpu"
 var useNEON = cpu.ARM64.HasASIMDDP
 
 var (
-	defaultTileI8  = pick(useNEON, tileI8NEON, tileI8Generic)
-	defaultTileF32 = pick(useNEON, tileF32NEON, tileF32Generic)
-	tileI8         = defaultTileI8
-	tileF32        = defaultTileF32
-	dot16          = pick(useNEON, dot16NEON, dot16Generic)
-	axpy8          = pick(useNEON, axpy8NEON, axpy8Generic)
-	absMax         = absMaxGeneric
-	quantScale     = quantScaleGeneric
+	defaultTileI8   = pick(useNEON, tileI8NEON, tileI8Generic)
+	defaultTileF32  = pick(useNEON, tileF32NEON, tileF32Generic)
+	tileI8          = defaultTileI8
+	tileF32         = defaultTileF32
+	defaultTileF32W func(*fTileW) // no wide tile
+	tileF32W        = defaultTileF32W
+	unpackF16       = unpackF16Generic
+	unpackBF16      = unpackBF16Generic
+	absBytes32      func(dst, src []byte) // none: Go only
+	dot16           = pick(useNEON, dot16NEON, dot16Generic)
+	axpy8           = pick(useNEON, axpy8NEON, axpy8Generic)
+	absMax          = absMaxGeneric
+	quantScale      = quantScaleGeneric
 )
 
 func pick[F any](cond bool, yes, no F) F {

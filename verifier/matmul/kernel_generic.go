@@ -111,26 +111,47 @@ func tileF32Pair(t *fTile, p int) {
 	cols := len(t.w[0])
 	out := t.out[p*4*lanes : (p+1)*4*lanes]
 	for r := range 2 {
-		w := t.w[r]
 		for i := range 2 {
 			x := t.x[i][p*t.xstride/4 : p*t.xstride/4+cols*lanes]
-			var even, odd [lanes]float32
-			e := 0
-			for ; e+1 < len(w); e += 2 {
-				w0, w1 := w[e], w[e+1]
-				x0, x1 := x[e*lanes:(e+1)*lanes], x[(e+1)*lanes:(e+2)*lanes]
-				for l := range lanes {
-					even[l] += float32(w0 * x0[l])
-					odd[l] += float32(w1 * x1[l])
-				}
-			}
-			if e < len(w) {
-				for l := range lanes {
-					even[l] += float32(w[e] * x[e*lanes+l])
-				}
-			}
-			for l := range lanes {
-				out[r*2*lanes+i*lanes+l] = even[l] + odd[l]
+			dotLanes(t.w[r], x, out[r*2*lanes+i*lanes:r*2*lanes+(i+1)*lanes])
+		}
+	}
+}
+
+// dotLanes is the per-output loop of tileF32Generic: out[l] for the lanes
+// vectors of one group (x[e][l], e < len(w)) against one row w.
+func dotLanes(w, x, out []float32) {
+	var even, odd [lanes]float32
+	e := 0
+	for ; e+1 < len(w); e += 2 {
+		w0, w1 := w[e], w[e+1]
+		x0, x1 := x[e*lanes:(e+1)*lanes], x[(e+1)*lanes:(e+2)*lanes]
+		for l := range lanes {
+			even[l] += float32(w0 * x0[l])
+			odd[l] += float32(w1 * x1[l])
+		}
+	}
+	if e < len(w) {
+		for l := range lanes {
+			even[l] += float32(w[e] * x[e*lanes+l])
+		}
+	}
+	for l := range lanes {
+		out[l] = even[l] + odd[l]
+	}
+}
+
+// tileF32WGeneric is the wide float tile (fTileW) with tileF32Generic's
+// operations for every output: the AVX-512 kernel's twin.
+func tileF32WGeneric(t *fTileW) {
+	cols := t.cols
+	for p := range t.pairs {
+		xa := t.x[p*t.xstride/4:]
+		xs := [2][]float32{xa[:cols*lanes], xa[t.dx/4 : t.dx/4+cols*lanes]}
+		for r := range fWideRows {
+			out := t.out[(p*fWideRows+r)*2*lanes:]
+			for i, x := range xs {
+				dotLanes(t.w[r*cols:(r+1)*cols], x, out[i*lanes:(i+1)*lanes])
 			}
 		}
 	}

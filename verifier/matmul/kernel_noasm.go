@@ -5,14 +5,19 @@ package matmul
 // Without assembly every kernel is its pure-Go twin.
 
 var (
-	defaultTileI8  = tileI8Generic
-	defaultTileF32 = tileF32Generic
-	tileI8         = defaultTileI8
-	tileF32        = defaultTileF32
-	dot16          = dot16Generic
-	axpy8          = axpy8Generic
-	absMax         = absMaxGeneric
-	quantScale     = quantScaleGeneric
+	defaultTileI8   = tileI8Generic
+	defaultTileF32  = tileF32Generic
+	tileI8          = defaultTileI8
+	tileF32         = defaultTileF32
+	defaultTileF32W func(*fTileW) // no wide tile
+	tileF32W        = defaultTileF32W
+	unpackF16       = unpackF16Generic
+	unpackBF16      = unpackBF16Generic
+	absBytes32      func(dst, src []byte) // none: Go only
+	dot16           = dot16Generic
+	axpy8           = axpy8Generic
+	absMax          = absMaxGeneric
+	quantScale      = quantScaleGeneric
 )
 
 // HasAsm reports whether SIMD kernels are in use (false in this build).

@@ -46,6 +46,19 @@ func TestTileLayout(t *testing.T) {
 	if o := unsafe.Offsetof(f.xstride); o != 128 {
 		t.Errorf("offset of fTile.xstride = %d, asm assumes 128", o)
 	}
+	var fw fTileW
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"w", unsafe.Offsetof(fw.w), 0}, {"x", unsafe.Offsetof(fw.x), 24}, {"out", unsafe.Offsetof(fw.out), 48},
+		{"cols", unsafe.Offsetof(fw.cols), 72}, {"pairs", unsafe.Offsetof(fw.pairs), 80},
+		{"xstride", unsafe.Offsetof(fw.xstride), 88}, {"dx", unsafe.Offsetof(fw.dx), 96},
+	} {
+		if c.got != c.want {
+			t.Errorf("offset of fTileW.%s = %d, asm assumes %d", c.name, c.got, c.want)
+		}
+	}
 }
 
 // TestAsmLikeGeneric: the dispatched kernels give bitwise the generic
@@ -167,8 +180,11 @@ func TestKindBounds(t *testing.T) {
 		if k.epi == epiFloat {
 			continue
 		}
-		if k.gs%(4*k.spm) != 0 || k.sb%k.gs != 0 {
-			t.Errorf("%s: gs %d, spm %d, sb %d do not nest", typ, k.gs, k.spm, k.sb)
+		if k.gs%(4*k.spm) != 0 || k.sb%k.gs != 0 || k.gs%8 != 0 {
+			t.Errorf("%s: gs %d, spm %d, sb %d do not nest (or gs/4 steps are odd: tileI8VNNI)", typ, k.gs, k.spm, k.sb)
+		}
+		if k.spm == 1 && k.gs != k.sb {
+			t.Errorf("%s: signed codes need one scale group per block (tileI8VNNI's 128·Σy)", typ)
 		}
 		cols := k.sb
 		for _, fill := range []byte{0x00, 0x55, 0x80, 0xaa, 0xff} {
@@ -177,7 +193,11 @@ func TestKindBounds(t *testing.T) {
 				row[i] = fill
 			}
 			q := make([]byte, cols)
-			k.unpack(row, q, make([]uint32, cols/k.gs), make([]uint32, cols/k.sb*8), make([]float32, cols/k.sb*2))
+			sc := make([]uint32, cols/k.gs)
+			k.unpack(row, q, sc, make([]uint32, cols/k.sb*8), make([]float32, cols/k.sb*2))
+			if k.spm == 1 && sc[0] != pair(1) {
+				t.Fatalf("%s: signed codes with scale %#x, tileI8VNNI assumes 1", typ, sc[0])
+			}
 			for _, c := range q {
 				w := int(int8(c))
 				if k.spm > 1 && w < 0 {
@@ -189,6 +209,88 @@ func TestKindBounds(t *testing.T) {
 				if k.spm*2*127*w > 32767 {
 					t.Fatalf("%s: code %d overflows int16 in %d steps", typ, w, k.spm)
 				}
+			}
+		}
+	}
+}
+
+// TestWideLikeNarrow: the wide float tile (12 rows, AVX-512 or its Go twin)
+// gives bitwise the 2-row tile's result, for row counts around its chunk and
+// tile sizes, odd lengths and vector counts, NaN/Inf activations.
+func TestWideLikeNarrow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, typ := range []quant.Type{quant.F32, quant.F16, quant.BF16} {
+		for _, sh := range [][3]int{{1, 1, 1}, {13, 7, 9}, {25, 33, 17}, {30, 64, 40}, {49, 5, 3}} {
+			rows, cols, n := sh[0], sh[1], sh[2]
+			t.Run(fmt.Sprintf("%s/%dx%d/n%d", typ, rows, cols, n), func(t *testing.T) {
+				w := randomMatrix(t, rng, typ, rows, cols)
+				x := randomX(rng, n*cols)
+				if n > 2 {
+					x[cols+1] = float32(math.Inf(-1))
+					x[2*cols] = float32(math.NaN())
+				}
+				run := func(wide func(*fTileW), generic bool) []float32 {
+					defer useGeneric(generic)()
+					tileF32W = wide
+					y := make([]float32, n*rows)
+					MatMul(y, w, x, n, nil)
+					return y
+				}
+				want := run(nil, true)
+				got := map[string][]float32{"wide generic": run(tileF32WGeneric, true)}
+				if defaultTileF32W != nil {
+					got["wide asm"] = run(defaultTileF32W, false)
+				}
+				for name, y := range got {
+					for i := range want {
+						if math.Float32bits(y[i]) != math.Float32bits(want[i]) && !(y[i] != y[i] && want[i] != want[i]) {
+							t.Fatalf("%s: y[%d] = %v, narrow generic %v", name, i, y[i], want[i])
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestUnpackHalfAsm: the dispatched F16/BF16 row converters agree with
+// their Go twins on every 16-bit pattern (NaNs quieted alike).
+func TestUnpackHalfAsm(t *testing.T) {
+	row := make([]byte, 2<<16)
+	for h := range 1 << 16 {
+		row[2*h], row[2*h+1] = byte(h), byte(h>>8)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want func([]byte, []float32)
+	}{{"F16", unpackF16Row, unpackF16Generic}, {"BF16", unpackBF16Row, unpackBF16Generic}} {
+		got, want := make([]float32, 1<<16), make([]float32, 1<<16)
+		c.got(row, got)
+		c.want(row, want)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s %#04x: %#08x, Go %#08x", c.name, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+}
+
+// TestAbsBytes: absBytes (SIMD part and Go tail) gives |int8| as unsigned
+// bytes, 0x80 for −128, for every byte value and lengths around 32.
+func TestAbsBytes(t *testing.T) {
+	for _, n := range []int{0, 1, 31, 32, 33, 256, 300} {
+		src, dst := make([]byte, n), make([]byte, n)
+		for i := range src {
+			src[i] = byte(i*7 + 128)
+		}
+		absBytes(dst, src)
+		for i, b := range src {
+			want := byte(b)
+			if int8(b) < 0 {
+				want = byte(-int(int8(b)))
+			}
+			if dst[i] != want {
+				t.Fatalf("n %d: |%#x| = %#x, want %#x", n, b, dst[i], want)
 			}
 		}
 	}

@@ -12,6 +12,12 @@ import (
 // (2 rows × 16 vectors) over the whole row length.
 const (
 	chunkRows = 16
+	// The wide float tile (AVX-512: 24 of the 32 registers accumulate)
+	// computes fWideRows rows × 16 vectors; its chunks hold two tiles, and
+	// its activation sweeps may be larger (1 MiB L2 per core on Zen 4/5).
+	fWideRows       = 12
+	fWideChunk      = 2 * fWideRows
+	fWideBlockBytes = 384 << 10
 	// actBlockBytes bounds the activation bytes one sweep touches, so that
 	// they stay in L2 (512 KiB per core on Zen 3, 1–2 MiB on recent Intel)
 	// next to the panel while every row pair of the chunk reads them.
@@ -70,11 +76,12 @@ func matMulQ(y []float32, w Matrix, a *Activations, run runner) {
 	if len(y) != a.n*w.Rows {
 		panic(fmt.Sprintf("matmul: MatMulQ: len(y) = %d, want %d·%d", len(y), a.n, w.Rows))
 	}
+	if k.epi == epiFloat {
+		matMulF(y, w, k, a, run)
+		return
+	}
 	cols := w.Cols
 	gBlock := max(2, actBlockBytes/(cols*lanes)) &^ 1 // group pairs per sweep
-	if k.epi == epiFloat {
-		gBlock = max(2, actBlockBytes/(cols*lanes*4)) &^ 1
-	}
 	items := (w.Rows + chunkRows - 1) / chunkRows
 	run(items, func(wk *worker, item int) {
 		r0 := item * chunkRows
@@ -86,32 +93,97 @@ func matMulQ(y []float32, w Matrix, a *Activations, run runner) {
 			g1 := min(g0+gBlock, a.groups)
 			for r := 0; r < nr; r += 2 {
 				rb := min(r+1, nr-1) // an odd last row is computed twice
-				if k.epi == epiFloat {
-					wk.ft.w[0], wk.ft.w[1] = pan.f[r*cols:(r+1)*cols], pan.f[rb*cols:(rb+1)*cols]
-				} else {
-					pan.setRows(&wk.it, k, r, rb)
-				}
-				// full pairs of groups in one call, then an odd last group paired with itself
-				for g := g0; g < g1; {
-					pairs, gb := (g1-g)/2, g+1
-					if pairs == 0 {
-						pairs, gb = 1, g
-					}
-					if k.epi == epiFloat {
-						setFloatGroups(&wk.ft, a, g, gb, pairs, wk.out)
-						tileF32(&wk.ft)
-					} else {
-						setGroups(&wk.it, a, g, gb, pairs, wk.out)
-						tileI8(&wk.it)
-					}
+				pan.setRows(&wk.it, k, r, rb)
+				eachPairs(g0, g1, func(g, gb, pairs int) {
+					setGroups(&wk.it, a, g, gb, pairs, wk.out)
+					tileI8(&wk.it)
 					for p := range pairs {
 						scatter(y, w.Rows, a.n, r0+r, r0+rb, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
 					}
-					g += 2 * pairs
-				}
+				})
 			}
 		}
 	})
+}
+
+// eachPairs cuts the activation groups [g0, g1) into calls of fn(g, gb,
+// pairs): full pairs (g, g+1), (g+2, g+3), … in one call, then an odd last
+// group paired with itself (gb = g, pairs = 1).
+func eachPairs(g0, g1 int, fn func(g, gb, pairs int)) {
+	for g := g0; g < g1; {
+		pairs, gb := (g1-g)/2, g+1
+		if pairs == 0 {
+			pairs, gb = 1, g
+		}
+		fn(g, gb, pairs)
+		g += 2 * pairs
+	}
+}
+
+// matMulF is matMulQ for float weights. Rows are unpacked to float32 in
+// chunks; the wide tile (tileF32W, when the build has one) computes
+// fWideRows rows at a time, else the 2-row tile. Both compute every output
+// with the same operations (tileF32Generic), so the choice never changes y.
+func matMulF(y []float32, w Matrix, k weightKind, a *Activations, run runner) {
+	cols := w.Cols
+	wide := tileF32W != nil
+	chunk, block, tr := chunkRows, actBlockBytes, 2
+	if wide {
+		chunk, block, tr = fWideChunk, fWideBlockBytes, fWideRows
+	}
+	gBlock := max(2, block/(cols*lanes*4)) &^ 1 // group pairs per sweep
+	items := (w.Rows + chunk - 1) / chunk
+	run(items, func(wk *worker, item int) {
+		r0 := item * chunk
+		nr := min(chunk, w.Rows-r0)
+		pan := &wk.pan
+		pan.unpackFloat(w, k, r0, nr, chunk)
+		wk.out = grow(wk.out, (gBlock/2)*tr*2*lanes)
+		for g0 := 0; g0 < a.groups; g0 += gBlock {
+			g1 := min(g0+gBlock, a.groups)
+			for r := 0; r < nr; r += tr {
+				if wide { // rows past nr are stale panel rows: computed, never stored
+					t := &wk.fw
+					t.w, t.cols = pan.f[r*cols:(r+fWideRows)*cols], cols
+					eachPairs(g0, g1, func(g, gb, pairs int) {
+						t.x, t.dx = a.f[g*cols*lanes:], (gb-g)*cols*lanes*4
+						t.pairs, t.xstride, t.out = pairs, 2*cols*lanes*4, wk.out[:pairs*fWideRows*2*lanes]
+						tileF32W(t)
+						for p := range pairs {
+							scatterRows(y, w.Rows, a.n, r0+r, min(fWideRows, nr-r), g+2*p, min(g+2*p+1, gb+2*p), t.out[p*fWideRows*2*lanes:])
+						}
+					})
+					continue
+				}
+				rb := min(r+1, nr-1) // an odd last row is computed twice
+				wk.ft.w[0], wk.ft.w[1] = pan.f[r*cols:(r+1)*cols], pan.f[rb*cols:(rb+1)*cols]
+				eachPairs(g0, g1, func(g, gb, pairs int) {
+					setFloatGroups(&wk.ft, a, g, gb, pairs, wk.out)
+					tileF32(&wk.ft)
+					for p := range pairs {
+						scatter(y, w.Rows, a.n, r0+r, r0+rb, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
+					}
+				})
+			}
+		}
+	})
+}
+
+// scatterRows writes an nr-row × 2-group output tile (out[row][16], rows
+// past nr ignored) into y ([n][rows]) at rows r0….
+func scatterRows(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
+	for gi, g := range [2]int{ga, gb} {
+		for l := range lanes {
+			v := g*lanes + l
+			if v >= n {
+				break
+			}
+			yv := y[v*rows+r0 : v*rows+r0+nr]
+			for r := range yv {
+				yv[r] = out[r*2*lanes+gi*lanes+l]
+			}
+		}
+	}
 }
 
 // scatter writes a 2-row × 2-group output tile (out[row][16]) into y ([n][rows]).
@@ -142,13 +214,6 @@ type panel struct {
 func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {
 	cols := w.Cols
 	p.cols = cols
-	if k.epi == epiFloat {
-		p.f = grow(p.f, chunkRows*cols)
-		for i := range nr {
-			k.unpackF(w.Row(r0+i), p.f[i*cols:(i+1)*cols])
-		}
-		return
-	}
 	p.nsb, p.ngs = cols/k.sb, cols/k.gs
 	p.q = grow(p.q, chunkRows*cols)
 	p.sc = grow(p.sc, chunkRows*p.ngs)
@@ -161,6 +226,17 @@ func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {
 	if k.spm == 1 { // signed codes: precompute |q| for the sign trick
 		p.qa = grow(p.qa, chunkRows*cols)
 		absBytes(p.qa[:nr*cols], p.q[:nr*cols])
+	}
+}
+
+// unpackFloat converts rows r0…r0+nr−1 of a float matrix into p.f, which
+// holds `chunk` rows (the rows past nr keep stale values).
+func (p *panel) unpackFloat(w Matrix, k weightKind, r0, nr, chunk int) {
+	cols := w.Cols
+	p.cols = cols
+	p.f = grow(p.f, chunk*cols)
+	for i := range nr {
+		k.unpackF(w.Row(r0+i), p.f[i*cols:(i+1)*cols])
 	}
 }
 
@@ -246,4 +322,19 @@ func setFloatGroups(t *fTile, a *Activations, ga, gb, pairs int, out []float32) 
 	cols := a.cols
 	t.pairs, t.out, t.xstride = pairs, out[:pairs*4*lanes], 2*cols*lanes*4
 	t.x[0], t.x[1] = a.f[ga*cols*lanes:], a.f[gb*cols*lanes:]
+}
+
+// fTileW is one call of the wide float micro-kernel: fWideRows consecutive
+// panel rows (w, row-major, cols each) times `pairs` group pairs. Pair p's
+// first group is at x[p·xstride/4:], its second dx bytes further (dx = 0
+// pairs an odd last group with itself); its outputs go to
+// out[p·fWideRows·16:] as [fWideRows rows][16 vectors].
+type fTileW struct {
+	w       []float32
+	x       []float32
+	out     []float32
+	cols    int
+	pairs   int
+	xstride int // bytes
+	dx      int // bytes
 }

@@ -25,6 +25,7 @@ type worker struct {
 	pan panel
 	it  i8Tile
 	ft  fTile
+	fw  fTileW
 	out []float32 // [pairs][2][2·lanes]
 	// codes is the scratch block of activation quantization; a local
 	// array would escape (it reaches assembly) and allocate per block.

@@ -3,6 +3,7 @@ package matmul
 import (
 	"encoding/binary"
 	"math"
+	"unsafe"
 
 	"github.com/proof-of-training/pot/verifier/quant"
 )
@@ -61,8 +62,8 @@ type weightKind struct {
 // only 4 steps long.
 var weightKinds = map[quant.Type]weightKind{
 	quant.F32:  {act: quant.F32, sb: 1, epi: epiFloat, unpackF: unpackF32},
-	quant.F16:  {act: quant.F16, sb: 1, epi: epiFloat, unpackF: unpackF16},
-	quant.BF16: {act: quant.BF16, sb: 1, epi: epiFloat, unpackF: unpackBF16},
+	quant.F16:  {act: quant.F16, sb: 1, epi: epiFloat, unpackF: unpackF16Row},
+	quant.BF16: {act: quant.BF16, sb: 1, epi: epiFloat, unpackF: unpackBF16Row},
 	quant.Q8_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 1, epi: epiPlain, unpack: unpackQ8_0},
 	quant.Q4_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 8, epi: epiOff0, off: 8, unpack: unpackQ4_0},
 	quant.Q5_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 4, epi: epiOff0, off: 16, unpack: unpackQ5_0},
@@ -90,6 +91,10 @@ func put64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }
 // never carries into the next byte.
 func absBytes(dst, src []byte) {
 	i := 0
+	if n := len(src) &^ 31; n > 0 && absBytes32 != nil {
+		absBytes32(dst[:n], src[:n])
+		i = n
+	}
 	for ; i+8 <= len(src); i += 8 {
 		v := le64(src[i:])
 		neg := v >> 7 & ones8 // 1 in each negative byte
@@ -126,19 +131,56 @@ func pair(s int32) uint32 { return uint32(uint16(s)) * 0x10001 }
 // pair2 packs two integer scales (lo, hi).
 func pair2(lo, hi int32) uint32 { return uint32(uint16(lo)) | uint32(uint16(hi))<<16 }
 
+// unpackF32 copies a row of little-endian float32 (the byte order of GGUF
+// and of every GOARCH with kernels here; others fall back to decoding).
 func unpackF32(row []byte, f []float32) {
+	if len(f) > 0 && littleEndian {
+		copy(f, unsafe.Slice((*float32)(unsafe.Pointer(&row[0])), len(f)))
+		return
+	}
 	for i := range f {
 		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(row[4*i:]))
 	}
 }
 
-func unpackF16(row []byte, f []float32) {
+// littleEndian reports the host byte order.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// unpackF16Row and unpackBF16Row convert a row with the dispatched kernel
+// (unpackF16, unpackBF16: a multiple of 8 elements) and the rest in Go.
+func unpackF16Row(row []byte, f []float32) {
+	n := len(f) &^ 7
+	if n > 0 {
+		unpackF16(row[:2*n], f[:n])
+	}
+	unpackF16Generic(row[2*n:], f[n:])
+}
+
+func unpackBF16Row(row []byte, f []float32) {
+	n := len(f) &^ 7
+	if n > 0 {
+		unpackBF16(row[:2*n], f[:n])
+	}
+	unpackBF16Generic(row[2*n:], f[n:])
+}
+
+// unpackF16Generic widens halves exactly, quieting signaling NaNs (setting
+// the top mantissa bit) as x86's vcvtph2ps and ggml's F16C path do.
+func unpackF16Generic(row []byte, f []float32) {
 	for i := range f {
-		f[i] = quant.F16ToF32(binary.LittleEndian.Uint16(row[2*i:]))
+		h := binary.LittleEndian.Uint16(row[2*i:])
+		v := quant.F16ToF32(h)
+		if h&0x7c00 == 0x7c00 && h&0x3ff != 0 {
+			v = math.Float32frombits(math.Float32bits(v) | 1<<22)
+		}
+		f[i] = v
 	}
 }
 
-func unpackBF16(row []byte, f []float32) {
+func unpackBF16Generic(row []byte, f []float32) {
 	for i := range f {
 		f[i] = quant.BF16ToF32(binary.LittleEndian.Uint16(row[2*i:]))
 	}
@@ -150,7 +192,7 @@ func unpackQ8_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 		blk := row[34*b : 34*b+34]
 		ab[2*b], ab[2*b+1] = f16(blk), 0
 		sc[b] = pair(1)
-		copy(q[32*b:32*b+32], blk[2:34])
+		*(*[32]byte)(q[32*b:]) = [32]byte(blk[2:34]) // inline moves, no memmove call
 	}
 }
 

@@ -32,74 +32,6 @@ func clamp(v, lo, hi int32) int32 { return max(lo, min(hi, v)) }
 
 func sqrt32(f float32) float32 { return float32(math.Sqrt(float64(f))) } // correctly rounded, as sqrtf
 
-// makeQKX2 is make_qkx2_quants with use_mad = false: it fits x ≈ scale·L −
-// theMin with L in [0, nmax] by weighted least squares, trying nstep+1
-// candidate scales. L and Laux must have len(x) elements.
-func makeQKX2(nmax int32, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int) (scale, theMin float32) {
-	n := len(x)
-	lo, hi := x[0], x[0]
-	sumW := weights[0]
-	sumX := float32(sumW * x[0])
-	for i := 1; i < n; i++ {
-		lo = min32(lo, x[i])
-		hi = max32(hi, x[i])
-		w := weights[i]
-		sumW += w
-		sumX += float32(w * x[i])
-	}
-	if lo > 0 {
-		lo = 0
-	}
-	if hi == lo {
-		clear(L[:n])
-		return 0, -lo
-	}
-	fnmax := float32(nmax)
-	iscale := fnmax / (hi - lo)
-	scale = 1 / iscale
-	var bestErr float32
-	for i := range n {
-		L[i] = uint8(clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax))
-		diff := float32(scale*float32(L[i])) + lo - x[i]
-		diff = diff * diff
-		bestErr += float32(weights[i] * diff)
-	}
-	for is := 0; is <= nstep; is++ {
-		iscale = (rmin + float32(rdelta*float32(is)) + fnmax) / (hi - lo)
-		var sumL, sumL2, sumXL float32
-		for i := range n {
-			l := clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax)
-			Laux[i] = uint8(l)
-			w, fl := weights[i], float32(l)
-			sumL += float32(w * fl)
-			sumL2 += float32(w * fl * fl)
-			sumXL += float32(w * fl * x[i])
-		}
-		D := float32(sumW*sumL2) - float32(sumL*sumL)
-		if D > 0 {
-			thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
-			thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
-			if thisMin > 0 {
-				thisMin = 0
-				thisScale = sumXL / sumL2
-			}
-			var curErr float32
-			for i := range n {
-				diff := float32(thisScale*float32(Laux[i])) + thisMin - x[i]
-				diff = diff * diff
-				curErr += float32(weights[i] * diff)
-			}
-			if curErr < bestErr {
-				copy(L[:n], Laux[:n])
-				bestErr = curErr
-				scale = thisScale
-				lo = thisMin
-			}
-		}
-	}
-	return scale, -lo
-}
-
 // min32 and max32 are the C comparisons `if (x < min) min = x` and
 // `if (x > max) max = x` (Go's builtin min/max treat NaN and ±0 differently).
 func min32(a, b float32) float32 {
@@ -114,51 +46,6 @@ func max32(a, b float32) float32 {
 		return b
 	}
 	return a
-}
-
-// makeQX is make_qx_quants with rmse_type = 1 and no importance weights
-// (weights x²): it fits x ≈ scale·(L−nmax) with L−nmax in [−nmax, nmax−1],
-// trying 19 candidate scales. L must have len(x) elements.
-func makeQX(nmax int32, x []float32, L []int8) float32 {
-	amax, max := absMaxSigned(x)
-	if amax < groupMaxEps {
-		clear(L[:len(x)])
-		return 0
-	}
-	fnmax := float32(nmax)
-	// sums computes Σw·x·l and Σw·l² for the codes of iscale, storing the
-	// codes in L when store is set.
-	sums := func(iscale float32, store bool) (sumlx, suml2 float32) {
-		for i, v := range x {
-			l := clamp(nearestInt(iscale*v), -nmax, nmax-1)
-			if store {
-				L[i] = int8(l + nmax)
-			}
-			w, fl := float32(v*v), float32(l)
-			sumlx += float32(w * v * fl)
-			suml2 += float32(w * fl * fl)
-		}
-		return sumlx, suml2
-	}
-	sumlx, suml2 := sums(-fnmax/max, true)
-	var scale float32
-	if suml2 != 0 {
-		scale = sumlx / suml2
-	}
-	best := scale * sumlx
-	for is := int32(-9); is <= 9; is++ {
-		if is == 0 {
-			continue
-		}
-		iscale := -(fnmax + float32(0.1*float32(is))) / max
-		sumlx, suml2 = sums(iscale, false)
-		if suml2 > 0 && float32(sumlx*sumlx) > float32(best*suml2) {
-			sums(iscale, true)
-			scale = sumlx / suml2
-			best = scale * sumlx
-		}
-	}
-	return scale
 }
 
 // scaleMinK4 unpacks the 6-bit scale and min of sub-block j (0…7) from the
@@ -258,11 +145,11 @@ func dequantQ4_K(src []byte, dst []float32) {
 	}
 }
 
-// quantKScales is the shared middle of quantize_row_q4_K_ref and
-// quantize_row_q5_K_ref: quantize the 8 sub-block scales and mins to 6 bits
-// against their maxima, pack them into sc[12], write d and dmin, and
-// requantize x to L in [0, nmax] with the rounded scales.
-func quantKScales(x []float32, scales, mins *[8]float32, nmax int32, L *[QK_K]uint8, dst []byte) {
+// quantKScales packs the 6-bit scales and mins of one super-block's 8
+// sub-blocks into dst[0:16] (d and dmin as f16, then the scales; dst must be
+// zero) and returns the packed scales and mins as floats, dj = d·sc and
+// dm = dmin·m, with which quantize_row_q4_K_ref/q5_K_ref requantize.
+func quantKScales(scales, mins []float32, dst []byte) (dj, dm [8]float32) {
 	var maxScale, maxMin float32
 	for j := range 8 {
 		maxScale = max32(maxScale, scales[j])
@@ -293,51 +180,64 @@ func quantKScales(x []float32, scales, mins *[8]float32, nmax int32, L *[QK_K]ui
 	d, dmin := f16At(dst), f16At(dst[2:])
 	for j := range 8 {
 		s, m := scaleMinK4(j, sc)
-		dj := float32(d * float32(s))
-		if dj == 0 {
-			continue
-		}
-		dm := float32(dmin * float32(m))
-		for i, v := range x[32*j : 32*j+32] {
-			L[32*j+i] = uint8(clamp(nearestInt((v+dm)/dj), 0, nmax))
-		}
+		dj[j] = float32(d * float32(s))
+		dm[j] = float32(dmin * float32(m))
 	}
+	return dj, dm
 }
 
-// kSubBlockFits runs make_qkx2_quants on the 8 sub-blocks of 32 with the
-// weights av_x + |x| (av_x the RMS of the sub-block), as the Q4_K and Q5_K
-// reference quantizers do.
-func kSubBlockFits(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8) (scales, mins [8]float32) {
-	var weights [32]float32
-	var laux [32]uint8
-	for j := range 8 {
-		xs := x[32*j : 32*j+32]
-		var sumX2 float32
-		for _, v := range xs {
-			sumX2 += float32(v * v)
+// kQuantRow quantizes a row of Q4_K or Q5_K super-blocks (bs bytes each),
+// two at a time: make_qkx2_quants on their 16 sub-blocks of 32 with the
+// weights av_x + |x| (av_x the RMS of the sub-block), lane j of kLanes being
+// sub-block j (bitwise as makeQKX2, the scalar reference in
+// kquant_ref_test.go, on each); then each super-block's scales are packed
+// and its codes requantized with them (kqFinal; a sub-block whose packed
+// scale is 0 keeps the fitted codes), and pack stores the codes.
+func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float32, nstep int, pack func(L *[QK_K]uint8, dst []byte)) {
+	for len(src) >= QK_K {
+		n := min(2, len(src)/QK_K)
+		var k kLanes
+		for b := range n {
+			for j := range 8 {
+				for l, v := range src[QK_K*b+32*j : QK_K*b+32*j+32] {
+					k.x[l][8*b+j] = v // a missing second super-block stays 0: a "done" lane
+				}
+			}
 		}
-		avX := sqrt32(sumX2 / 32)
-		for l, v := range xs {
-			weights[l] = avX + abs32(v)
+		scales, mins := k.fit(nmax, rmin, rdelta, nstep)
+		var dj, dm [kl]float32
+		for b := range n {
+			clear(dst[bs*b : bs*(b+1)])
+			d1, d2 := quantKScales(scales[8*b:8*b+8], mins[8*b:8*b+8], dst[bs*b:])
+			copy(dj[8*b:], d1[:])
+			copy(dm[8*b:], d2[:])
 		}
-		scales[j], mins[j] = makeQKX2(nmax, xs, weights[:], L[32*j:32*j+32], laux[:], rmin, rdelta, nstep)
+		kqFinal(&k, &dj, &dm, nmax)
+		for b := range n {
+			var L [QK_K]uint8
+			for j := range 8 {
+				for l := range 32 {
+					L[32*j+l] = uint8(k.L[l][8*b+j])
+				}
+			}
+			pack(&L, dst[bs*b:bs*(b+1)])
+		}
+		src, dst = src[n*QK_K:], dst[n*bs:]
 	}
-	return scales, mins
 }
 
 // quantQ4_K is quantize_row_q4_K_ref.
 func quantQ4_K(src []float32, dst []byte) {
-	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[144:] {
-		x := src[:QK_K]
-		var L [QK_K]uint8
-		scales, mins := kSubBlockFits(x, 15, -1, 0.1, 20, &L)
-		clear(dst[:144])
-		quantKScales(x, &scales, &mins, 15, &L, dst)
-		qs := dst[16:144]
-		for c := range 4 {
-			for l := range 32 {
-				qs[32*c+l] = L[64*c+l] | L[64*c+l+32]<<4
-			}
+	kQuantRow(src, dst, 144, 15, -1, 0.1, 20, packQ4_K)
+}
+
+// packQ4_K stores the codes as nibbles: low for the first 32 of each 64,
+// high for the next.
+func packQ4_K(L *[QK_K]uint8, dst []byte) {
+	qs := dst[16:144]
+	for c := range 4 {
+		for l := range 32 {
+			qs[32*c+l] = L[64*c+l] | L[64*c+l+32]<<4
 		}
 	}
 }
@@ -367,19 +267,17 @@ func dequantQ5_K(src []byte, dst []float32) {
 
 // quantQ5_K is quantize_row_q5_K_ref.
 func quantQ5_K(src []float32, dst []byte) {
-	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[176:] {
-		x := src[:QK_K]
-		var L [QK_K]uint8
-		scales, mins := kSubBlockFits(x, 31, -0.5, 0.1, 15, &L)
-		clear(dst[:176])
-		quantKScales(x, &scales, &mins, 31, &L, dst)
-		qh, qs := dst[16:48], dst[48:176]
-		for c := range 4 {
-			for l := range 32 {
-				l1, l2 := L[64*c+l], L[64*c+l+32]
-				qh[l] |= (l1>>4&1)<<(2*c) | (l2>>4&1)<<(2*c+1)
-				qs[32*c+l] = l1&0xf | (l2&0xf)<<4
-			}
+	kQuantRow(src, dst, 176, 31, -0.5, 0.1, 15, packQ5_K)
+}
+
+// packQ5_K is packQ4_K with the fifth bits in qh.
+func packQ5_K(L *[QK_K]uint8, dst []byte) {
+	qh, qs := dst[16:48], dst[48:176]
+	for c := range 4 {
+		for l := range 32 {
+			l1, l2 := L[64*c+l], L[64*c+l+32]
+			qh[l] |= (l1>>4&1)<<(2*c) | (l2>>4&1)<<(2*c+1)
+			qs[32*c+l] = l1&0xf | (l2&0xf)<<4
 		}
 	}
 }
@@ -414,14 +312,23 @@ func quantQ6_K(src []float32, dst []byte) {
 	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[210:] {
 		x := src[:QK_K]
 		clear(dst[:210])
+		var q qxLanes
+		for ib := range 16 {
+			for i, v := range x[16*ib : 16*ib+16] {
+				q.x[i][ib] = v
+			}
+		}
+		scales := q.fit(32) // makeQX on the 16 sub-blocks
 		var L [QK_K]int8
-		var scales [16]float32
+		for ib := range 16 {
+			for i := range 16 {
+				L[16*ib+i] = int8(q.L[i][ib])
+			}
+		}
 		var maxScale, maxAbsScale float32
 		for ib := range 16 {
-			s := makeQX(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16])
-			scales[ib] = s
-			if a := abs32(s); a > maxAbsScale {
-				maxAbsScale, maxScale = a, s
+			if a := abs32(scales[ib]); a > maxAbsScale {
+				maxAbsScale, maxScale = a, scales[ib]
 			}
 		}
 		if maxAbsScale < groupMaxEps {

@@ -28,11 +28,11 @@ type Job struct {
 	// the Work function.
 	Spec         json.RawMessage `json:"spec"`
 	Window       Window          `json:"window"`
-	AllowBattery bool            `json:"allowBattery,omitempty"`
+	AllowBattery bool            `json:"allow_battery,omitempty"`
 
 	State      State    `json:"state"`
 	Reason     string   `json:"reason,omitempty"` // why waiting or throttled
-	UserPaused bool     `json:"userPaused,omitempty"`
+	UserPaused bool     `json:"user_paused,omitempty"`
 	Progress   Progress `json:"progress"`
 	Result     *Result  `json:"result,omitempty"` // once done
 	Error      string   `json:"error,omitempty"`  // once failed

@@ -21,10 +21,10 @@ const (
 // PowerState is what the platform reports about power; the zero value is a
 // machine without a battery (a server, CI), which counts as on AC.
 type PowerState struct {
-	HasBattery bool    `json:"hasBattery"`
-	OnBattery  bool    `json:"onBattery"` // drawing from the battery, not AC
-	Percent    float64 `json:"percent"`   // battery charge 0–100; negative when unknown
-	LowPower   bool    `json:"lowPower"`  // the OS's low-power / power-saver mode
+	HasBattery bool    `json:"has_battery"`
+	OnBattery  bool    `json:"on_battery"` // drawing from the battery, not AC
+	Percent    float64 `json:"percent"`    // battery charge 0–100; negative when unknown
+	LowPower   bool    `json:"low_power"`  // the OS's low-power / power-saver mode
 	Thermal    Thermal `json:"thermal"`
 }
 
@@ -45,12 +45,12 @@ type Settings struct {
 	Tonight Daily `json:"tonight"`
 	// MinBattery is the charge (percent) below which a job allowed on
 	// battery pauses.
-	MinBattery float64 `json:"minBattery"`
+	MinBattery float64 `json:"min_battery"`
 	// MaxRunning jobs run at once, across all runners.
-	MaxRunning int `json:"maxRunning"`
+	MaxRunning int `json:"max_running"`
 	// MaxCrashes: a job whose runner dies this many times in a row without
 	// finishing a challenge fails instead of being retried.
-	MaxCrashes int `json:"maxCrashes"`
+	MaxCrashes int `json:"max_crashes"`
 }
 
 // DefaultSettings: the issue's defaults.

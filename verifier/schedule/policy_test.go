@@ -105,6 +105,10 @@ func TestWindows(t *testing.T) {
 			t.Errorf("%s contains %s: %v, want %v", c.daily, c.at, got, c.in)
 		}
 	}
+	var d Daily
+	if b, _ := DefaultTonight.MarshalText(); string(b) != "01:00-06:00" || d.UnmarshalText(b) != nil || d != DefaultTonight {
+		t.Errorf("text form %q reads back as %+v", b, d)
+	}
 	for _, bad := range []string{"01:00", "1-6", "01:00-24:00", ""} {
 		if _, err := ParseDaily(bad); err == nil {
 			t.Errorf("ParseDaily(%q) accepted", bad)

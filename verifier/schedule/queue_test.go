@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/proof-of-training/pot/internal/testdata"
 )
 
 func newQueue(t *testing.T) *Queue {
@@ -185,7 +187,7 @@ func TestLeaseExpiry(t *testing.T) {
 func TestMain(m *testing.M) {
 	switch os.Getenv("SCHEDULE_HELPER") {
 	case "":
-		os.Exit(m.Run())
+		os.Exit(testdata.Main(m))
 	case "hold":
 		helperHold()
 	case "drain":

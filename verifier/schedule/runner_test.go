@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/proof-of-training/pot/internal/tmpfs"
 )
 
 // fakePower is a PowerSource the test switches.
@@ -204,17 +204,9 @@ func TestThrottle(t *testing.T) {
 
 // TestDiskFull: a full disk while committing gives a clear error and
 // leaves the last committed state. The queue lives on a small tmpfs
-// (needs root; POT_REQUIRE_SYSTEM=1 makes its absence a failure).
+// (internal/tmpfs: root on Linux).
 func TestDiskFull(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "small")
-	os.Mkdir(dir, 0o700)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
-		// Mounting needs root with CAP_SYS_ADMIN, which a container may
-		// lack even under POT_REQUIRE_SYSTEM; TestDiskFullMessage still
-		// covers the error's wording.
-		t.Skipf("cannot mount a small tmpfs (needs root and CAP_SYS_ADMIN): %v %s", err, out)
-	}
-	defer exec.Command("umount", dir).Run()
+	dir := tmpfs.Mount(t, 256<<10)
 	q, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)

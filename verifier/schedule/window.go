@@ -64,10 +64,24 @@ func (w Window) open(now time.Time, s Settings) (bool, string) {
 
 // Daily is a window of local time repeated every day, [Start, End) in
 // minutes after midnight. End before Start wraps past midnight; Start ==
-// End is the whole day.
+// End is the whole day. In JSON it is the text "HH:MM-HH:MM".
 type Daily struct {
-	Start int `json:"start"`
-	End   int `json:"end"`
+	Start, End int
+}
+
+// MarshalText writes "HH:MM-HH:MM".
+func (d Daily) MarshalText() ([]byte, error) {
+	return fmt.Appendf(nil, "%02d:%02d-%02d:%02d", d.Start/60, d.Start%60, d.End/60, d.End%60), nil
+}
+
+// UnmarshalText reads what MarshalText writes.
+func (d *Daily) UnmarshalText(b []byte) error {
+	v, err := ParseDaily(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
 }
 
 // DefaultTonight is 01:00–06:00: after most people stop working and before

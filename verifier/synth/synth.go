@@ -7,11 +7,10 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"github.com/proof-of-training/pot/verifier/gguf"
 	"github.com/proof-of-training/pot/verifier/quant"
+	"github.com/proof-of-training/pot/verifier/requant"
 )
 
 // Spec says which model to write.
@@ -141,7 +140,7 @@ func metadata(sp Spec) ([]gguf.KV, error) {
 	kv := []gguf.KV{
 		str("general.architecture", a),
 		str("general.name", name),
-		u32("general.file_type", ftypeIDs[sp.FileType]),
+		u32("general.file_type", requant.FileTypeID(sp.FileType)),
 		u32("general.quantization_version", 2),
 		u32(a+".context_length", uint32(s.Context)),
 		u32(a+".embedding_length", uint32(s.Embd)),
@@ -178,76 +177,25 @@ func chunkRand(seed uint64, name string, chunk int64) *rand.Rand {
 	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
 }
 
-// writeTensor generates, quantizes and writes tensor t chunk by chunk, with
-// workers generating chunks ahead while earlier ones are written in order.
+// writeTensor generates, quantizes and writes tensor t chunk by chunk
+// (requant.Rows: chunks generated and quantized in parallel, written in
+// order).
 func writeTensor(w io.Writer, seed uint64, t *plannedTensor, threads int) error {
 	cols := int64(t.dims[0])
-	rowBytes, err := quant.RowSize(t.typ, cols)
+	err := requant.Rows(w, t.typ, t.rows(), cols, rowsPerChunk, threads, false, func(c, _ int64, x []float32) error {
+		r := chunkRand(seed, t.name, c)
+		for i := int64(0); i < int64(len(x))/cols; i++ {
+			t.fill(r, x[i*cols:(i+1)*cols])
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("tensor %s: %w", t.name, err)
 	}
-	rows := t.rows()
-	nChunks := (rows + rowsPerChunk - 1) / rowsPerChunk
-	type result struct {
-		buf []byte
-		err error
-	}
-	gen := func(c int64) result {
-		r := chunkRand(seed, t.name, c)
-		n := min(rowsPerChunk, rows-c*rowsPerChunk)
-		row := make([]float32, cols)
-		buf := make([]byte, n*rowBytes)
-		for i := int64(0); i < n; i++ {
-			t.fill(r, row)
-			if err := quant.Quantize(t.typ, row, buf[i*rowBytes:(i+1)*rowBytes]); err != nil {
-				return result{err: fmt.Errorf("tensor %s: %w", t.name, err)}
-			}
-		}
-		return result{buf: buf}
-	}
-	// A window of in-flight chunks, written strictly in order.
-	window := int64(threads * 2)
-	slots := make([]chan result, nChunks)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, threads)
-	start := func(c int64) {
-		slots[c] = make(chan result, 1)
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			slots[c] <- gen(c)
-		}()
-	}
-	var werr error
-	next := int64(0)
-	for c := int64(0); c < nChunks; c++ {
-		for ; next < nChunks && next < c+window; next++ {
-			start(next)
-		}
-		res := <-slots[c]
-		slots[c] = nil
-		if werr == nil {
-			werr = res.err
-		}
-		if werr == nil {
-			_, werr = w.Write(res.buf)
-		}
-		if werr != nil {
-			break
-		}
-	}
-	wg.Wait()
-	return werr
+	return nil
 }
 
-func workers(n int) int {
-	if n <= 0 {
-		return runtime.GOMAXPROCS(0)
-	}
-	return n
-}
+func workers(n int) int { return requant.Workers(n) }
 
 // Validate checks the spec before any work is done.
 func (sp *Spec) Validate() error {
@@ -255,7 +203,7 @@ func (sp *Spec) Validate() error {
 	if s.Embd <= 0 || s.Heads <= 0 || s.KVHeads <= 0 || s.Embd%s.Heads != 0 || s.Heads%s.KVHeads != 0 {
 		return fmt.Errorf("synth: shape %s: inconsistent heads", s.Name)
 	}
-	if _, ok := fileTypes[sp.FileType]; !ok {
+	if _, ok := requant.BaseType(sp.FileType); !ok {
 		return fmt.Errorf("synth: unknown file type %q", sp.FileType)
 	}
 	if sp.Init == (Init{}) {

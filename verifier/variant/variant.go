@@ -18,6 +18,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/gguf"
 	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/quant"
+	"github.com/proof-of-training/pot/verifier/requant"
 	"github.com/proof-of-training/pot/verifier/synth"
 )
 
@@ -99,43 +100,21 @@ func ScaleTokenScores(factor float32) Edit {
 // type ft, and says so in general.file_type.
 func Requantize(ft synth.FileType) Edit {
 	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
-		kv, err := Retype(synth.ProfileTypes(f, ft))(kv, ts, f)
+		kv, err := Retype(requant.ProfileTypes(f, ft))(kv, ts, f)
 		if err != nil {
 			return nil, err
 		}
-		return setFileType(kv, ft), nil
+		return requant.SetFileType(kv, ft), nil
 	}
 }
 
 // Retype converts the named tensors to the given types (dequantized and
-// quantized again with PoT's quantizers, which reproduce llama.cpp's);
-// tensors not named keep theirs.
+// quantized again with PoT's quantizers, which reproduce llama.cpp's, in
+// parallel over rows: requant.Retype); tensors not named keep theirs.
 func Retype(types map[string]quant.Type) Edit {
 	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
-		for i := range ts {
-			to, ok := types[ts[i].Name]
-			if !ok || to == ts[i].Type {
-				continue
-			}
-			t := &f.Tensors[i]
-			ts[i].Type = to
-			ts[i].Data = func(w io.Writer) error {
-				return mapRows(w, f, t, to, func([]float32) {})
-			}
-		}
-		return kv, nil
+		return kv, requant.Retype(f, ts, types, 0)
 	}
-}
-
-func setFileType(kv []gguf.KV, ft synth.FileType) []gguf.KV {
-	v := gguf.Value{Type: gguf.TypeUint32, V: synth.FileTypeID(ft)}
-	for i := range kv {
-		if kv[i].Key == "general.file_type" {
-			kv[i].Value = v
-			return kv
-		}
-	}
-	return append(kv, gguf.KV{Key: "general.file_type", Value: v})
 }
 
 // Noise adds Gaussian noise of standard deviation rel × the tensor's RMS to
@@ -189,34 +168,10 @@ func find(f *gguf.File, name string) (int, *gguf.TensorInfo, error) {
 	return 0, nil, fmt.Errorf("no tensor %q", name)
 }
 
-// mapRows streams t, each row dequantized, edited by fn and quantized to
-// type to.
+// mapRows streams t, each row dequantized, edited by fn (in row order)
+// and quantized to type to on every CPU.
 func mapRows(w io.Writer, f *gguf.File, t *gguf.TensorInfo, to quant.Type, fn func([]float32)) error {
-	cols := int64(t.Dims[0])
-	in, err := quant.RowSize(t.Type, cols)
-	if err != nil {
-		return err
-	}
-	outSize, err := quant.RowSize(to, cols)
-	if err != nil {
-		return fmt.Errorf("tensor %s: %w", t.Name, err)
-	}
-	data := f.TensorData(t)
-	row := make([]float32, cols)
-	out := make([]byte, outSize)
-	for off := int64(0); off+in <= int64(len(data)); off += in {
-		if err := quant.Dequantize(t.Type, data[off:off+in], row); err != nil {
-			return fmt.Errorf("tensor %s: %w", t.Name, err)
-		}
-		fn(row)
-		if err := quant.Quantize(to, row, out); err != nil {
-			return fmt.Errorf("tensor %s: %w", t.Name, err)
-		}
-		if _, err := w.Write(out); err != nil {
-			return err
-		}
-	}
-	return nil
+	return requant.Tensor(w, f, t, to, 0, fn)
 }
 
 func tensorRMS(f *gguf.File, t *gguf.TensorInfo) (float64, error) {

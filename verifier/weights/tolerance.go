@@ -9,9 +9,9 @@ import (
 
 // The quantization bound of one element (see the package doc, "The bound").
 //
-// tolerance(t, src, dst) writes, for every element of the whole blocks src
-// of type t, how far a quantization to t may put that element from the
-// source values it was made from:
+// tolerance(t, src, vals, e) writes into e.tol, for every element of the
+// whole blocks src of type t (decoded: vals), how far a quantization to t
+// may put that element from the source values it was made from:
 //
 //	one step of the element's block or sub-block (the code spacing d·sc)
 //	+ the error that rounding the block's scales to their stored precision
@@ -26,7 +26,9 @@ import (
 // importance-weighted quantizers accept (make_qkx2_quants tries scales that
 // map the extreme value up to one code past the range), and the least-
 // squares refit of scale and min that follows. Float types have no block:
-// their step is one unit in the last place of the value.
+// their step is one unit in the last place of the value. e.out gets the
+// outward allowance of elements at an end of their block's code range
+// (clampExtra).
 //
 // Layouts are ggml-common.h's (as in package quant, which decodes them).
 func tolerance(t quant.Type, src []byte, vals []float32, e ends) {

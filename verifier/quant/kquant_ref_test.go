@@ -1,0 +1,401 @@
+package quant
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// makeQKX2 is make_qkx2_quants with use_mad = false: it fits x ≈ scale·L −
+// theMin with L in [0, nmax] by weighted least squares, trying nstep+1
+// candidate scales. L and Laux must have len(x) elements.
+func makeQKX2(nmax int32, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int) (scale, theMin float32) {
+	n := len(x)
+	lo, hi := x[0], x[0]
+	sumW := weights[0]
+	sumX := float32(sumW * x[0])
+	for i := 1; i < n; i++ {
+		lo = min32(lo, x[i])
+		hi = max32(hi, x[i])
+		w := weights[i]
+		sumW += w
+		sumX += float32(w * x[i])
+	}
+	if lo > 0 {
+		lo = 0
+	}
+	if hi == lo {
+		clear(L[:n])
+		return 0, -lo
+	}
+	fnmax := float32(nmax)
+	iscale := fnmax / (hi - lo)
+	scale = 1 / iscale
+	var bestErr float32
+	for i := range n {
+		L[i] = uint8(clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax))
+		diff := float32(scale*float32(L[i])) + lo - x[i]
+		diff = diff * diff
+		bestErr += float32(weights[i] * diff)
+	}
+	for is := 0; is <= nstep; is++ {
+		iscale = (rmin + float32(rdelta*float32(is)) + fnmax) / (hi - lo)
+		var sumL, sumL2, sumXL float32
+		for i := range n {
+			l := clamp(nearestInt(iscale*(x[i]-lo)), 0, nmax)
+			Laux[i] = uint8(l)
+			w, fl := weights[i], float32(l)
+			sumL += float32(w * fl)
+			sumL2 += float32(w * fl * fl)
+			sumXL += float32(w * fl * x[i])
+		}
+		D := float32(sumW*sumL2) - float32(sumL*sumL)
+		if D > 0 {
+			thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
+			thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
+			if thisMin > 0 {
+				thisMin = 0
+				thisScale = sumXL / sumL2
+			}
+			var curErr float32
+			for i := range n {
+				diff := float32(thisScale*float32(Laux[i])) + thisMin - x[i]
+				diff = diff * diff
+				curErr += float32(weights[i] * diff)
+			}
+			if curErr < bestErr {
+				copy(L[:n], Laux[:n])
+				bestErr = curErr
+				scale = thisScale
+				lo = thisMin
+			}
+		}
+	}
+	return scale, -lo
+}
+
+// TestLanesLikeScalar: kLanes.fit (with the dispatched passes and with the
+// Go ones) gives bitwise makeQKX2's scales, mins and codes on each of its 8
+// lanes, for Q4_K's and Q5_K's parameters, on random sub-blocks and on edge
+// cases (constant, all positive, zeros, tiny and huge magnitudes, a single
+// spike, mixtures of those in one super-block).
+func TestLanesLikeScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	gens := []func(i int) float32{
+		func(int) float32 { return float32(r.NormFloat64()) },
+		func(int) float32 { return 0.25 },
+		func(int) float32 { return float32(1 + r.Float64()) },
+		func(int) float32 { return 0 },
+		func(int) float32 { return float32(r.NormFloat64() * 1e-20) },
+		func(int) float32 { return float32(r.NormFloat64() * 1e20) },
+		func(i int) float32 { return float32(min(i%32, 1)) * -3 },
+		func(int) float32 { return float32(int(r.IntN(5)) - 2) },
+	}
+	for _, p := range []struct {
+		nmax         int32
+		rmin, rdelta float32
+		nstep        int
+	}{{15, -1, 0.1, 20}, {31, -0.5, 0.1, 15}} {
+		for trial := range 300 {
+			var k kLanes
+			var x [kl][32]float32
+			var w [kl][32]float32
+			for j := range kl {
+				g := gens[(trial+j*(trial/len(gens)+1))%len(gens)]
+				var sumX2 float32
+				for l := range 32 {
+					x[j][l] = g(32*j + l)
+					k.x[l][j] = x[j][l]
+					sumX2 += float32(x[j][l] * x[j][l])
+				}
+				avX := sqrt32(sumX2 / 32)
+				for l := range 32 {
+					w[j][l] = avX + abs32(x[j][l])
+				}
+			}
+			for _, path := range kqPaths {
+				t.Run(fmt.Sprintf("%d/%d/%s", p.nmax, trial, path.name), func(t *testing.T) {
+					k := k
+					defer path.set()()
+					scale, mins := k.fit(p.nmax, p.rmin, p.rdelta, p.nstep)
+					for j := range kl {
+						var L, Laux [32]uint8
+						ws, wm := makeQKX2(p.nmax, x[j][:], w[j][:], L[:], Laux[:], p.rmin, p.rdelta, p.nstep)
+						if math.Float32bits(ws) != math.Float32bits(scale[j]) || math.Float32bits(wm) != math.Float32bits(mins[j]) {
+							t.Fatalf("lane %d: scale, min = %v, %v; scalar %v, %v", j, scale[j], mins[j], ws, wm)
+						}
+						for l := range 32 {
+							if int32(L[l]) != k.L[l][j] {
+								t.Fatalf("lane %d: L[%d] = %d, scalar %d", j, l, k.L[l][j], L[l])
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// makeQX is make_qx_quants with rmse_type = 1 and no importance weights
+// (weights x²): it fits x ≈ scale·(L−nmax) with L−nmax in [−nmax, nmax−1],
+// trying 19 candidate scales. L must have len(x) elements.
+func makeQX(nmax int32, x []float32, L []int8) float32 {
+	amax, max := absMaxSigned(x)
+	if amax < groupMaxEps {
+		clear(L[:len(x)])
+		return 0
+	}
+	fnmax := float32(nmax)
+	// sums computes Σw·x·l and Σw·l² for the codes of iscale, storing the
+	// codes in L when store is set.
+	sums := func(iscale float32, store bool) (sumlx, suml2 float32) {
+		for i, v := range x {
+			l := clamp(nearestInt(iscale*v), -nmax, nmax-1)
+			if store {
+				L[i] = int8(l + nmax)
+			}
+			w, fl := float32(v*v), float32(l)
+			sumlx += float32(w * v * fl)
+			suml2 += float32(w * fl * fl)
+		}
+		return sumlx, suml2
+	}
+	sumlx, suml2 := sums(-fnmax/max, true)
+	var scale float32
+	if suml2 != 0 {
+		scale = sumlx / suml2
+	}
+	best := scale * sumlx
+	for is := int32(-9); is <= 9; is++ {
+		if is == 0 {
+			continue
+		}
+		iscale := -(fnmax + float32(0.1*float32(is))) / max
+		sumlx, suml2 = sums(iscale, false)
+		if suml2 > 0 && float32(sumlx*sumlx) > float32(best*suml2) {
+			sums(iscale, true)
+			scale = sumlx / suml2
+			best = scale * sumlx
+		}
+	}
+	return scale
+}
+
+// TestQXLanesLikeScalar: qxLanes.fit (dispatched and Go) gives bitwise
+// makeQX's scales and codes on each of its 16 lanes.
+func TestQXLanesLikeScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for trial := range 400 {
+		var q qxLanes
+		var x [16][16]float32
+		for j := range 16 {
+			kind := (trial*5 + j*3) % 8
+			for i := range 16 {
+				var v float32
+				switch kind {
+				case 0, 1, 2:
+					v = float32(r.NormFloat64() * math.Pow(10, float64(trial%9-4)))
+				case 3:
+					v = -0.75
+				case 4:
+					v = 0
+				case 5:
+					v = float32(r.NormFloat64() * 1e-17)
+				case 6:
+					v = float32(r.NormFloat64() * 1e18)
+				case 7:
+					if i == trial%16 {
+						v = 3
+					}
+				}
+				x[j][i], q.x[i][j] = v, v
+			}
+		}
+		for _, path := range kqPaths {
+			q := q
+			restore := path.set()
+			scales := q.fit(32)
+			restore()
+			for j := range 16 {
+				var L [16]int8
+				want := makeQX(32, x[j][:], L[:])
+				if math.Float32bits(want) != math.Float32bits(scales[j]) {
+					t.Fatalf("trial %d, %s, lane %d: scale %v, scalar %v", trial, path.name, j, scales[j], want)
+				}
+				for i := range 16 {
+					if int32(L[i]) != q.L[i][j] {
+						t.Fatalf("trial %d, %s, lane %d: L[%d] = %d, scalar %d", trial, path.name, j, i, q.L[i][j], L[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// quantKRef is the scalar reference of quantize_row_q4_K_ref's and
+// q5_K_ref's scale search and packing for one super-block: makeQKX2 per
+// sub-block, then the scales packed and the codes requantized.
+func quantKRef(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_K]uint8, dst []byte) {
+	var scales, mins [8]float32
+	var weights [32]float32
+	var laux [32]uint8
+	for j := range 8 {
+		xs := x[32*j : 32*j+32]
+		var sumX2 float32
+		for _, v := range xs {
+			sumX2 += float32(v * v)
+		}
+		avX := sqrt32(sumX2 / 32)
+		for l, v := range xs {
+			weights[l] = avX + abs32(v)
+		}
+		scales[j], mins[j] = makeQKX2(nmax, xs, weights[:], L[32*j:32*j+32], laux[:], rmin, rdelta, nstep)
+	}
+	var maxScale, maxMin float32
+	for j := range 8 {
+		maxScale = max32(maxScale, scales[j])
+		maxMin = max32(maxMin, mins[j])
+	}
+	var invScale, invMin float32
+	if maxScale > 0 {
+		invScale = 63 / maxScale
+	}
+	if maxMin > 0 {
+		invMin = 63 / maxMin
+	}
+	sc := dst[4:16]
+	for j := range 8 {
+		ls := min(63, uint8(nearestInt(invScale*scales[j])))
+		lm := min(63, uint8(nearestInt(invMin*mins[j])))
+		if j < 4 {
+			sc[j] = ls
+			sc[j+4] = lm
+		} else {
+			sc[j+4] = ls&0xf | (lm&0xf)<<4
+			sc[j-4] |= (ls >> 4) << 6
+			sc[j] |= (lm >> 4) << 6
+		}
+	}
+	putF16(dst, maxScale/63)
+	putF16(dst[2:], maxMin/63)
+	d, dmin := f16At(dst), f16At(dst[2:])
+	for j := range 8 {
+		s, m := scaleMinK4(j, sc)
+		dj := float32(d * float32(s))
+		if dj == 0 {
+			continue
+		}
+		dm := float32(dmin * float32(m))
+		for i, v := range x[32*j : 32*j+32] {
+			L[32*j+i] = uint8(clamp(nearestInt((v+dm)/dj), 0, nmax))
+		}
+	}
+}
+
+// TestKQuantLikeScalar: quantQ4_K and quantQ5_K (dispatched and Go
+// passes) write the same bytes as the scalar reference, on rows of 1 to 3
+// super-blocks (kLanes takes two at a time) mixing random, constant,
+// positive, zero, tiny, huge and sparse sub-blocks.
+func TestKQuantLikeScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, p := range []struct {
+		typ          string
+		quant        func([]float32, []byte)
+		bs           int
+		nmax         int32
+		rmin, rdelta float32
+		nstep        int
+		pack         func(*[QK_K]uint8, []byte)
+	}{{"Q4_K", quantQ4_K, 144, 15, -1, 0.1, 20, packQ4_K}, {"Q5_K", quantQ5_K, 176, 31, -0.5, 0.1, 15, packQ5_K}} {
+		for trial := range 300 {
+			nb := 1 + trial%3
+			x := make([]float32, nb*QK_K)
+			for j := range nb * 8 {
+				kind := (trial*7 + j*3) % 9
+				for l := range 32 {
+					var v float32
+					switch kind {
+					case 0, 1, 2:
+						v = float32(r.NormFloat64() * math.Pow(10, float64(trial%7-3)))
+					case 3:
+						v = 0.5
+					case 4:
+						v = float32(0.1 + r.Float64())
+					case 5:
+						v = 0
+					case 6:
+						v = float32(r.NormFloat64() * 1e-30)
+					case 7:
+						v = float32(r.NormFloat64() * 1e25)
+					case 8:
+						if l == trial%32 {
+							v = -4
+						}
+					}
+					x[32*j+l] = v
+				}
+			}
+			want := make([]byte, nb*p.bs)
+			for b := range nb {
+				var L [QK_K]uint8
+				quantKRef(x[b*QK_K:(b+1)*QK_K], p.nmax, p.rmin, p.rdelta, p.nstep, &L, want[b*p.bs:])
+				p.pack(&L, want[b*p.bs:(b+1)*p.bs])
+			}
+			for _, path := range kqPaths {
+				restore := path.set()
+				got := make([]byte, nb*p.bs)
+				p.quant(x, got)
+				restore()
+				if string(got) != string(want) {
+					t.Fatalf("%s, trial %d (%d super-blocks), %s: differs from the scalar reference", p.typ, trial, nb, path.name)
+				}
+			}
+		}
+	}
+}
+
+// kqPaths are the code paths of the K-quant passes: as dispatched, AVX2
+// only (the candidate loop on two halves), and Go.
+var kqPaths = []struct {
+	name string
+	set  func() (restore func())
+}{
+	{"dispatched", func() func() { return func() {} }},
+	{"avx2", func() func() {
+		old := kqAVX512
+		kqAVX512 = false
+		return func() { kqAVX512 = old }
+	}},
+	{"go", func() func() {
+		old := kqAsm
+		kqAsm = false
+		return func() { kqAsm = old }
+	}},
+}
+
+// TestKqStateLayout pins the kqState offsets that kquant_amd64.s uses.
+func TestKqStateLayout(t *testing.T) {
+	var s kqState
+	var k kLanes
+	var q qxLanes
+	var qs qxState
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"lo", unsafe.Offsetof(s.lo), 0}, {"hi", unsafe.Offsetof(s.hi), 64}, {"sumW", unsafe.Offsetof(s.sumW), 128},
+		{"sumX", unsafe.Offsetof(s.sumX), 192}, {"scale", unsafe.Offsetof(s.scale), 256}, {"best", unsafe.Offsetof(s.best), 320},
+		{"live", unsafe.Offsetof(s.live), 384}, {"nmax", unsafe.Offsetof(s.nmax), 448}, {"rmin", unsafe.Offsetof(s.rmin), 452},
+		{"rdelta", unsafe.Offsetof(s.rdelta), 456}, {"nstep", unsafe.Offsetof(s.nstep), 464},
+		{"k.w", unsafe.Offsetof(k.w), 2048}, {"k.L", unsafe.Offsetof(k.L), 4096}, {"k.Laux", unsafe.Offsetof(k.Laux), 6144},
+		{"q.L", unsafe.Offsetof(q.L), 1024}, {"q.Laux", unsafe.Offsetof(q.Laux), 2048},
+		{"qs.scale", unsafe.Offsetof(qs.scale), 64}, {"qs.best", unsafe.Offsetof(qs.best), 128},
+		{"qs.live", unsafe.Offsetof(qs.live), 192}, {"qs.nmax", unsafe.Offsetof(qs.nmax), 256},
+	} {
+		if c.got != c.want {
+			t.Errorf("offset of %s = %d, asm assumes %d", c.name, c.got, c.want)
+		}
+	}
+}
