@@ -8,7 +8,7 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/identity"
 	"github.com/proof-of-training/pot/verifier/model"
 )
@@ -70,7 +70,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageErrorf("want one model file, got %d arguments", len(pos))
 	}
-	f, err := gguf.Open(pos[0])
+	f, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,14 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 func printInspection(w io.Writer, in *inspection) {
 	id := in.Identity
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "file\t%s (%d bytes, GGUF v%d)\n", in.Path, id.FileSize, id.GGUFVersion)
+	if len(id.Files) > 0 {
+		fmt.Fprintf(tw, "directory\t%s (Hugging Face, %d bytes in %d files, digest %s)\n", in.Path, id.FileSize, len(id.Files), id.FileSHA256)
+		for _, f := range id.Files {
+			fmt.Fprintf(tw, "  %s\t%d bytes, sha256 %s\n", f.Name, f.Size, f.SHA256)
+		}
+	} else {
+		fmt.Fprintf(tw, "file\t%s (%d bytes, GGUF v%d)\n", in.Path, id.FileSize, id.GGUFVersion)
+	}
 	fmt.Fprintf(tw, "architecture\t%s\n", id.Architecture)
 	if c := in.Config; c != nil {
 		fmt.Fprintf(tw, "hyper-parameters\tembedding %d, layers %d, heads %d (%d key/value), head dim %d, feed-forward %d, vocabulary %d, context %d, rope base %g\n",

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/proof-of-training/pot/verifier/engine"
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 )
 
 func init() {
@@ -46,7 +46,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	f, err := gguf.Open(pos[0])
+	f, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/tokenizer"
 )
 
@@ -33,7 +33,7 @@ func tokenizeWith(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if len(pos) != 1 {
 		return usageErrorf("want one model file, got %d arguments", len(pos))
 	}
-	f, err := gguf.Open(pos[0])
+	f, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 // register defines the flags of `pot verify` that describe the run; `pot
 // schedule add` accepts them too.
 func (vf *verifyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&vf.ref, "ref", "", "reference model file")
+	fs.StringVar(&vf.ref, "ref", "", "reference model: a GGUF file or a Hugging Face model directory")
 	fs.StringVar(&vf.fp, "fingerprint", "", "reference fingerprint file")
 	fs.StringVar(&vf.mode, "mode", "standard", "preset: "+strings.Join(job.PresetNames(), ", "))
 	fs.StringVar(&vf.seed, "seed", "", "challenge seed, 64 hex digits (default: fresh and secret until the end)")

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/weights"
 )
 
@@ -60,12 +60,12 @@ func cmdWeights(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := gguf.Open(pos[0])
+	a, err := hfmodel.OpenModel(pos[0])
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	b, err := gguf.Open(pos[1])
+	b, err := hfmodel.OpenModel(pos[1])
 	if err != nil {
 		return err
 	}

@@ -97,6 +97,56 @@ type Reference struct {
 	DigestSource string `json:"digestSource"`
 	// Fingerprint is set exactly when Kind is RefFingerprint.
 	Fingerprint *FingerprintRef `json:"fingerprint,omitempty"`
+	// HuggingFace is set when the reference model is a Hugging Face
+	// directory (or a fingerprint made from one); Digest then digests its
+	// file list (identity.FileDigest).
+	HuggingFace *HFReference `json:"huggingface,omitempty"`
+}
+
+// HFReference describes a Hugging Face model directory used as reference:
+// every file PoT read, with its SHA-256 (for a safetensors file, the LFS
+// object id the hub shows beside it), and the canonical digests of the
+// tokenizer and chat template it converts to (equal to those of the GGUF
+// llama.cpp's converter writes from it).
+type HFReference struct {
+	Files              []HFFile `json:"files"`
+	TokenizerSHA256    string   `json:"tokenizer_sha256"`
+	ChatTemplateSHA256 string   `json:"chat_template_sha256,omitempty"`
+}
+
+// HFFile is one file of a Hugging Face reference.
+type HFFile struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// maxHFFiles bounds HFReference.Files (shards of the largest models
+// number in the hundreds).
+const maxHFFiles = 4096
+
+func (h *HFReference) validate() error {
+	if len(h.Files) == 0 || len(h.Files) > maxHFFiles {
+		return errorf(ErrSchema, "predicate.reference.huggingface.files: %d entries, want 1..%d", len(h.Files), maxHFFiles)
+	}
+	for i, f := range h.Files {
+		if err := checkFileName(fieldIdx("predicate.reference.huggingface.files", i, "name"), f.Name); err != nil {
+			return err
+		}
+		if err := checkDigest(fieldIdx("predicate.reference.huggingface.files", i, "sha256"), f.SHA256); err != nil {
+			return err
+		}
+		if f.Size < 0 {
+			return errorf(ErrSchema, "%s: negative size", fieldIdx("predicate.reference.huggingface.files", i, "size"))
+		}
+	}
+	if err := checkDigest("predicate.reference.huggingface.tokenizer_sha256", h.TokenizerSHA256); err != nil {
+		return err
+	}
+	if h.ChatTemplateSHA256 != "" {
+		return checkDigest("predicate.reference.huggingface.chat_template_sha256", h.ChatTemplateSHA256)
+	}
+	return nil
 }
 
 // Untrusted reports whether the reference is a fingerprint whose creator
@@ -321,6 +371,11 @@ func (r *Reference) validate() error {
 	}
 	if err := checkFileName("predicate.reference.name", r.Name); err != nil {
 		return err
+	}
+	if r.HuggingFace != nil {
+		if err := r.HuggingFace.validate(); err != nil {
+			return err
+		}
 	}
 	return checkDigest("predicate.reference.digest.sha256", r.Digest.SHA256)
 }

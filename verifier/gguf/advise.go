@@ -10,11 +10,11 @@ import (
 // widened outward to whole pages. It is a no-op for Parse'd files and where
 // madvise is unsupported.
 func (f *File) WillNeed(t *TensorInfo) error {
-	lo, hi, ok := f.pageRange(t, true)
+	buf, lo, hi, ok := f.pageRange(t, true)
 	if !ok {
 		return nil
 	}
-	if err := madvise(f.data[lo:hi], true); err != nil {
+	if err := madvise(buf[lo:hi], true); err != nil {
 		return fmt.Errorf("gguf %s: tensor %q: madvise(WILLNEED): %w", f.Path, t.Name, err)
 	}
 	return nil
@@ -26,39 +26,36 @@ func (f *File) WillNeed(t *TensorInfo) error {
 // narrowed inward to whole pages, so pages shared with a neighbouring tensor
 // are left alone. A no-op for Parse'd files and where unsupported.
 func (f *File) DontNeed(t *TensorInfo) error {
-	lo, hi, ok := f.pageRange(t, false)
+	buf, lo, hi, ok := f.pageRange(t, false)
 	if !ok {
 		return nil
 	}
-	if err := madvise(f.data[lo:hi], false); err != nil {
+	if err := madvise(buf[lo:hi], false); err != nil {
 		return fmt.Errorf("gguf %s: tensor %q: madvise(DONTNEED): %w", f.Path, t.Name, err)
 	}
 	return nil
 }
 
-// pageRange returns the page-aligned part of the mapping covering t: the
-// smallest whole-page range containing it (outward) or the largest one
-// inside it (inward). The mapping starts on a page boundary (mmap returns
-// page-aligned addresses), so file offsets align the same way.
-func (f *File) pageRange(t *TensorInfo, outward bool) (lo, hi uint64, ok bool) {
-	if !f.mapped {
-		return 0, 0, false
-	}
-	start, end, ok := f.span(t)
-	if !ok {
-		return 0, 0, false
+// pageRange returns the mapping holding t and the page-aligned part of it
+// covering t: the smallest whole-page range containing it (outward) or the
+// largest one inside it (inward). A mapping starts on a page boundary (mmap
+// returns page-aligned addresses), so file offsets align the same way.
+func (f *File) pageRange(t *TensorInfo, outward bool) (buf []byte, lo, hi uint64, ok bool) {
+	buf, start, end, mapped, ok := f.locate(t)
+	if !ok || !mapped {
+		return nil, 0, 0, false
 	}
 	page := uint64(os.Getpagesize())
 	if outward {
 		lo = start / page * page
-		hi = min((end+page-1)/page*page, uint64(len(f.data)))
+		hi = min((end+page-1)/page*page, uint64(len(buf)))
 	} else {
 		lo = (start + page - 1) / page * page
 		hi = end / page * page
 		// The file's last partial page belongs to no one else.
-		if end == uint64(len(f.data)) {
+		if end == uint64(len(buf)) {
 			hi = end
 		}
 	}
-	return lo, hi, lo < hi
+	return buf, lo, hi, lo < hi
 }

@@ -25,6 +25,7 @@ package gguf
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"math/bits"
 	"sort"
@@ -62,7 +63,10 @@ const (
 // after Close; tensor data (TensorData, Bytes) is the mapping itself and
 // does not. All methods but Close may be called concurrently.
 type File struct {
-	Path       string // as given to Open; empty for Parse
+	Path string // as given to Open; empty for Parse
+	// Sources, for a composed File (Compose), are the files it was made
+	// from, which identity digests in place of the file itself.
+	Sources    []string
 	Version    uint32 // 2 or 3
 	KV         []KV   // in file order; keys are unique
 	Tensors    []TensorInfo
@@ -75,6 +79,12 @@ type File struct {
 	kvOff   []int64            // byte offset of each KV's value type tag
 	tensors map[string]int     // name → index in Tensors
 	unmap   func([]byte) error // nil when the caller owns data
+
+	// A composed File (Compose) has no data: each tensor's bytes are in
+	// segs[i], size is their total, and composer is closed by Close.
+	segs     []Segment
+	size     int64
+	composer io.Closer
 }
 
 // Open maps the file at path read-only, parses and validates it. The File
@@ -104,6 +114,11 @@ func Parse(data []byte) (*File, error) { return parse("", data) }
 // Close releases the memory map. Slices returned by TensorData and Bytes
 // must not be used afterwards. Calling Close twice is harmless.
 func (f *File) Close() error {
+	if f.composer != nil {
+		c := f.composer
+		f.composer = nil
+		return c.Close()
+	}
 	if f.unmap == nil {
 		return nil
 	}
@@ -115,10 +130,17 @@ func (f *File) Close() error {
 	return nil
 }
 
-// Size returns the size of the file in bytes.
-func (f *File) Size() int64 { return int64(len(f.data)) }
+// Size returns the size of the file in bytes; for a composed File, the sum
+// of its tensor sizes.
+func (f *File) Size() int64 {
+	if f.segs != nil {
+		return f.size
+	}
+	return int64(len(f.data))
+}
 
-// Bytes returns the whole file (the mapping itself, not a copy), for hashing.
+// Bytes returns the whole file (the mapping itself, not a copy), for
+// hashing; nil for a composed File.
 func (f *File) Bytes() []byte { return f.data }
 
 // Tensor returns the info of the tensor called name.
@@ -134,11 +156,21 @@ func (f *File) Tensor(name string) (*TensorInfo, bool) {
 // capacity capped at its length). t must describe a tensor of f; nil is
 // returned if it lies outside the file.
 func (f *File) TensorData(t *TensorInfo) []byte {
-	start, end, ok := f.span(t)
+	buf, start, end, _, ok := f.locate(t)
 	if !ok {
 		return nil
 	}
-	return f.data[start:end:end]
+	return buf[start:end:end]
+}
+
+// locate returns the buffer holding t's bytes, their range in it, and
+// whether the buffer is a memory map.
+func (f *File) locate(t *TensorInfo) (buf []byte, start, end uint64, mapped, ok bool) {
+	if f.segs != nil {
+		return f.segment(t)
+	}
+	start, end, ok = f.span(t)
+	return f.data, start, end, f.mapped, ok
 }
 
 // span returns the byte range of t in the file, overflow-checked.

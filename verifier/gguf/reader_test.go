@@ -221,11 +221,11 @@ func TestPageHints(t *testing.T) {
 	}
 	for i, c := range cases {
 		ti := &TensorInfo{Name: "x", Offset: c.off, Size: c.size}
-		lo, hi, ok := g.pageRange(ti, true)
+		_, lo, hi, ok := g.pageRange(ti, true)
 		if !ok || lo != c.outLo || hi != c.outHi {
 			t.Errorf("case %d outward: [%d,%d) %v, want [%d,%d)", i, lo, hi, ok, c.outLo, c.outHi)
 		}
-		lo, hi, ok = g.pageRange(ti, false)
+		_, lo, hi, ok = g.pageRange(ti, false)
 		if ok != c.inOK || (ok && (lo != c.inLo || hi != c.inHi)) {
 			t.Errorf("case %d inward: [%d,%d) %v, want [%d,%d) %v", i, lo, hi, ok, c.inLo, c.inHi, c.inOK)
 		}
@@ -235,7 +235,7 @@ func TestPageHints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok := p.pageRange(&p.Tensors[0], true); ok {
+	if _, _, _, ok := p.pageRange(&p.Tensors[0], true); ok {
 		t.Error("Parse'd file claims a mapping")
 	}
 	if err := p.DontNeed(&p.Tensors[0]); err != nil {

@@ -4,7 +4,8 @@
 //
 // An Identity holds SHA-256 digests of the whole file, of its tensor data
 // section and (optionally) of each tensor; canonical digests of the
-// tokenizer, of the chat template and of the non-cosmetic metadata; and
+// tokenizer, of the chat template and of the non-cosmetic metadata, read
+// as llama.cpp reads them (defaults filled in; see effective); and
 // facts read from the tensor infos (architecture, per-type quantization
 // histogram, counts, parameter count). Diff names the differences between
 // two identities.
@@ -38,13 +39,13 @@ import (
 
 // Scheme names this package's digest definitions; it changes whenever any
 // of them does, so identities of different schemes are never compared.
-const Scheme = "pot-identity/1"
+const Scheme = "pot-identity/2"
 
 // Domain-separation prefixes of the canonical metadata digests.
 const (
-	tokenizerDomain = "pot-identity/1 tokenizer\x00"
-	metadataDomain  = "pot-identity/1 metadata\x00"
-	cosmeticDomain  = "pot-identity/1 cosmetic\x00"
+	tokenizerDomain = "pot-identity/2 tokenizer\x00"
+	metadataDomain  = "pot-identity/2 metadata\x00"
+	cosmeticDomain  = "pot-identity/2 cosmetic\x00"
 )
 
 // ChatTemplateKey is the chat template's key; it is digested on its own and
@@ -124,6 +125,19 @@ type Identity struct {
 	TensorBytes  uint64                `json:"tensor_bytes"` // sum of tensor sizes
 	Params       uint64                `json:"params"`       // sum of tensor element counts
 	Tensors      []Tensor              `json:"tensors"`      // in file order
+	// Files is set for a model that is not one GGUF file (a Hugging Face
+	// directory): each file it was read from, with its SHA-256 (for a
+	// safetensors file, the LFS object id the Hugging Face hub shows).
+	// FileSHA256 then digests this list (see filesDigest) and DataSHA256
+	// the tensors' bytes, concatenated in order.
+	Files []FileDigest `json:"files,omitempty"`
+}
+
+// FileDigest is one file of a model made of several files.
+type FileDigest struct {
+	Name   string `json:"name"` // base name
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // KeyDigest is one metadata key, its value type and the digest of its
@@ -172,13 +186,19 @@ func Compute(f *gguf.File, opt Options) (*Identity, error) {
 		id.TensorBytes += t.Size
 		id.Params += t.Elements()
 	}
+	if f.Composed() {
+		if err := id.hashComposed(f, opt); err != nil {
+			return nil, err
+		}
+		return id, nil
+	}
 	id.hashData(f, opt)
 	return id, nil
 }
 
 // metadata computes the metadata digests.
 func (id *Identity) metadata(f *gguf.File) error {
-	kvs := slices.Clone(f.KV)
+	kvs := effective(f.KV)
 	slices.SortFunc(kvs, func(a, b gguf.KV) int { return strings.Compare(a.Key, b.Key) })
 	var tok, meta, cos []gguf.KV
 	for _, kv := range kvs {

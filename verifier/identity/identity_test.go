@@ -146,7 +146,9 @@ func TestQwenQuantized(t *testing.T) {
 	for _, d := range Diff(stories, f32) {
 		kinds[d.Kind]++
 	}
-	if kinds[KindArchitecture] != 1 || kinds[KindTokenizer] == 0 || kinds[KindTensorSet] == 0 || kinds[KindCosmetic] != 1 {
+	// qwen2-tiny's vocabulary is stories260K's; the files spell out
+	// different defaults (see effective), which llama.cpp reads alike.
+	if kinds[KindArchitecture] != 1 || kinds[KindTokenizer] != 0 || kinds[KindTensorSet] == 0 || kinds[KindCosmetic] != 1 {
 		t.Errorf("stories vs qwen2 kinds %v", kinds)
 	}
 	if _, err := json.Marshal(q4); err != nil {

@@ -125,7 +125,9 @@ func TestTensorDiffs(t *testing.T) {
 }
 
 // TestCanonicalEncoding recomputes the tokenizer digest from the documented
-// encoding, written out by hand.
+// encoding, written out by hand: the keys as llama.cpp reads them, with the
+// SentencePiece defaults filled in (add_bos, add_eos, add_space_prefix,
+// pre, UNK 0) and the default EOS 2 left out (not a token of 2).
 func TestCanonicalEncoding(t *testing.T) {
 	id := model(t, []gguf.KV{
 		{Key: "tokenizer.ggml.bos_token_id", Value: gguf.Value{Type: gguf.TypeUint32, V: uint32(1)}},
@@ -135,20 +137,30 @@ func TestCanonicalEncoding(t *testing.T) {
 	u32 := func(x uint32) { b = binary.LittleEndian.AppendUint32(b, x) }
 	u64 := func(x uint64) { b = binary.LittleEndian.AppendUint64(b, x) }
 	s := func(x string) { u64(uint64(len(x))); b = append(b, x...) }
-	b = append(b, "pot-identity/1 tokenizer\x00"...)
-	u64(3)
+	boolean := func(key string, v byte) { s(key); u32(7); b = append(b, v) }
+	b = append(b, "pot-identity/2 tokenizer\x00"...)
+	u64(8)
+	boolean("tokenizer.ggml.add_bos_token", 1)
+	boolean("tokenizer.ggml.add_eos_token", 0)
+	boolean("tokenizer.ggml.add_space_prefix", 1)
 	s("tokenizer.ggml.bos_token_id")
 	u32(4)
 	u32(1)
 	s("tokenizer.ggml.model")
 	u32(8)
 	s("llama")
+	s("tokenizer.ggml.pre")
+	u32(8)
+	s("default")
 	s("tokenizer.ggml.tokens")
 	u32(9)
 	u32(8)
 	u64(2)
 	s("a")
 	s("bc")
+	s("tokenizer.ggml.unknown_token_id")
+	u32(4)
+	u32(0)
 	if want := hexSum(b); id.TokenizerSHA256 != want {
 		t.Errorf("tokenizer digest %s, want %s", id.TokenizerSHA256, want)
 	}

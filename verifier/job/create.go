@@ -12,7 +12,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/engine"
 	"github.com/proof-of-training/pot/verifier/fingerprint"
-	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/identity"
 	"github.com/proof-of-training/pot/verifier/synth"
 	"github.com/proof-of-training/pot/verifier/tokenizer"
@@ -75,7 +75,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 			cfg.Progress(e)
 		}
 	}
-	ref, err := gguf.Open(cfg.Reference)
+	ref, err := hfmodel.OpenModel(cfg.Reference)
 	if err != nil {
 		return "", err
 	}

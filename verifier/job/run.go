@@ -42,6 +42,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/engine"
 	"github.com/proof-of-training/pot/verifier/fingerprint"
 	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/identity"
 	"github.com/proof-of-training/pot/verifier/quant"
 	"github.com/proof-of-training/pot/verifier/score"
@@ -248,15 +249,15 @@ func (r *runner) run() (*Result, error) {
 		return nil, err
 	}
 	if cfg.Reference != "" {
-		if r.ref, err = gguf.Open(cfg.Reference); err != nil {
+		if r.ref, err = hfmodel.OpenModel(cfg.Reference); err != nil {
 			return nil, err
 		}
 		r.closers = append(r.closers, r.ref)
 		if r.refID, err = r.hash(r.ref); err != nil {
 			return nil, err
 		}
-		res.Reference = cert.Reference{Kind: cert.RefModel, Name: filepath.Base(cfg.Reference),
-			Digest: cert.Digest{SHA256: r.refID.FileSHA256}, DigestSource: cert.DigestComputed}
+		res.Reference = cert.Reference{Kind: cert.RefModel, Name: refName(cfg.Reference),
+			Digest: cert.Digest{SHA256: r.refID.FileSHA256}, DigestSource: cert.DigestComputed, HuggingFace: hfReference(r.refID)}
 	} else {
 		if r.fp, err = fingerprint.Read(cfg.Fingerprint, cfg.Trust); err != nil {
 			return nil, err
@@ -264,7 +265,8 @@ func (r *runner) run() (*Result, error) {
 		r.refID = &r.fp.Reference
 		res.Reference = cert.Reference{Kind: cert.RefFingerprint, Name: filepath.Base(cfg.Fingerprint),
 			Digest: cert.Digest{SHA256: r.refID.FileSHA256}, DigestSource: cert.DigestClaimed,
-			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID, Trusted: r.fp.Trusted}}
+			Fingerprint: &cert.FingerprintRef{Digest: cert.Digest{SHA256: r.fp.SHA256}, Creator: r.fp.KeyID, Trusted: r.fp.Trusted},
+			HuggingFace: hfReference(r.refID)}
 	}
 	if err := r.chooseSeed(); err != nil {
 		return nil, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -56,45 +55,12 @@ type vector struct {
 	ids  []int32
 }
 
-// readVectors reads <vocab>.inp/.out the way llama.cpp's
-// tests/test-tokenizer-0.cpp does: the texts are separated by
-// "\n__ggml_vocab_test__\n" (so the final separator leaves no empty text
-// behind), and line i of .out holds the space-separated ids of text i.
+// readVectors reads the shared <vocab>.inp/.out test vectors.
 func readVectors(tb testing.TB, vocab string) []vector {
 	tb.Helper()
-	inp, err := os.ReadFile(testdata.Path(tb, vocab+".inp"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := os.ReadFile(testdata.Path(tb, vocab+".out"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	const sep = "\n__ggml_vocab_test__\n"
-	var texts []string
-	for raw := string(inp); raw != ""; {
-		i := strings.Index(raw, sep)
-		if i < 0 {
-			texts = append(texts, raw)
-			break
-		}
-		texts = append(texts, raw[:i])
-		raw = raw[i+len(sep):]
-	}
-	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-	if len(lines) != len(texts) {
-		tb.Fatalf("%s: %d texts but %d id lines", vocab, len(texts), len(lines))
-	}
-	vs := make([]vector, len(texts))
-	for i, line := range lines {
-		vs[i].text = texts[i]
-		for _, f := range strings.Fields(line) {
-			n, err := strconv.ParseInt(f, 10, 32)
-			if err != nil {
-				tb.Fatalf("%s.out line %d: %v", vocab, i+1, err)
-			}
-			vs[i].ids = append(vs[i].ids, int32(n))
-		}
+	var vs []vector
+	for _, v := range testdata.Vectors(tb, vocab) {
+		vs = append(vs, vector{text: v.Text, ids: v.IDs})
 	}
 	return vs
 }

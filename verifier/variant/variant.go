@@ -16,6 +16,7 @@ import (
 	"slices"
 
 	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/hfmodel"
 	"github.com/proof-of-training/pot/verifier/quant"
 	"github.com/proof-of-training/pot/verifier/requant"
 	"github.com/proof-of-training/pot/verifier/synth"
@@ -24,13 +25,22 @@ import (
 // Edit changes a model's metadata and tensors before it is written.
 type Edit func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error)
 
-// Write writes src with edits applied to dst.
+// Write writes src (a GGUF file, or a Hugging Face directory read as the
+// GGUF llama.cpp's converter would write from it) with edits applied to dst.
 func Write(src, dst string, edits ...Edit) error {
-	f, err := gguf.Open(src)
+	f, err := hfmodel.OpenModel(src)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	return WriteFrom(f, dst, edits...)
+}
+
+// WriteFrom writes the open model f (a GGUF file, or a composed one such as
+// a Hugging Face directory) with edits applied to dst.
+func WriteFrom(f *gguf.File, dst string, edits ...Edit) error {
+	src := f.Path
+	var err error
 	kv := slices.Clone(f.KV)
 	ts := f.WriterTensors()
 	for _, e := range edits {
