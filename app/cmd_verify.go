@@ -294,6 +294,10 @@ func printVerify(w io.Writer, o *verifyOutput) {
 // or only the fingerprint claims it, and who sealed the fingerprint.
 func describeReference(r *cert.Reference) string {
 	if r.Kind != cert.RefFingerprint || r.Fingerprint == nil {
+		if h := r.HuggingFace; h != nil {
+			return fmt.Sprintf("Hugging Face directory %s (%d files hashed; the certificate lists each SHA-256), tokenizer sha256 %s",
+				r.Name, len(h.Files), h.TokenizerSHA256)
+		}
 		return fmt.Sprintf("model %s, sha256 %s (computed)", r.Name, r.Digest.SHA256)
 	}
 	trust := "trusted when this ran"

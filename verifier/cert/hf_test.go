@@ -29,11 +29,11 @@ func TestHuggingFaceReference(t *testing.T) {
 		field string // "" when it must seal
 	}{
 		{"valid", func(*cert.HFReference) {}, ""},
-		{"no files", func(h *cert.HFReference) { h.Files = nil }, "predicate.reference.huggingface.files"},
-		{"path as name", func(h *cert.HFReference) { h.Files[1].Name = "../model.safetensors" }, "predicate.reference.huggingface.files[1].name"},
-		{"bad file digest", func(h *cert.HFReference) { h.Files[0].SHA256 = "xyz" }, "predicate.reference.huggingface.files[0].sha256"},
-		{"negative size", func(h *cert.HFReference) { h.Files[0].Size = -1 }, "predicate.reference.huggingface.files[0].size"},
-		{"bad tokenizer digest", func(h *cert.HFReference) { h.TokenizerSHA256 = "" }, "predicate.reference.huggingface.tokenizer_sha256"},
+		{"no files", func(h *cert.HFReference) { h.Files = nil }, "predicate.reference.huggingFace.files"},
+		{"path as name", func(h *cert.HFReference) { h.Files[1].Name = "../model.safetensors" }, "predicate.reference.huggingFace.files[1].name"},
+		{"bad file digest", func(h *cert.HFReference) { h.Files[0].SHA256 = "xyz" }, "predicate.reference.huggingFace.files[0].sha256"},
+		{"negative size", func(h *cert.HFReference) { h.Files[0].Size = -1 }, "predicate.reference.huggingFace.files[0].size"},
+		{"bad tokenizer digest", func(h *cert.HFReference) { h.TokenizerSHA256 = "" }, "predicate.reference.huggingFace.tokenizerSha256"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := cert.Result{Verdict: cert.Identical, Reason: "by the checks"}

@@ -100,7 +100,7 @@ type Reference struct {
 	// HuggingFace is set when the reference model is a Hugging Face
 	// directory (or a fingerprint made from one); Digest then digests its
 	// file list (identity.FileDigest).
-	HuggingFace *HFReference `json:"huggingface,omitempty"`
+	HuggingFace *HFReference `json:"huggingFace,omitempty"`
 }
 
 // HFReference describes a Hugging Face model directory used as reference:
@@ -110,8 +110,8 @@ type Reference struct {
 // llama.cpp's converter writes from it).
 type HFReference struct {
 	Files              []HFFile `json:"files"`
-	TokenizerSHA256    string   `json:"tokenizer_sha256"`
-	ChatTemplateSHA256 string   `json:"chat_template_sha256,omitempty"`
+	TokenizerSHA256    string   `json:"tokenizerSha256"`
+	ChatTemplateSHA256 string   `json:"chatTemplateSha256,omitempty"`
 }
 
 // HFFile is one file of a Hugging Face reference.
@@ -127,24 +127,24 @@ const maxHFFiles = 4096
 
 func (h *HFReference) validate() error {
 	if len(h.Files) == 0 || len(h.Files) > maxHFFiles {
-		return errorf(ErrSchema, "predicate.reference.huggingface.files: %d entries, want 1..%d", len(h.Files), maxHFFiles)
+		return errorf(ErrSchema, "predicate.reference.huggingFace.files: %d entries, want 1..%d", len(h.Files), maxHFFiles)
 	}
 	for i, f := range h.Files {
-		if err := checkFileName(fieldIdx("predicate.reference.huggingface.files", i, "name"), f.Name); err != nil {
+		if err := checkFileName(fieldIdx("predicate.reference.huggingFace.files", i, "name"), f.Name); err != nil {
 			return err
 		}
-		if err := checkDigest(fieldIdx("predicate.reference.huggingface.files", i, "sha256"), f.SHA256); err != nil {
+		if err := checkDigest(fieldIdx("predicate.reference.huggingFace.files", i, "sha256"), f.SHA256); err != nil {
 			return err
 		}
 		if f.Size < 0 {
-			return errorf(ErrSchema, "%s: negative size", fieldIdx("predicate.reference.huggingface.files", i, "size"))
+			return errorf(ErrSchema, "%s: negative size", fieldIdx("predicate.reference.huggingFace.files", i, "size"))
 		}
 	}
-	if err := checkDigest("predicate.reference.huggingface.tokenizer_sha256", h.TokenizerSHA256); err != nil {
+	if err := checkDigest("predicate.reference.huggingFace.tokenizerSha256", h.TokenizerSHA256); err != nil {
 		return err
 	}
 	if h.ChatTemplateSHA256 != "" {
-		return checkDigest("predicate.reference.huggingface.chat_template_sha256", h.ChatTemplateSHA256)
+		return checkDigest("predicate.reference.huggingFace.chatTemplateSha256", h.ChatTemplateSHA256)
 	}
 	return nil
 }
