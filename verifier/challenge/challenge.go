@@ -43,7 +43,7 @@ type Config struct {
 	// ExtraWords is the number of random words appended to each prompt
 	// ("Use these words: …"): 0 selects DefaultExtraWords, a negative value
 	// none, at most 1000.
-	ExtraWords int `json:"extra_words"`
+	ExtraWords int `json:"extraWords"`
 }
 
 // ErrSeed reports a seed of the wrong length.
