@@ -222,3 +222,37 @@ func TestQuantizedReference(t *testing.T) {
 		}
 	}
 }
+
+// TestPrecisionRoute pins what SAME means for a float candidate that went
+// through a coarser float on its way: an F16 file made from a BF16 copy
+// carries BF16's rounding, about 8× F16's own, so against the F32
+// reference it deviates further than a faithful F16 does and is DIFFERENT
+// (that is the claim, not a false alarm); against the BF16 copy it was made
+// from it is a faithful requantization (SAME), by weights and by behaviour.
+func TestPrecisionRoute(t *testing.T) {
+	ref := testdata.Path(t, "stories260K.gguf")
+	dir := t.TempDir()
+	bf16, f16 := filepath.Join(dir, "bf16.gguf"), filepath.Join(dir, "f16-of-bf16.gguf")
+	if err := variant.Write(ref, bf16, variant.Requantize("BF16")); err != nil {
+		t.Fatal(err)
+	}
+	if err := variant.Write(bf16, f16, variant.Requantize("F16")); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := LookupPreset("standard")
+	for _, c := range []struct {
+		ref       string
+		behaviour bool
+		want      cert.Verdict
+	}{{ref, false, cert.Different}, {bf16, false, cert.Same}, {bf16, true, cert.Same}} {
+		res, err := Run(Config{Candidate: f16, Reference: c.ref, Preset: p, Behaviour: c.behaviour, TempDir: dir,
+			Seed: bytes.Repeat([]byte{41}, 32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("F16 made from BF16 against %s (behaviour %v): %s after %d", filepath.Base(c.ref), c.behaviour, res.Verdict, res.N)
+		if res.Verdict != c.want {
+			t.Errorf("against %s (behaviour %v): %s, want %s (%s)", filepath.Base(c.ref), c.behaviour, res.Verdict, c.want, res.Reason)
+		}
+	}
+}
