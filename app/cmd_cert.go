@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/proof-of-training/pot/internal/atomicfile"
 	"io"
 	"io/fs"
 	"os"
@@ -191,17 +192,12 @@ func verifyCertificate(path string, cf certFlags) (*certVerifyOutput, *cert.Veri
 
 // readLimited reads a file of at most max bytes; failures match class.
 func readLimited(path string, max int64, class error) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", class, err)
+	b, err := atomicfile.ReadFile(path, max)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%w: %w", class, err) // the OS error names the file
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", class, path, err)
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", class, path, max)
+		return nil, fmt.Errorf("%w: %s: %w", class, path, err)
 	}
 	return b, nil
 }

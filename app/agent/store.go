@@ -38,20 +38,12 @@ const maxStateFile = 1 << 20
 // LoadSettings reads path; a missing file gives the defaults.
 func LoadSettings(path string) (Settings, error) {
 	var s Settings
-	f, err := os.Open(path)
+	b, err := atomicfile.ReadFile(path, maxStateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
 	if err != nil {
-		return s, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxStateFile+1))
-	if err != nil {
 		return s, fmt.Errorf("agent settings %s: %w", path, err)
-	}
-	if len(b) > maxStateFile {
-		return s, fmt.Errorf("agent settings %s: larger than %d bytes", path, maxStateFile)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("agent settings %s: not valid JSON (move it aside to start afresh): %v", path, err)

@@ -2,6 +2,8 @@ package atomicfile
 
 import (
 	"errors"
+	"io/fs"
+	"strings"
 	"io"
 	"os"
 	"path/filepath"
@@ -161,5 +163,20 @@ func TestWriteAllDiskFull(t *testing.T) {
 	}
 	if names := dirEntries(t, dir); len(names) != 0 {
 		t.Errorf("directory holds %v, want nothing", names)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if _, err := ReadFile(p, 10); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
+	}
+	os.WriteFile(p, []byte("0123456789"), 0o600)
+	if b, err := ReadFile(p, 10); err != nil || string(b) != "0123456789" {
+		t.Errorf("10 bytes, limit 10: %q %v", b, err)
+	}
+	if _, err := ReadFile(p, 9); err == nil || !strings.Contains(err.Error(), "larger than 9 bytes") {
+		t.Errorf("10 bytes, limit 9: %v", err)
 	}
 }

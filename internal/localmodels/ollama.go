@@ -3,7 +3,7 @@ package localmodels
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/proof-of-training/pot/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,17 +62,9 @@ func (f *finder) ollama(root string) {
 // ollamaBlob returns the path of the manifest's model layer, or "" if it
 // has none (an embedding-only or adapter manifest).
 func ollamaBlob(root, manifest string) (string, error) {
-	fh, err := os.Open(manifest)
+	b, err := atomicfile.ReadFile(manifest, maxManifest)
 	if err != nil {
 		return "", err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, maxManifest+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxManifest {
-		return "", fmt.Errorf("larger than %d bytes", maxManifest)
 	}
 	var m ollamaManifest
 	if err := json.Unmarshal(b, &m); err != nil {

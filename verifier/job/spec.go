@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/proof-of-training/pot/internal/atomicfile"
@@ -97,22 +96,11 @@ type FileStore string
 
 // Load implements Store.
 func (f FileStore) Load() ([]byte, error) {
-	fh, err := os.Open(string(f))
+	data, err := atomicfile.ReadFile(string(f), maxCheckpoint)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, maxCheckpoint+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxCheckpoint {
-		return nil, fmt.Errorf("larger than %d bytes", maxCheckpoint)
-	}
-	return data, nil
+	return data, err
 }
 
 // Save implements Store.
