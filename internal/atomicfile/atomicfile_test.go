@@ -2,11 +2,11 @@ package atomicfile
 
 import (
 	"errors"
-	"io/fs"
-	"strings"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
