@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // The challenge distribution D of a run with a reference model is a mixture:
@@ -229,8 +228,8 @@ func PoolDigest(fingerprint string, idx int) [32]byte {
 	return out
 }
 
-// ExcludedIDs returns the sorted ids for which control(id) holds, for
-// Vocabulary.Excluded.
+// ExcludedIDs returns the ids below size for which control(id) holds, in
+// increasing order, for Vocabulary.Excluded.
 func ExcludedIDs(size int, control func(int32) bool) []int32 {
 	var out []int32
 	for id := range int32(size) {
@@ -238,6 +237,5 @@ func ExcludedIDs(size int, control func(int32) bool) []int32 {
 			out = append(out, id)
 		}
 	}
-	slices.Sort(out)
 	return out
 }

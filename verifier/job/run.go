@@ -27,6 +27,7 @@ package job
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -678,11 +679,7 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 // ditherSeed derives the dither's generator seed from the run's seed, so a
 // resumed run dithers identically.
 func ditherSeed(seed []byte) uint64 {
-	var x uint64 = 1
-	for _, b := range seed[:8] {
-		x = x<<8 | uint64(b)
-	}
-	return x | 1
+	return binary.BigEndian.Uint64(seed) | 1 // never 0, which means no dither
 }
 
 // errNoFloor says no noise floor fits the candidate's types.
