@@ -106,6 +106,9 @@ func verifyWork(q *schedule.Queue, log io.Writer) schedule.Work {
 		challenges := j.Progress.Challenges
 		out, key, res, err := runVerify(s.Candidate, vf, nil, log, func(cfg *job.Config) {
 			cfg.Trust = s.Trust
+			// Inside a forward batch only the duty cycle applies; a stop
+			// is taken at the next committed challenge (Pause).
+			cfg.Throttle = func() { _ = c.Yield() }
 			cfg.Pause = func() bool {
 				stopped = c.Yield()
 				return stopped != nil

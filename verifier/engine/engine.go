@@ -101,6 +101,11 @@ type Options struct {
 	// Backend to run on; nil means a new CPU backend with Threads threads,
 	// which the Session closes. A Backend passed in stays the caller's.
 	Backend Backend
+	// Yield, if set, is called after every layer of every batch: a
+	// scheduler's throttle, which may sleep there, so that a long batch on
+	// a big model does not run at full power between two challenges. It
+	// must not call back into the Session.
+	Yield func()
 }
 
 // Session scores token sequences with one model. Its methods are safe for
@@ -119,6 +124,7 @@ type Session struct {
 	budget    int64 // bytes of activations a call may allocate
 	maxBatch  int
 	threads   int
+	yield     func() // Options.Yield, or nil
 }
 
 // Load prepares a session over f, which must stay open until Close.
@@ -131,7 +137,7 @@ func Load(f *gguf.File, opt Options) (*Session, error) {
 	if c.RopeDim > maxRopeDim {
 		return nil, fmt.Errorf("engine: %s: rope dimension %d > %d: %w", f.Path, c.RopeDim, maxRopeDim, model.ErrUnsupported)
 	}
-	s := &Session{m: m, cfg: c, be: opt.Backend, maxBatch: opt.MaxBatchTokens, threads: opt.Threads}
+	s := &Session{m: m, cfg: c, be: opt.Backend, maxBatch: opt.MaxBatchTokens, threads: opt.Threads, yield: opt.Yield}
 	if s.threads <= 0 {
 		s.threads = runtime.NumCPU()
 	}
@@ -407,6 +413,9 @@ func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) erro
 			if err := s.layer(l, b, x); err != nil {
 				return fmt.Errorf("engine: %s backend: %w", s.be.Name(), err)
 			}
+			if s.yield != nil {
+				s.yield()
+			}
 		}
 		if err := s.output(b, x, sink); err != nil {
 			return err
@@ -460,6 +469,9 @@ func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) er
 		for i, b := range plan {
 			if err := s.layer(l, b, xOf[i]); err != nil {
 				return fmt.Errorf("engine: %s backend: %w", s.be.Name(), err)
+			}
+			if s.yield != nil {
+				s.yield()
 			}
 		}
 		if err := s.be.Sync(); err != nil {

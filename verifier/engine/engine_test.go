@@ -397,3 +397,36 @@ func TestTinyBudget(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestYield: Options.Yield runs after every layer of every batch, streaming
+// or not, and does not change what is computed.
+func TestYield(t *testing.T) {
+	f, err := gguf.Open(testdata.Path(t, "stories260K.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	reqs := []Request{{Tokens: []int32{1, 30, 40, 50, 60}, Positions: []int{3, 4}}, {Tokens: []int32{1, 70, 80}, Positions: []int{2}}}
+	var want [][]Dist
+	for _, mode := range []Streaming{StreamOff, StreamOn} {
+		calls := 0
+		s, err := Load(f, Options{Threads: 2, Streaming: mode, MaxBatchTokens: 5, Yield: func() { calls++ }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Score(reqs, 4)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two batches (5 tokens at most each) through every layer.
+		if wantCalls := 2 * s.Config().Layers; calls != wantCalls {
+			t.Errorf("streaming %v: Yield called %d times, want %d", mode, calls, wantCalls)
+		}
+		if want == nil {
+			want = got
+		} else if !reflect.DeepEqual(got, want) {
+			t.Errorf("streaming %v: results differ", mode)
+		}
+	}
+}

@@ -98,6 +98,11 @@ type Config struct {
 	// ErrPaused, and running it again with the same Checkpoint continues
 	// where it stopped.
 	Pause func() bool
+	// Throttle, if set, is called inside long work, after every layer of
+	// every forward batch (engine.Options.Yield): a scheduler sleeps there
+	// to hold a duty cycle. Stopping happens only at Pause, where the run
+	// is committed.
+	Throttle func()
 }
 
 // ErrPaused is returned by a run that Config.Pause stopped.
@@ -426,7 +431,7 @@ func (r *runner) finish(v cert.Verdict, reason string) (*Result, error) {
 // session loads a model for scoring.
 // (onCPU forces the CPU backend whatever Config.Backend says.)
 func (r *runner) session(f *gguf.File, onCPU bool) (*engine.Session, error) {
-	opt := engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming}
+	opt := engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle}
 	if r.cfg.Backend != nil && !onCPU {
 		be, err := r.cfg.Backend()
 		if err != nil {
@@ -652,7 +657,7 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 			return r.ck.save()
 		},
 		Pause:   r.cfg.Pause,
-		Engine:  engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming},
+		Engine:  engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle},
 		Backend: r.cfg.Backend,
 		TempDir: r.cfg.TempDir, Batch: r.cfg.Preset.Batch,
 		Progress: func(done, total int) {

@@ -47,6 +47,8 @@ type Env struct {
 	// Config.Pause): how a scheduler pauses, throttles (by sleeping in
 	// it) or stops a run at a committed point.
 	Pause func() bool
+	// Throttle is called inside long batches (see Config.Throttle).
+	Throttle func()
 }
 
 // Config resolves the spec for a run in env.
@@ -64,7 +66,7 @@ func (s Spec) Config(env Env) (Config, error) {
 	cfg := Config{Candidate: s.Candidate, Reference: s.Reference, Fingerprint: s.Fingerprint, Trust: s.Trust,
 		Preset: p, Threads: s.Threads, Streaming: streaming, Behaviour: s.Behaviour,
 		Backend: env.Backend, Store: env.Store, Clock: env.Clock, Rand: env.Rand, TempDir: env.TempDir,
-		Progress: env.Progress, Pause: env.Pause}
+		Progress: env.Progress, Pause: env.Pause, Throttle: env.Throttle}
 	if s.Seed != "" {
 		if cfg.Seed, err = hex.DecodeString(s.Seed); err != nil || len(cfg.Seed) != 32 {
 			return Config{}, fmt.Errorf("job: seed %q: want 64 hex digits", s.Seed)
