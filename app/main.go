@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -46,6 +47,15 @@ func main() {
 	if path := os.Getenv("POT_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
+				// An interrupted run still leaves its profile.
+				sig := make(chan os.Signal, 1)
+				signal.Notify(sig, os.Interrupt)
+				go func() {
+					<-sig
+					pprof.StopCPUProfile()
+					f.Close()
+					os.Exit(130)
+				}()
 				code := run(os.Args[1:], os.Stdout, os.Stderr)
 				pprof.StopCPUProfile()
 				f.Close()

@@ -417,9 +417,7 @@ group1: // spm = 1 (Q8_0, signed codes): w XOR 0x80 is w + 128 as an unsigned
 	// time into two accumulator sets (Y16..Y19, Y20..Y23) to hide the latency.
 	MOVQ         T_CPG(tile), CX
 	SHRQ         $1, CX            // step pairs in this group (cpg even: TestKindBounds)
-	MOVL         $0x80808080, AX
-	MOVL         AX, X4
-	VPBROADCASTD X4, Y4
+	VPBROADCASTD c128b<>(SB), Y4   // (a legacy-SSE MOVD here cost 8×: SSE/AVX mixing)
 	VPXORD       Y16, Y16, Y16
 	VPXORD       Y17, Y17, Y17
 	VPXORD       Y18, Y18, Y18
@@ -835,6 +833,8 @@ axpyloop:
 	VZEROUPPER
 	RET
 
+DATA c128b<>+0(SB)/4, $0x80808080   // 128 in every byte
+GLOBL c128b<>(SB), RODATA|NOPTR, $4
 DATA absmask<>+0(SB)/4, $0x7fffffff
 GLOBL absmask<>(SB), RODATA|NOPTR, $4
 DATA c127<>+0(SB)/4, $0x42fe0000    // 127.0
