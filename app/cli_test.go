@@ -32,6 +32,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// In-process runs keep certificates and noise floors out of the
+	// user's data directory.
+	if os.Getenv("POT_DATA_DIR") == "" {
+		os.Setenv("POT_DATA_DIR", filepath.Join(dir, "data"))
+	}
 	potBin = filepath.Join(dir, "pot")
 	cmd := exec.Command("go", "build", "-o", potBin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

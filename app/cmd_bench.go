@@ -22,7 +22,8 @@ import (
 
 func init() {
 	register(command{name: "bench", summary: "measure teacher-forced prefill speed and peak memory, normal and streaming",
-		usage: "pot bench FILE [--batch B] [--seq L] [--scored K] [--streaming both|auto|on|off] [--json]", run: cmdBench})
+		usage: "pot bench FILE [--batch B] [--seq L] [--scored K] [--streaming both|auto|on|off] [--json]\n" +
+			"or: pot bench verify CANDIDATE (--ref MODEL | --fingerprint FP) [--mode M] [--floor-cache] [--json]", run: cmdBench})
 }
 
 // benchParams are the workload of one benchmark.
@@ -76,6 +77,9 @@ type benchReport struct {
 // With --streaming both (the default) it runs itself once per mode (off,
 // then on) so each peak RSS is measured alone.
 func cmdBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "verify" {
+		return cmdBenchVerify(args[1:], stdout, stderr)
+	}
 	fs := newFlags("bench")
 	var p benchParams
 	fs.IntVar(&p.Batch, "batch", 4, "sequences per Score call")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/proof-of-training/pot/internal/appdirs"
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/challenge"
 	"github.com/proof-of-training/pot/verifier/engine"
@@ -63,7 +64,7 @@ type verifyFlags struct {
 	ref, fp, mode, seed, out, keyDir, checkpoint, streaming, backend string
 	trust                                                            listFlag
 	threads                                                          int
-	behaviour, noCert, allowUntrusted                                bool
+	behaviour, noCert, allowUntrusted, noFloorCache                  bool
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
@@ -132,6 +133,7 @@ func (vf *verifyFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&vf.threads, "threads", 0, "CPU threads (0: all cores)")
 	fs.BoolVar(&vf.behaviour, "behaviour", false, "run the behavioural test even when the weights already decide")
 	fs.BoolVar(&vf.noCert, "no-cert", false, "do not write a certificate")
+	fs.BoolVar(&vf.noFloorCache, "no-floor-cache", false, "measure the noise floor even if an earlier run measured it for the same reference, types and mode")
 }
 
 // check validates the positional arguments and the reference flags.
@@ -169,6 +171,11 @@ func runVerify(candidate string, vf verifyFlags, prog *progress, stderr io.Write
 	}
 	if vf.fp != "" {
 		if cfg.Trust, err = fingerprintTrust("", vf.trust, vf.allowUntrusted); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if !vf.noFloorCache {
+		if cfg.FloorCache, err = appdirs.Floors(appdirs.OSEnv()); err != nil {
 			return nil, nil, nil, err
 		}
 	}

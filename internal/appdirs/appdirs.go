@@ -72,6 +72,10 @@ func Certificates(e Env) (string, error) { return sub(e, "certificates") }
 // checkpoints): Data/queue.
 func Queue(e Env) (string, error) { return sub(e, "queue") }
 
+// Floors returns the directory of measured noise floors that later
+// verifications reuse (job.Config.FloorCache): Data/floors.
+func Floors(e Env) (string, error) { return sub(e, "floors") }
+
 func sub(e Env, name string) (string, error) {
 	d, err := Data(e)
 	if err != nil {

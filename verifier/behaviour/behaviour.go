@@ -96,6 +96,9 @@ func (r *ModelSource) Derivation() challenge.Derivation {
 		TokenLength: challenge.DefaultTokenLength}
 }
 
+// Backend names the engine backend the reference runs on.
+func (r *ModelSource) Backend() string { return r.sess.Backend() }
+
 // challenge returns the tokens and digest of challenge i.
 func (r *ModelSource) challenge(i uint64) ([]int32, [32]byte, error) {
 	if r.src.IsTokens(i) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/proof-of-training/pot/verifier/engine"
 	"github.com/proof-of-training/pot/verifier/gguf"
@@ -24,7 +25,8 @@ type Calibration struct {
 	// error a plain requantization would not repeat.
 	Dither uint64
 	// Probes returns calibration probes from…from+n−1 (indices relative
-	// to the calibration set); M of them are measured.
+	// to the calibration set); M of them are measured. It is called from
+	// another goroutine, while the copy measures the previous batch.
 	Probes func(from uint64, n int) ([]Probe, error)
 	M      int
 	// Have are distances already measured (a resumed run): measuring
@@ -42,6 +44,8 @@ type Calibration struct {
 	TempDir  string
 	Batch    int
 	Progress func(done, total int)
+	// Written, if set, is told how long writing the faithful copy took.
+	Written func(time.Duration)
 }
 
 // Calibrate measures the floor c describes and returns its M distances.
@@ -51,6 +55,16 @@ func Calibrate(c Calibration) ([]float64, error) {
 	if len(ds) >= c.M {
 		return ds[:c.M], nil
 	}
+	// The reference scores the first batch while the copy is written.
+	batch := max(c.Batch, 1)
+	var pf Prefetch
+	defer pf.Stop()
+	fetch := func(from int) {
+		if from < c.M {
+			pf.Start(func() ([]Probe, error) { return c.Probes(uint64(from), min(batch, c.M-from)) })
+		}
+	}
+	fetch(len(ds))
 	dir := c.TempDir
 	if dir == "" {
 		dir = os.TempDir()
@@ -66,8 +80,12 @@ func Calibrate(c Calibration) ([]float64, error) {
 	if c.Dither != 0 {
 		edit = variant.Dither(c.Types, c.Dither)
 	}
+	t0 := time.Now()
 	if err := variant.Write(c.Reference, path, edit); err != nil {
 		return nil, fmt.Errorf("calibration copy: %w", err)
+	}
+	if c.Written != nil {
+		c.Written(time.Since(t0))
 	}
 	f, err := gguf.Open(path)
 	if err != nil {
@@ -90,13 +108,12 @@ func Calibrate(c Calibration) ([]float64, error) {
 		return nil, err
 	}
 	defer sess.Close()
-	batch := max(c.Batch, 1)
 	for len(ds) < c.M {
-		n := min(batch, c.M-len(ds))
-		ps, err := c.Probes(uint64(len(ds)), n)
+		ps, err := pf.Wait()
 		if err != nil {
 			return nil, err
 		}
+		fetch(len(ds) + len(ps)) // the reference's next batch, beside the copy's
 		ms, err := Measure(sess, ps)
 		if err != nil {
 			return nil, err

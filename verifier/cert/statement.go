@@ -214,6 +214,11 @@ type Floor struct {
 	// Samples are the calibration distances, sorted ascending; empty for
 	// the zero floor (Params.Rule.Calibration = 0).
 	Samples []float64 `json:"samples"`
+	// Seed (hex), if set, is the seed the calibration challenges were
+	// derived from when it is not this run's (Seed.Revealed): a floor an
+	// earlier run measured, from a seed its verifier drew, and this run
+	// reused. Absent: the calibration challenges come from this run's seed.
+	Seed string `json:"seed,omitempty"`
 }
 
 // Seed is the challenge seed: its commitment (fixed before the run) and the
@@ -430,6 +435,11 @@ func (p Params) Validate() error {
 func (f *Floor) validate(r stats.Rule) error {
 	if err := checkText("predicate.floor.source", f.Source, maxTextLen, true); err != nil {
 		return err
+	}
+	if f.Seed != "" {
+		if b, err := hex.DecodeString(f.Seed); err != nil || len(b) != 32 {
+			return errorf(ErrSchema, "predicate.floor.seed: want 64 hex digits")
+		}
 	}
 	if len(f.Samples) != r.Calibration {
 		return errorf(ErrSchema, "predicate.floor: %d samples, rule says %d", len(f.Samples), r.Calibration)

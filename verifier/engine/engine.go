@@ -106,6 +106,9 @@ type Options struct {
 	// a big model does not run at full power between two challenges. It
 	// must not call back into the Session.
 	Yield func()
+	// Meter, if set, measures the time spent in forward passes; sessions
+	// may share one.
+	Meter *Meter
 }
 
 // Session scores token sequences with one model. Its methods are safe for
@@ -125,6 +128,7 @@ type Session struct {
 	maxBatch  int
 	threads   int
 	yield     func() // Options.Yield, or nil
+	meter     *Meter // Options.Meter, or nil
 }
 
 // Load prepares a session over f, which must stay open until Close.
@@ -137,7 +141,7 @@ func Load(f *gguf.File, opt Options) (*Session, error) {
 	if c.RopeDim > maxRopeDim {
 		return nil, fmt.Errorf("engine: %s: rope dimension %d > %d: %w", f.Path, c.RopeDim, maxRopeDim, model.ErrUnsupported)
 	}
-	s := &Session{m: m, cfg: c, be: opt.Backend, maxBatch: opt.MaxBatchTokens, threads: opt.Threads, yield: opt.Yield}
+	s := &Session{m: m, cfg: c, be: opt.Backend, maxBatch: opt.MaxBatchTokens, threads: opt.Threads, yield: opt.Yield, meter: opt.Meter}
 	if s.threads <= 0 {
 		s.threads = runtime.NumCPU()
 	}
@@ -263,6 +267,7 @@ func (s *Session) Score(reqs []Request, topK int) ([][]Dist, error) {
 		out[sr.req][sr.idx] = d
 		return nil
 	}
+	defer s.meter.begin()()
 	if err := s.run(s.plan(reqs), sink); err != nil {
 		return nil, err
 	}
@@ -292,6 +297,7 @@ func (s *Session) Logits(tokens []int32) ([]float32, error) {
 		copy(out[sr.idx*V:(sr.idx+1)*V], logits)
 		return nil
 	}
+	defer s.meter.begin()()
 	if err := s.run(s.plan(reqs), sink); err != nil {
 		return nil, err
 	}

@@ -2,10 +2,13 @@ package job
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/proof-of-training/pot/verifier/behaviour"
@@ -70,9 +73,12 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = randReader()
 	}
+	var progressMu sync.Mutex // the lanes below report from two goroutines
 	progress := func(e Event) {
 		if cfg.Progress != nil {
+			progressMu.Lock()
 			cfg.Progress(e)
+			progressMu.Unlock()
 		}
 	}
 	ref, err := hfmodel.OpenModel(cfg.Reference)
@@ -90,7 +96,8 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sess, err := engine.Load(ref, engine.Options{Threads: cfg.Threads})
+	refThreads, copyThreads, lanes := fingerprintLanes(cfg.Threads)
+	sess, err := engine.Load(ref, engine.Options{Threads: refThreads})
 	if err != nil {
 		return "", err
 	}
@@ -104,63 +111,180 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 		return "", err
 	}
 
-	pool := make([]fingerprint.Challenge, 0, cfg.PoolSize)
+	// Two lanes share the cores. Lane 0 runs the reference: first the
+	// calibration challenges, which every profile needs, then the pool,
+	// then it helps with the profiles. Lane 1 measures the profiles' floors
+	// from the start, each batch as soon as the reference has scored it.
+	// Every result goes to its own slot, so the output does not depend on
+	// which lane did what.
 	const batch = 8
-	for len(pool) < cfg.PoolSize {
-		ps, err := src.Probes(uint64(len(pool)), min(batch, cfg.PoolSize-len(pool)))
-		if err != nil {
-			return "", err
-		}
-		for _, p := range ps {
-			c := fingerprint.Challenge{Tokens: p.Tokens}
-			for q := range p.Pos {
-				c.Positions = append(c.Positions, fingerprint.Position{Pos: int32(p.Pos[q]), IDs: p.IDs[q],
-					LogProbs: p.Ref[q].LogProbs, Tail: p.Ref[q].TailLogProb})
-			}
-			pool = append(pool, c)
-		}
-		progress(Event{Stage: "pool", Done: int64(len(pool)), Total: int64(cfg.PoolSize)})
-	}
-
-	// Noise floors: the reference against each requantization of itself,
-	// on calibration challenges disjoint from the pool, the same for every
-	// profile (run through the reference once).
-	var cal []behaviour.Probe
-	for len(cal) < cfg.Calibration {
-		ps, err := src.Probes(behaviour.CalibrationBase+uint64(len(cal)), min(batch, cfg.Calibration-len(cal)))
-		if err != nil {
-			return "", err
-		}
-		cal = append(cal, ps...)
-		progress(Event{Stage: "calibration-probes", Done: int64(len(cal)), Total: int64(cfg.Calibration)})
-	}
+	cal := newProbeFeed(cfg.Calibration)
 	own := behaviour.TypeMap(ref)
-	var floors []fingerprint.Profile
-	for i, ft := range cfg.Profiles {
-		types := synth.ProfileTypes(ref, ft)
-		if maps.Equal(types, own) {
-			continue // the reference's own types: the zero floor
+	floors := make([]*fingerprint.Profile, len(cfg.Profiles))
+	queue := make(chan int, len(cfg.Profiles))
+	for i := range cfg.Profiles {
+		queue <- i
+	}
+	close(queue)
+	var calMu sync.Mutex
+	calDone := 0 // calibration batches measured, over all profiles
+	measure := func(threads int) error {
+		for i := range queue {
+			if cal.failed() {
+				return nil // the failing lane reports
+			}
+			ft := cfg.Profiles[i]
+			types := synth.ProfileTypes(ref, ft)
+			if maps.Equal(types, own) {
+				continue // the reference's own types: the zero floor
+			}
+			samples, err := behaviour.Calibrate(behaviour.Calibration{Reference: cfg.Reference, Types: types, M: cfg.Calibration,
+				Probes: cal.get, Engine: engine.Options{Threads: threads}, TempDir: cfg.TempDir, Batch: batch,
+				Progress: func(done, total int) {
+					calMu.Lock()
+					calDone += batch
+					d := calDone
+					calMu.Unlock()
+					progress(Event{Stage: "calibrate", Done: int64(min(d, len(cfg.Profiles)*total)), Total: int64(len(cfg.Profiles) * total)})
+				}})
+			if err != nil {
+				return fmt.Errorf("profile %s: %w", ft, err)
+			}
+			names := map[string]string{}
+			for n, t := range types {
+				names[n] = t.String()
+			}
+			floors[i] = &fingerprint.Profile{Name: string(ft), TensorTypes: names, Samples: samples}
 		}
-		samples, err := behaviour.Calibrate(behaviour.Calibration{Reference: cfg.Reference, Types: types, M: len(cal),
-			Probes: func(from uint64, n int) ([]behaviour.Probe, error) { return cal[from : from+uint64(n)], nil },
-			Engine: engine.Options{Threads: cfg.Threads}, TempDir: cfg.TempDir, Batch: batch,
-			Progress: func(done, total int) {
-				progress(Event{Stage: "calibrate", Done: int64(i*total + done), Total: int64(len(cfg.Profiles) * total)})
-			}})
-		if err != nil {
-			return "", fmt.Errorf("profile %s: %w", ft, err)
+		return nil
+	}
+	pool := make([]fingerprint.Challenge, 0, cfg.PoolSize)
+	reference := func() error {
+		for n := 0; n < cfg.Calibration; {
+			ps, err := src.Probes(behaviour.CalibrationBase+uint64(n), min(batch, cfg.Calibration-n))
+			if err != nil {
+				return err
+			}
+			n += len(ps)
+			cal.add(ps)
+			progress(Event{Stage: "calibration-probes", Done: int64(n), Total: int64(cfg.Calibration)})
 		}
-		names := map[string]string{}
-		for n, t := range types {
-			names[n] = t.String()
+		for len(pool) < cfg.PoolSize && !cal.failed() {
+			ps, err := src.Probes(uint64(len(pool)), min(batch, cfg.PoolSize-len(pool)))
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				c := fingerprint.Challenge{Tokens: p.Tokens}
+				for q := range p.Pos {
+					c.Positions = append(c.Positions, fingerprint.Position{Pos: int32(p.Pos[q]), IDs: p.IDs[q],
+						LogProbs: p.Ref[q].LogProbs, Tail: p.Ref[q].TailLogProb})
+				}
+				pool = append(pool, c)
+			}
+			progress(Event{Stage: "pool", Done: int64(len(pool)), Total: int64(cfg.PoolSize)})
 		}
-		floors = append(floors, fingerprint.Profile{Name: string(ft), TensorTypes: names, Samples: samples})
+		return measure(refThreads)
+	}
+	errs := make([]error, lanes)
+	var wg sync.WaitGroup
+	for l := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if l == 0 {
+				errs[l] = reference()
+			} else {
+				errs[l] = measure(copyThreads)
+			}
+			if errs[l] != nil {
+				cal.fail(errs[l]) // wakes a lane waiting for calibration probes
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	var profiles []fingerprint.Profile
+	for _, f := range floors {
+		if f != nil {
+			profiles = append(profiles, *f)
+		}
 	}
 
 	h := &fingerprint.Header{Version: 1, Created: cfg.Clock().UTC(), Creator: string(cert.MarshalPublicKey(cfg.Key.Public())),
 		Reference: *id, TopK: cfg.TopK, K: cfg.K, PoolSeed: hex.EncodeToString(seed),
-		Engine: EngineVersion, Backend: sess.Backend(), Floors: floors}
+		Engine: EngineVersion, Backend: sess.Backend(), Floors: profiles}
 	return fingerprint.Write(cfg.Out, h, pool, cfg.Key)
+}
+
+// fingerprintLanes splits threads between the reference's lane and the
+// profiles' lane of CreateFingerprint (one lane when there is one thread).
+func fingerprintLanes(threads int) (ref, copies, lanes int) {
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	if threads == 1 {
+		return 1, 1, 1
+	}
+	return threads - threads/2, threads / 2, 2
+}
+
+// probeFeed hands the reference's calibration probes to the profiles'
+// lanes as they are made: get blocks until the probes asked for exist, or
+// the feed failed.
+type probeFeed struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	ps   []behaviour.Probe
+	err  error
+	want int
+}
+
+func newProbeFeed(n int) *probeFeed {
+	f := &probeFeed{want: n, ps: make([]behaviour.Probe, 0, n)}
+	f.cond = sync.NewCond(&f.mu)
+	return f
+}
+
+func (f *probeFeed) add(ps []behaviour.Probe) {
+	f.mu.Lock()
+	f.ps = append(f.ps, ps...)
+	f.mu.Unlock()
+	f.cond.Broadcast()
+}
+
+func (f *probeFeed) fail(err error) {
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
+	f.cond.Broadcast()
+}
+
+func (f *probeFeed) failed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err != nil
+}
+
+// get returns probes from…from+n−1 (behaviour.Calibration.Probes).
+func (f *probeFeed) get(from uint64, n int) ([]behaviour.Probe, error) {
+	end := int(from) + n
+	if end > f.want {
+		return nil, fmt.Errorf("calibration probes %d…%d past the %d made", from, end-1, f.want)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.ps) < end && f.err == nil {
+		f.cond.Wait()
+	}
+	if len(f.ps) < end {
+		return nil, fmt.Errorf("calibration probes: %w", f.err)
+	}
+	return f.ps[from:end], nil
 }
 
 // EngineVersion names the scoring engine in fingerprints and certificates;

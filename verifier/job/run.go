@@ -35,6 +35,7 @@ import (
 	"io"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/proof-of-training/pot/verifier/behaviour"
@@ -88,6 +89,11 @@ type Config struct {
 	// the candidate is scored on the backend the fingerprint was made on,
 	// whose floors and exact log-probs only hold there.
 	Backend func() (engine.Backend, error)
+	// FloorCache, if set, is a directory of measured noise floors: a floor
+	// for the same reference, candidate tensor types, preset, backend and
+	// verifier is reused instead of measured, and a newly measured one is
+	// kept there (only from a seed the verifier drew; see floorcache.go).
+	FloorCache string
 	// TempDir holds the requantized reference while calibrating (default
 	// os.TempDir()).
 	TempDir string
@@ -155,11 +161,32 @@ type Result struct {
 	Derivation   json.RawMessage `json:"derivation,omitempty"`
 	Records      []cert.Record   `json:"-"`
 
+	// Timing says where the wall time of this process's part of the run
+	// went; it is reported, not certified.
+	Timing Timing `json:"timing"`
+
 	Candidate       *identity.Identity `json:"-"`
 	CandidatePath   string             `json:"candidate"`
 	Reference       cert.Reference     `json:"reference"`
 	Backend         string             `json:"backend"`
 	Started, Finish time.Time          `json:"-"`
+}
+
+// Timing is the wall time of each phase of a run (for `pot bench verify`).
+// Phases done by an earlier process of a resumed run, or skipped, are 0.
+type Timing struct {
+	Hash    time.Duration `json:"hash"`    // hashing both sides
+	Weights time.Duration `json:"weights"` // comparing weights with a reference model
+	// Calibrate is measuring the noise floor, of which Requantize was
+	// spent writing the faithful copy (the reference's first batch runs
+	// meanwhile); 0 when a cached floor was used.
+	Calibrate  time.Duration `json:"calibrate"`
+	Requantize time.Duration `json:"requantize"`
+	Challenges time.Duration `json:"challenges"` // the behavioural test
+	// Prefill is the time during which at least one model was in a forward
+	// pass (engine.Meter), in any phase; Total the whole run.
+	Prefill time.Duration `json:"prefill"`
+	Total   time.Duration `json:"total"`
 }
 
 // Run performs the verification cfg describes.
@@ -178,8 +205,17 @@ func Run(cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer r.close()
-	return r.run()
+	start := time.Now()
+	res, err := r.run()
+	if res != nil {
+		res.Timing.Prefill = r.meter.Total()
+		res.Timing.Total = time.Since(start)
+	}
+	return res, err
 }
+
+// since adds the time since t0 to *d.
+func since(d *time.Duration, t0 time.Time) { *d += time.Since(t0) }
 
 type runner struct {
 	cfg    Config
@@ -194,6 +230,7 @@ type runner struct {
 	// reference's weights, neither faithful nor changed.
 	otherQuant bool
 	closers    []io.Closer
+	meter      engine.Meter // time in forward passes
 }
 
 func (r *runner) close() {
@@ -230,6 +267,7 @@ type stageStart struct {
 }
 
 func (r *runner) hash(f *gguf.File) (*identity.Identity, error) {
+	defer since(&r.res.Timing.Hash, time.Now())
 	return identity.Compute(f, identity.Options{PerTensor: true, Progress: func(done, total int64) {
 		r.progress(Event{Stage: "hash", File: filepath.Base(f.Path), Done: done, Total: total})
 	}})
@@ -350,6 +388,7 @@ func (r *runner) chooseSeed() error {
 }
 
 func (r *runner) weights() (cert.Verdict, string, error) {
+	defer since(&r.res.Timing.Weights, time.Now())
 	rep, err := weights.Compare(r.ref, r.cand, weights.Options{Threads: r.cfg.Threads, Progress: func(done, total int64) {
 		r.progress(Event{Stage: "weights", Done: done, Total: total})
 	}})
@@ -430,8 +469,8 @@ func (r *runner) finish(v cert.Verdict, reason string) (*Result, error) {
 
 // session loads a model for scoring.
 // (onCPU forces the CPU backend whatever Config.Backend says.)
-func (r *runner) session(f *gguf.File, onCPU bool) (*engine.Session, error) {
-	opt := engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle}
+func (r *runner) session(f *gguf.File, onCPU bool, threads int) (*engine.Session, error) {
+	opt := engine.Options{Threads: threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle, Meter: &r.meter}
 	if r.cfg.Backend != nil && !onCPU {
 		be, err := r.cfg.Backend()
 		if err != nil {
@@ -460,7 +499,8 @@ func (r *runner) behaviour() (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		refSess, err := r.session(r.ref, false)
+		refThreads, _ := r.threads()
+		refSess, err := r.session(r.ref, false, refThreads)
 		if err != nil {
 			return nil, err
 		}
@@ -514,7 +554,8 @@ func (r *runner) behaviour() (*Result, error) {
 	// A fingerprint's log-probs and floors were made on its creator's
 	// backend: exact only there, so the candidate is scored there too.
 	onCPU := r.fp != nil && r.fp.Backend == "cpu"
-	candSess, err := r.session(r.cand, onCPU)
+	_, candThreads := r.threads()
+	candSess, err := r.session(r.cand, onCPU, candThreads)
 	if err != nil {
 		return nil, err
 	}
@@ -531,7 +572,24 @@ func (r *runner) behaviour() (*Result, error) {
 		}
 		res.Checks = append(res.Checks, cert.Check{Name: "backend", Result: cert.Pass, Detail: detail})
 	}
+	defer since(&r.res.Timing.Challenges, time.Now())
 	return r.loop(src, candSess, ck)
+}
+
+// threads splits the CPU threads between the two models that run side by
+// side (the reference, and the candidate or the faithful copy: see
+// behaviour.Prefetch). Two sessions of half the threads each keep both
+// cores busy through the serial parts of a forward pass, where one session
+// of all threads would leave one idle.
+func (r *runner) threads() (ref, cand int) {
+	t := r.cfg.Threads
+	if t <= 0 {
+		t = runtime.NumCPU()
+	}
+	if t == 1 || r.ref == nil { // a fingerprint's pool costs no forward passes
+		return t, t
+	}
+	return t - t/2, t / 2
 }
 
 // loop runs challenges until the rank test decides.
@@ -540,13 +598,22 @@ func (r *runner) loop(src behaviour.Source, candSess *engine.Session, ck *checkp
 	test, floor := ck.test, *ck.Floor
 	nMax := test.Rule().NMax
 	verdict, reason := test.Decide()
+	// The reference (or the pool) prepares the next batch while the
+	// candidate runs this one; a batch fetched past the decision is dropped.
+	var pf behaviour.Prefetch
+	defer pf.Stop()
+	fetch := func(from int) {
+		if verdict == stats.Continue && from < nMax {
+			pf.Start(func() ([]behaviour.Probe, error) { return src.Probes(uint64(from), min(max(p.Batch, 1), nMax-from)) })
+		}
+	}
+	fetch(len(ck.Records))
 	for verdict == stats.Continue {
-		from := uint64(len(ck.Records))
-		n := min(max(p.Batch, 1), nMax-len(ck.Records))
-		ps, err := src.Probes(from, n)
+		ps, err := pf.Wait()
 		if err != nil {
 			return nil, err
 		}
+		fetch(len(ck.Records) + len(ps))
 		ms, err := behaviour.Measure(candSess, ps)
 		if err != nil {
 			return nil, err
@@ -647,6 +714,32 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 	if maps.Equal(typeNames(r.cand), typeNames(r.ref)) && !r.otherQuant {
 		return score.ZeroFloor(), nil
 	}
+	key := floorKey{Format: floorCacheFormat, Verifier: VerifierVersion(), Reference: r.refID.FileSHA256,
+		Types: typeNames(r.cand), Dither: hasQuantized(r.ref), Preset: r.cfg.Preset.Name, M: r.cfg.Preset.Calibration,
+		K: r.cfg.Preset.K, TopK: r.cfg.Preset.TopK, Derivation: r.res.Derivation, Backend: ms.Backend()}
+	// A run with a chosen seed (reproducing one) measures its own floor.
+	if r.cfg.FloorCache != "" && r.cfg.Seed == nil && len(r.ck.Calibration) == 0 {
+		// A damaged entry is measured again and overwritten: the cache
+		// only saves time, and no verdict depends on it being there.
+		if e, err := loadFloor(r.cfg.FloorCache, key); err == nil && e != nil && e.Seed != r.res.Seed {
+			f := e.Floor
+			f.Source, f.Seed = reusedSource(e), e.Seed
+			return f, nil
+		}
+	}
+	f, err := r.measureFloor(ms)
+	if err == nil && r.cfg.FloorCache != "" && calibrationSeedOK(r.res.SeedChosenBy) {
+		// Best effort, as above: a full disk costs the next run time, not
+		// this run its verdict.
+		storeFloor(r.cfg.FloorCache, &floorEntry{Key: key, Seed: r.res.Seed, Measured: r.cfg.Clock().UTC(), Floor: f})
+	}
+	return f, err
+}
+
+// measureFloor measures the floor calibrate describes.
+func (r *runner) measureFloor(ms *behaviour.ModelSource) (score.Floor, error) {
+	defer since(&r.res.Timing.Calibrate, time.Now())
+	_, copyThreads := r.threads()
 	c := behaviour.Calibration{Reference: r.cfg.Reference, Types: behaviour.TypeMap(r.cand), M: r.cfg.Preset.Calibration,
 		Probes: func(from uint64, n int) ([]behaviour.Probe, error) {
 			return ms.Probes(behaviour.CalibrationBase+from, n)
@@ -657,12 +750,13 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 			return r.ck.save()
 		},
 		Pause:   r.cfg.Pause,
-		Engine:  engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle},
+		Engine:  engine.Options{Threads: copyThreads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle, Meter: &r.meter},
 		Backend: r.cfg.Backend,
 		TempDir: r.cfg.TempDir, Batch: r.cfg.Preset.Batch,
 		Progress: func(done, total int) {
 			r.progress(Event{Stage: "calibrate", Done: int64(done), Total: int64(total)})
 		},
+		Written: func(d time.Duration) { r.res.Timing.Requantize += d },
 	}
 	source := "the reference requantized to the candidate's exact tensor types by the verifier"
 	if hasQuantized(r.ref) {

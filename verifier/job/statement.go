@@ -29,7 +29,7 @@ func (res *Result) Statement() *cert.Statement {
 			Reference:  res.Reference,
 			Checks:     res.Checks,
 			Params:     res.Params,
-			Floor:      cert.Floor{Source: res.Floor.Source, Samples: res.Floor.Samples},
+			Floor:      cert.Floor{Source: res.Floor.Source, Samples: res.Floor.Samples, Seed: res.Floor.Seed},
 			Seed:       seedCommit,
 			Derivation: res.Derivation,
 			Result:     cert.Result{Verdict: res.Verdict, Reason: res.Reason, N: res.N, Levels: res.Levels},

@@ -95,6 +95,10 @@ type Floor struct {
 	// verifier" or "fingerprint profile Q8_0"; ZeroSource for an exact
 	// floor.
 	Source string `json:"source"`
+	// Seed (hex), when set, is the seed of the calibration challenges that
+	// were measured, when it is not the run's own: a floor kept from an
+	// earlier run and reused (job.Config.FloorCache).
+	Seed string `json:"seed,omitempty"`
 }
 
 // ZeroFloor is the floor of a candidate that must reproduce the reference
