@@ -21,15 +21,15 @@ const benchVerifyFormat = "pot.bench-verify/v1"
 
 // benchVerifyReport is one whole verification, timed by phase.
 type benchVerifyReport struct {
-	Format      string  `json:"format"`
-	Candidate   string  `json:"candidate"`
-	Reference   string  `json:"reference"`
-	Mode        string  `json:"mode"`
-	Threads     int     `json:"threads"`
-	Verdict     string  `json:"verdict"`
-	Challenges  int     `json:"challenges"`
-	Calibration int     `json:"calibration"` // calibration distances in the floor (0: zero floor)
-	FloorReused bool    `json:"floor_reused"`
+	Format      string       `json:"format"`
+	Candidate   string       `json:"candidate"`
+	Reference   string       `json:"reference"`
+	Mode        string       `json:"mode"`
+	Threads     int          `json:"threads"`
+	Verdict     string       `json:"verdict"`
+	Challenges  int          `json:"challenges"`
+	Calibration int          `json:"calibration"` // calibration distances in the floor (0: zero floor)
+	FloorReused bool         `json:"floor_reused"`
 	Phases      []benchPhase `json:"phases"`
 	// PrefillSeconds is the time during which a model was in a forward
 	// pass, in any phase; PrefillShare its share of TotalSeconds.
