@@ -23,7 +23,8 @@ func quantKRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float
 	}
 }
 
-// BenchmarkQuantizeRow reports single-threaded CPU-ns per element of every
+// BenchmarkQuantizeRow reports single-threaded ns and CPU-ns (process
+// CPU time: robust to other load on a shared machine) per element of every
 // quantizer on a 64 Ki-element N(0,1) row ("fast": Quantize as dispatched;
 // "ref": the scalar reference of the test files, where one exists), so
 // that the speed-up over the scalar code is measured in the same run.
@@ -39,10 +40,12 @@ func BenchmarkQuantizeRow(b *testing.B) {
 		dst := make([]byte, rs)
 		run := func(name string, f func([]float32, []byte)) {
 			b.Run(typ.String()+"/"+name, func(b *testing.B) {
+				c0 := cpuTime()
 				for b.Loop() {
 					f(x, dst)
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/elem")
+				b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N)/n, "cpu-ns/elem")
 			})
 		}
 		run("fast", kernelTable[typ].quant)
