@@ -146,8 +146,10 @@ loop: \
 
 // func qxLoopAVX512(q *qxLanes, st *qxState)
 // qxLoopGeneric on the 16 lanes at once (zmm registers, opmasks), for
-// finite x only (see QXSUMS). Codes are computed again for the lanes a
-// candidate wins instead of being stored on every pass; Laux is not used.
+// finite x only (see QXSUMS). Branch-free: a winning candidate updates
+// each lane's scale, best and iscale (Z26, Z27, Z28) under a mask, and the
+// codes are computed once at the end from the winning iscale, the same
+// codes the Go twin stores on each win. Laux is not used.
 TEXT ·qxLoopAVX512(SB), NOSPLIT, $0-16
 	MOVQ         q+0(FP), DI
 	MOVQ         st+8(FP), BX
@@ -165,18 +167,15 @@ TEXT ·qxLoopAVX512(SB), NOSPLIT, $0-16
 	VMOVSS       qxconst<>+20(SB), X23 // float32(0.1)
 
 	// codes of −nmax/max, scale = Σxl/Σl² (0 if Σl² = 0), best = scale·Σxl
-	VDIVPS Z1, Z20, Z0
+	VDIVPS  Z1, Z20, Z0
 	QXSUMS(qxs0)
-	KXNORW K1, K1, K1
-	QXCODES(qxc0, K1)
-	VDIVPS    Z8, Z7, Z9
-	VCMPPS    $4, Z3, Z8, K1        // Σl² ≠ 0 (NaN counts as ≠)
-	VPXORD    Z10, Z10, Z10
-	VMOVAPS   Z9, K1, Z10
-	VMULPS    Z7, Z10, Z11
-	VMOVUPS   Z10, QS_SCALE(BX)
-	VMOVUPS   Z11, QS_BEST(BX)
-	MOVQ      $-9, R8
+	VMOVAPS Z0, Z28
+	VDIVPS  Z8, Z7, Z9
+	VCMPPS  $4, Z3, Z8, K1          // Σl² ≠ 0 (NaN counts as ≠)
+	VPXORD  Z26, Z26, Z26
+	VMOVAPS Z9, K1, Z26
+	VMULPS  Z7, Z26, Z27
+	MOVQ    $-9, R8
 
 qxcand:
 	CMPQ         R8, $0
@@ -190,21 +189,23 @@ qxcand:
 	QXSUMS(qxs1)
 	VCMPPS    $0x1e, Z3, Z8, K2, K1 // live and Σl² > 0
 	VMULPS    Z7, Z7, Z9            // Σxl²
-	VMOVUPS   QS_BEST(BX), Z11
-	VMULPS    Z8, Z11, Z12          // best·Σl²
+	VMULPS    Z8, Z27, Z12          // best·Σl²
 	VCMPPS    $0x1e, Z12, Z9, K1, K1 // and Σxl² > best·Σl²
-	KORTESTW  K1, K1
-	JZ        qxnext
 	VDIVPS    Z8, Z7, Z10           // scale
 	VMULPS    Z7, Z10, Z11          // best
-	VMOVUPS   Z10, K1, QS_SCALE(BX)
-	VMOVUPS   Z11, K1, QS_BEST(BX)
-	QXCODES(qxc1, K1)
+	VMOVAPS   Z10, K1, Z26
+	VMOVAPS   Z11, K1, Z27
+	VMOVAPS   Z0, K1, Z28
 
 qxnext:
 	INCQ R8
 	CMPQ R8, $9
 	JLE  qxcand
+	VMOVUPS Z26, QS_SCALE(BX)
+	VMOVUPS Z27, QS_BEST(BX)
+	VMOVAPS Z28, Z0
+	KXNORW  K1, K1, K1
+	QXCODES(qxc, K1)
 	VZEROUPPER
 	RET
 
