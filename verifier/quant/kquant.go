@@ -307,24 +307,14 @@ func dequantQ6_K(src []byte, dst []float32) {
 	}
 }
 
-// quantQ6_K is quantize_row_q6_K_ref.
+// quantQ6_K is quantize_row_q6_K_ref: makeQX on the 16 sub-blocks at once
+// (qxLanes), the scales packed as int8, the codes requantized with them
+// (qxFinal; a sub-block whose packed scale is 0 keeps the fitted codes).
 func quantQ6_K(src []float32, dst []byte) {
+	var q qxLanes // every field is written before it is read
 	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[210:] {
-		x := src[:QK_K]
 		clear(dst[:210])
-		var q qxLanes
-		for ib := range 16 {
-			for i, v := range x[16*ib : 16*ib+16] {
-				q.x[i][ib] = v
-			}
-		}
-		scales := q.fit(32) // makeQX on the 16 sub-blocks
-		var L [QK_K]int8
-		for ib := range 16 {
-			for i := range 16 {
-				L[16*ib+i] = int8(q.L[i][ib])
-			}
-		}
+		scales := q.fit((*[QK_K]float32)(src), 32)
 		var maxScale, maxAbsScale float32
 		for ib := range 16 {
 			if a := abs32(scales[ib]); a > maxAbsScale {
@@ -337,29 +327,14 @@ func quantQ6_K(src []float32, dst []byte) {
 		iscale := -128 / maxScale
 		putF16(dst[208:], 1/iscale)
 		sc := dst[192:208]
+		d := f16At(dst[208:])
+		var dj [16]float32
 		for ib := range 16 {
 			sc[ib] = uint8(int8(min(127, nearestInt(iscale*scales[ib]))))
+			dj[ib] = float32(d * float32(int8(sc[ib])))
 		}
-		d := f16At(dst[208:])
-		for j := range 16 {
-			dj := float32(d * float32(int8(sc[j])))
-			if dj == 0 {
-				continue
-			}
-			for i, v := range x[16*j : 16*j+16] {
-				L[16*j+i] = int8(clamp(nearestInt(v/dj), -32, 31) + 32)
-			}
-		}
-		ql, qh := dst[0:128], dst[128:192]
-		for h := range 2 {
-			for l := range 32 {
-				b := 128*h + l
-				q1, q2, q3, q4 := uint8(L[b]), uint8(L[b+32]), uint8(L[b+64]), uint8(L[b+96])
-				ql[64*h+l] = q1&0xf | q3<<4
-				ql[64*h+l+32] = q2&0xf | q4<<4
-				qh[32*h+l] = q1>>4&3 | (q2>>4&3)<<2 | (q3>>4&3)<<4 | (q4>>4&3)<<6
-			}
-		}
+		qxFinal(&q, &dj)
+		qxPack(&q, (*[192]byte)(dst))
 	}
 }
 

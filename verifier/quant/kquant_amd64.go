@@ -70,16 +70,51 @@ func kqLoop(k *kLanes, st *kqState) {
 	}
 }
 
-func qxLoop(q *qxLanes, st *qxState) {
+func qxPrep(q *qxLanes, st *qxState, x *[QK_K]float32) (finite bool) {
 	if kqAsm && kqAVX512 {
+		return qxPrepAVX512(q, st, x)
+	}
+	return qxPrepGeneric(q, st, x)
+}
+
+// qxLoop runs the AVX-512 search only when every x is finite: it rounds
+// in the float domain, which equals nearest_int only while |iscale·x| <
+// 2^22 (always so for finite x, since |x| ≤ |max|).
+func qxLoop(q *qxLanes, st *qxState, finite bool) {
+	if kqAsm && kqAVX512 && finite {
 		qxLoopAVX512(q, st)
 		return
 	}
 	qxLoopGeneric(q, st)
 }
 
+func qxFinal(q *qxLanes, dj *[16]float32) {
+	if kqAsm && kqAVX512 {
+		qxFinalAVX512(q, dj)
+		return
+	}
+	qxFinalGeneric(q, dj)
+}
+
+func qxPack(q *qxLanes, dst *[192]byte) {
+	if kqAsm && kqAVX512 {
+		qxPackAVX512(q, dst)
+		return
+	}
+	qxPackGeneric(q, dst)
+}
+
+//go:noescape
+func qxPrepAVX512(q *qxLanes, st *qxState, x *[QK_K]float32) (finite bool)
+
+//go:noescape
+func qxPackAVX512(q *qxLanes, dst *[192]byte)
+
 //go:noescape
 func qxLoopAVX512(q *qxLanes, st *qxState)
+
+//go:noescape
+func qxFinalAVX512(q *qxLanes, dj *[16]float32)
 
 //go:noescape
 func kqPrepAVX2(k *kLanes, st *kqState, h int)

@@ -19,4 +19,10 @@ func kqPrep(k *kLanes, st *kqState) { kqPrepGeneric(k, st) }
 
 func kqFinal(k *kLanes, dj, dm *[kl]float32, nmax int32) { kqFinalGeneric(k, dj, dm, nmax) }
 
-func qxLoop(q *qxLanes, st *qxState) { qxLoopGeneric(q, st) }
+func qxPrep(q *qxLanes, st *qxState, x *[QK_K]float32) bool { return qxPrepGeneric(q, st, x) }
+
+func qxPack(q *qxLanes, dst *[192]byte) { qxPackGeneric(q, dst) }
+
+func qxLoop(q *qxLanes, st *qxState, _ bool) { qxLoopGeneric(q, st) }
+
+func qxFinal(q *qxLanes, dj *[16]float32) { qxFinalGeneric(q, dj) }

@@ -210,13 +210,13 @@ func TestQXLanesLikeScalar(t *testing.T) {
 						v = 3
 					}
 				}
-				x[j][i], q.x[i][j] = v, v
+				x[j][i] = v
 			}
 		}
 		for _, path := range kqPaths {
 			q := q
 			restore := path.set()
-			scales := q.fit(32)
+			scales := q.fit((*[QK_K]float32)(unsafe.Pointer(&x)), 32)
 			restore()
 			for j := range 16 {
 				var L [16]int8
@@ -391,6 +391,7 @@ func TestKqStateLayout(t *testing.T) {
 		{"rdelta", unsafe.Offsetof(s.rdelta), 456}, {"nstep", unsafe.Offsetof(s.nstep), 464},
 		{"k.w", unsafe.Offsetof(k.w), 2048}, {"k.L", unsafe.Offsetof(k.L), 4096}, {"k.Laux", unsafe.Offsetof(k.Laux), 6144},
 		{"q.L", unsafe.Offsetof(q.L), 1024}, {"q.Laux", unsafe.Offsetof(q.Laux), 2048},
+		{"q.w", unsafe.Offsetof(q.w), 3072}, {"q.wx", unsafe.Offsetof(q.wx), 4096},
 		{"qs.scale", unsafe.Offsetof(qs.scale), 64}, {"qs.best", unsafe.Offsetof(qs.best), 128},
 		{"qs.live", unsafe.Offsetof(qs.live), 192}, {"qs.nmax", unsafe.Offsetof(qs.nmax), 256},
 	} {
@@ -398,4 +399,174 @@ func TestKqStateLayout(t *testing.T) {
 			t.Errorf("offset of %s = %d, asm assumes %d", c.name, c.got, c.want)
 		}
 	}
+}
+
+// quantQ6KRef is quantize_row_q6_K_ref written plainly: makeQX per
+// sub-block of 16, the scales packed as int8 with iscale = −128/max, the
+// codes requantized with the packed scales, then the 6-bit packing.
+func quantQ6KRef(src []float32, dst []byte) {
+	for ; len(src) >= QK_K; src, dst = src[QK_K:], dst[210:] {
+		x := src[:QK_K]
+		clear(dst[:210])
+		var L [QK_K]int8
+		var scales [16]float32
+		var maxScale, maxAbsScale float32
+		for ib := range 16 {
+			scales[ib] = makeQX(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16])
+			if a := abs32(scales[ib]); a > maxAbsScale {
+				maxAbsScale, maxScale = a, scales[ib]
+			}
+		}
+		if maxAbsScale < groupMaxEps {
+			continue
+		}
+		iscale := -128 / maxScale
+		putF16(dst[208:], 1/iscale)
+		for ib := range 16 {
+			dst[192+ib] = uint8(int8(min(127, nearestInt(iscale*scales[ib]))))
+		}
+		d := f16At(dst[208:])
+		for j := range 16 {
+			dj := float32(d * float32(int8(dst[192+j])))
+			if dj == 0 {
+				continue
+			}
+			for i := range 16 {
+				l := nearestInt(x[16*j+i] / dj)
+				L[16*j+i] = int8(clamp(l, -32, 31) + 32)
+			}
+		}
+		for j := 0; j < QK_K; j += 128 {
+			ql, qh := dst[j/2:], dst[128+j/4:]
+			for l := range 32 {
+				q1, q2 := uint8(L[j+l])&0xf, uint8(L[j+l+32])&0xf
+				q3, q4 := uint8(L[j+l+64])&0xf, uint8(L[j+l+96])&0xf
+				ql[l] = q1 | q3<<4
+				ql[l+32] = q2 | q4<<4
+				qh[l] = uint8(L[j+l])>>4 | uint8(L[j+l+32])>>4<<2 | uint8(L[j+l+64])>>4<<4 | uint8(L[j+l+96])>>4<<6
+			}
+		}
+	}
+}
+
+// TestQ6KLikeScalar: quantQ6_K (every path) writes quantQ6KRef's bytes on
+// rows of 1 to 3 super-blocks mixing random, constant, zero, tiny, huge and
+// sparse sub-blocks.
+func TestQ6KLikeScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(47, 48))
+	for trial := range 300 {
+		nb := 1 + trial%3
+		x := make([]float32, nb*QK_K)
+		for j := range nb * 16 {
+			kind := (trial*7 + j*3) % 9
+			for i := range 16 {
+				var v float32
+				switch kind {
+				case 0, 1, 2:
+					v = float32(r.NormFloat64() * math.Pow(10, float64(trial%7-3)))
+				case 3:
+					v = -0.5
+				case 4:
+					v = float32(0.1 + r.Float64())
+				case 5:
+					v = 0
+				case 6:
+					v = float32(r.NormFloat64() * 1e-30)
+				case 7:
+					v = float32(r.NormFloat64() * 1e25)
+				case 8:
+					if i == trial%16 {
+						v = 4
+					}
+				}
+				x[16*j+i] = v
+			}
+		}
+		want := make([]byte, nb*210)
+		quantQ6KRef(x, want)
+		for _, path := range kqPaths {
+			restore := path.set()
+			got := make([]byte, nb*210)
+			quantQ6_K(x, got)
+			restore()
+			if string(got) != string(want) {
+				t.Fatalf("trial %d (%d super-blocks), %s: differs from the scalar reference", trial, nb, path.name)
+			}
+		}
+	}
+}
+
+// TestQ6KPassesLikeGo: the dispatched qxPrep and qxFinal equal their Go
+// twins (maxima, live lanes, weights, finiteness, codes), and quantQ6_K
+// writes the Go path's bytes, also on rows with NaN and ±Inf (where the
+// AVX-512 search must step aside for the Go one).
+func TestQ6KPassesLikeGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(49, 50))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, 0, -0.0}
+	for trial := range 200 {
+		var xs [QK_K]float32
+		for i := range xs {
+			xs[i] = float32(r.NormFloat64() * math.Pow(10, float64(trial%11-5)))
+			if trial%3 == 0 && r.IntN(40) == 0 {
+				xs[i] = special[r.IntN(len(special))]
+			}
+		}
+		var a, b qxLanes
+		var sa, sb qxState
+		fa, fb := qxPrep(&a, &sa, &xs), qxPrepGeneric(&b, &sb, &xs)
+		if fa != fb || sa != sb || !sameBits(a.x[:], b.x[:]) || !sameBits(a.w[:], b.w[:]) || !sameBits(a.wx[:], b.wx[:]) {
+			t.Fatalf("trial %d: qxPrep differs from qxPrepGeneric (finite %v, %v)", trial, fa, fb)
+		}
+		var dj [16]float32
+		for j := range dj {
+			dj[j] = float32(r.NormFloat64() * math.Pow(10, float64(trial%7-3)))
+			if j%5 == 0 {
+				dj[j] = special[(trial+j)%len(special)]
+			}
+		}
+		qxFinal(&a, &dj)
+		qxFinalGeneric(&b, &dj)
+		if a.L != b.L {
+			t.Fatalf("trial %d: qxFinal differs from qxFinalGeneric", trial)
+		}
+		for i := range 16 {
+			for j := range 16 {
+				a.L[i][j] = r.Int32N(64) // any 6-bit codes
+			}
+		}
+		var pa, pb [192]byte
+		qxPack(&a, &pa)
+		qxPackGeneric(&a, &pb)
+		if pa != pb {
+			t.Fatalf("trial %d: qxPack differs from qxPackGeneric", trial)
+		}
+		x := make([]float32, 2*QK_K)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+			if r.IntN(300) == 0 {
+				x[i] = special[r.IntN(len(special))]
+			}
+		}
+		want := make([]byte, 2*210)
+		got := make([]byte, 2*210)
+		quantQ6_K(x, got)
+		restore := kqPaths[2].set()
+		quantQ6_K(x, want)
+		restore()
+		if string(got) != string(want) {
+			t.Fatalf("trial %d: quantQ6_K differs from the Go path on non-finite input", trial)
+		}
+	}
+}
+
+// sameBits compares float32 arrays bit for bit (NaN included).
+func sameBits(a, b [][16]float32) bool {
+	for i := range a {
+		for j := range a[i] {
+			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
 }
