@@ -24,6 +24,15 @@
 #define S_RDELTA 456
 #define S_NSTEP  464
 
+// Constants for the broadcasts (from memory: a legacy-SSE MOVL into an X
+// register inside AVX code stalls on this kind of Intel core).
+DATA kqconst<>+0(SB)/4, $0x4b400000  // 12582912.0 = 1.5·2^23
+DATA kqconst<>+4(SB)/4, $0x007fffff
+DATA kqconst<>+8(SB)/4, $0x00400000
+DATA kqconst<>+12(SB)/4, $0x42000000 // 32.0
+DATA kqconst<>+16(SB)/4, $0x7fffffff // |x| mask
+GLOBL kqconst<>(SB), RODATA|NOPTR, $20
+
 // func kqStepAVX2(k *kLanes, h int, iscale, lo *[8]float32, nmax int32, sums *[3][8]float32)
 // kqStepGeneric on half h, one element row (8 lanes) per iteration.
 TEXT ·kqStepAVX2(SB), NOSPLIT, $0-48
@@ -35,19 +44,12 @@ TEXT ·kqStepAVX2(SB), NOSPLIT, $0-48
 	VMOVUPS      (AX), Y0           // iscale
 	MOVQ         lo+24(FP), AX
 	VMOVUPS      (AX), Y1           // lo
-	MOVL         nmax+32(FP), AX
-	MOVL         AX, X2
-	VPBROADCASTD X2, Y2             // nmax
+	LEAQ         nmax+32(FP), AX
+	VPBROADCASTD (AX), Y2             // nmax
 	VPXOR        Y3, Y3, Y3         // 0
-	MOVL         $0x4b400000, AX    // 12582912.0 = 1.5·2^23
-	MOVL         AX, X4
-	VPBROADCASTD X4, Y4
-	MOVL         $0x007fffff, AX
-	MOVL         AX, X5
-	VPBROADCASTD X5, Y5
-	MOVL         $0x00400000, AX
-	MOVL         AX, X6
-	VPBROADCASTD X6, Y6
+	VPBROADCASTD kqconst<>+0(SB), Y4
+	VPBROADCASTD kqconst<>+4(SB), Y5
+	VPBROADCASTD kqconst<>+8(SB), Y6
 	VXORPS       Y7, Y7, Y7         // Σ w·l
 	VXORPS       Y8, Y8, Y8         // Σ (w·l)·l
 	VXORPS       Y9, Y9, Y9         // Σ (w·l)·x
@@ -122,19 +124,11 @@ TEXT ·kqLoopAVX2(SB), NOSPLIT, $0-24
 	SHLQ         $5, AX
 	ADDQ         AX, DI             // half h of every row
 	LEAQ         (BX)(AX*1), R10    // half h of the state arrays
-	MOVL         S_NMAX(BX), AX
-	MOVL         AX, X2
-	VPBROADCASTD X2, Y2             // nmax
+	VPBROADCASTD S_NMAX(BX), Y2             // nmax
 	VPXOR        Y3, Y3, Y3         // 0 (int and float)
-	MOVL         $0x4b400000, AX    // 1.5·2^23
-	MOVL         AX, X4
-	VPBROADCASTD X4, Y4
-	MOVL         $0x007fffff, AX
-	MOVL         AX, X5
-	VPBROADCASTD X5, Y5
-	MOVL         $0x00400000, AX
-	MOVL         AX, X6
-	VPBROADCASTD X6, Y6
+	VPBROADCASTD kqconst<>+0(SB), Y4
+	VPBROADCASTD kqconst<>+4(SB), Y5
+	VPBROADCASTD kqconst<>+8(SB), Y6
 	XORQ         R8, R8             // is
 
 kqcand:
@@ -268,14 +262,10 @@ kqpsq:
 	ADDQ    $K_ROW, DI
 	DECQ    CX
 	JNZ     kqpsq
-	MOVL         $0x42000000, AX    // 32.0
-	MOVL         AX, X1
-	VBROADCASTSS X1, Y1
+	VBROADCASTSS kqconst<>+12(SB), Y1
 	VDIVPS       Y1, Y0, Y0
 	VSQRTPS      Y0, Y0             // av_x
-	MOVL         $0x7fffffff, AX
-	MOVL         AX, X2
-	VPBROADCASTD X2, Y2             // |·| mask
+	VPBROADCASTD kqconst<>+16(SB), Y2             // |·| mask
 	VMOVUPS      K_X(SI), Y3        // x[0]
 	VANDPS       Y2, Y3, Y4
 	VADDPS       Y4, Y0, Y4         // w[0] = av_x + |x[0]|
@@ -319,20 +309,13 @@ TEXT ·kqFinalAVX2(SB), NOSPLIT, $0-36
 	VMOVUPS      (AX), Y0
 	MOVQ         dm+24(FP), AX
 	VMOVUPS      (AX), Y1
-	MOVL         nmax+32(FP), AX
-	MOVL         AX, X2
-	VPBROADCASTD X2, Y2
+	LEAQ         nmax+32(FP), AX
+	VPBROADCASTD (AX), Y2
 	VPXOR        Y3, Y3, Y3
 	VCMPPS       $4, Y3, Y0, Y7     // dj ≠ 0 (unordered: NaN counts as ≠)
-	MOVL         $0x4b400000, AX
-	MOVL         AX, X4
-	VPBROADCASTD X4, Y4
-	MOVL         $0x007fffff, AX
-	MOVL         AX, X5
-	VPBROADCASTD X5, Y5
-	MOVL         $0x00400000, AX
-	MOVL         AX, X6
-	VPBROADCASTD X6, Y6
+	VPBROADCASTD kqconst<>+0(SB), Y4
+	VPBROADCASTD kqconst<>+4(SB), Y5
+	VPBROADCASTD kqconst<>+8(SB), Y6
 	MOVQ         $32, CX
 
 kqf:
@@ -359,15 +342,11 @@ kqf:
 TEXT ·kqLoopAVX512(SB), NOSPLIT, $0-16
 	MOVQ         k+0(FP), DI
 	MOVQ         st+8(FP), BX
-	MOVL         S_NMAX(BX), AX
-	VPBROADCASTD AX, Z2             // nmax
+	VPBROADCASTD S_NMAX(BX), Z2     // nmax
 	VPXORD       Z3, Z3, Z3         // 0
-	MOVL         $0x4b400000, AX
-	VPBROADCASTD AX, Z4             // 1.5·2^23
-	MOVL         $0x007fffff, AX
-	VPBROADCASTD AX, Z5
-	MOVL         $0x00400000, AX
-	VPBROADCASTD AX, Z6
+	VPBROADCASTD kqconst<>+0(SB), Z4 // 1.5·2^23
+	VPBROADCASTD kqconst<>+4(SB), Z5
+	VPBROADCASTD kqconst<>+8(SB), Z6
 	VMOVDQU32    S_LIVE(BX), Z16
 	VPTESTMD     Z16, Z16, K2       // live lanes
 	XORQ         R8, R8
