@@ -190,37 +190,35 @@ func quantKScales(scales, mins []float32, dst []byte) (dj, dm [8]float32) {
 // two at a time: make_qkx2_quants on their 16 sub-blocks of 32 with the
 // weights av_x + |x| (av_x the RMS of the sub-block), lane j of kLanes being
 // sub-block j (bitwise as makeQKX2, the scalar reference in
-// kquant_ref_test.go, on each); then each super-block's scales are packed
-// and its codes requantized with them (kqFinal; a sub-block whose packed
-// scale is 0 keeps the fitted codes), and pack stores the codes.
+// kquant_ref_test.go, on each); then each super-block's scales are packed,
+// its codes made (kqCodes: requantized with the packed scales, except in a
+// sub-block whose packed scale is 0, which keeps the fitted codes) and
+// packed.
 func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float32, nstep int, pack func(L *[QK_K]uint8, dst []byte)) {
+	var k kLanes // every field is written before it is read
+	var st kqState
 	for len(src) >= QK_K {
 		n := min(2, len(src)/QK_K)
-		var k kLanes
+		scales, mins := k.fit(src, n, &st, nmax, rmin, rdelta, nstep)
 		for b := range n {
+			blk := dst[bs*b : bs*(b+1)]
+			clear(blk)
+			a := kqCodeArgs{nmax: nmax}
+			a.dj, a.dm = quantKScales(scales[8*b:8*b+8], mins[8*b:8*b+8], blk)
 			for j := range 8 {
-				for l, v := range src[QK_K*b+32*j : QK_K*b+32*j+32] {
-					k.x[l][8*b+j] = v // a missing second super-block stays 0: a "done" lane
+				a.win[j], a.winLo[j] = st.win[8*b+j], st.winLo[8*b+j]
+				switch {
+				case a.dj[j] != 0:
+					a.mode[j] = 0
+				case st.live[8*b+j] != 0:
+					a.mode[j] = 1
+				default:
+					a.mode[j] = 2
 				}
 			}
-		}
-		scales, mins := k.fit(nmax, rmin, rdelta, nstep)
-		var dj, dm [kl]float32
-		for b := range n {
-			clear(dst[bs*b : bs*(b+1)])
-			d1, d2 := quantKScales(scales[8*b:8*b+8], mins[8*b:8*b+8], dst[bs*b:])
-			copy(dj[8*b:], d1[:])
-			copy(dm[8*b:], d2[:])
-		}
-		kqFinal(&k, &dj, &dm, nmax)
-		for b := range n {
 			var L [QK_K]uint8
-			for j := range 8 {
-				for l := range 32 {
-					L[32*j+l] = uint8(k.L[l][8*b+j])
-				}
-			}
-			pack(&L, dst[bs*b:bs*(b+1)])
+			kqCodes((*[QK_K]float32)(src[QK_K*b:]), &a, &L)
+			pack(&L, blk)
 		}
 		src, dst = src[n*QK_K:], dst[n*bs:]
 	}
