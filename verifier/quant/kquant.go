@@ -229,9 +229,9 @@ func quantQ4_K(src []float32, dst []byte) {
 	kQuantRow(src, dst, 144, 15, -1, 0.1, 20, packQ4_K)
 }
 
-// packQ4_K stores the codes as nibbles: low for the first 32 of each 64,
-// high for the next.
-func packQ4_K(L *[QK_K]uint8, dst []byte) {
+// packQ4KGeneric stores the codes as nibbles: low for the first 32 of
+// each 64, high for the next (packQ4_K dispatches).
+func packQ4KGeneric(L *[QK_K]uint8, dst []byte) {
 	qs := dst[16:144]
 	for c := range 4 {
 		for l := range 32 {
@@ -268,8 +268,9 @@ func quantQ5_K(src []float32, dst []byte) {
 	kQuantRow(src, dst, 176, 31, -0.5, 0.1, 15, packQ5_K)
 }
 
-// packQ5_K is packQ4_K with the fifth bits in qh.
-func packQ5_K(L *[QK_K]uint8, dst []byte) {
+// packQ5KGeneric is packQ4KGeneric with the fifth bits in qh; dst must
+// be cleared (packQ5_K dispatches).
+func packQ5KGeneric(L *[QK_K]uint8, dst []byte) {
 	qh, qs := dst[16:48], dst[48:176]
 	for c := range 4 {
 		for l := range 32 {

@@ -50,6 +50,23 @@ func kqCodes(x *[QK_K]float32, a *kqCodeArgs, L *[QK_K]uint8) {
 	kqCodesGeneric(x, a, L)
 }
 
+// packQ4_K and packQ5_K store a block's codes (at most nmax) in AVX2.
+func packQ4_K(L *[QK_K]uint8, dst []byte) {
+	if kqAsm {
+		packQ4KAVX2(L, (*[128]byte)(dst[16:144]))
+		return
+	}
+	packQ4KGeneric(L, dst)
+}
+
+func packQ5_K(L *[QK_K]uint8, dst []byte) {
+	if kqAsm {
+		packQ5KAVX2(L, (*[160]byte)(dst[16:176]))
+		return
+	}
+	packQ5KGeneric(L, dst)
+}
+
 func qxPrep(q *qxLanes, st *qxState, x *[QK_K]float32) (finite bool) {
 	if kqAsm && kqAVX512 {
 		return qxPrepAVX512(q, st, x)
@@ -110,3 +127,9 @@ func kqLoopAVX512(k *kLanes, st *kqState)
 
 //go:noescape
 func kqCodesAVX512(x *[QK_K]float32, a *kqCodeArgs, L *[QK_K]uint8)
+
+//go:noescape
+func packQ4KAVX2(L *[QK_K]uint8, qs *[128]byte)
+
+//go:noescape
+func packQ5KAVX2(L *[QK_K]uint8, dst *[160]byte)

@@ -44,7 +44,9 @@ DATA kqconst<>+8(SB)/4, $0x00400000
 DATA kqconst<>+12(SB)/4, $0x42000000 // 32.0
 DATA kqconst<>+16(SB)/4, $0x7fffffff // |x| mask
 DATA kqconst<>+20(SB)/4, $0x3f800000 // 1.0
-GLOBL kqconst<>(SB), RODATA|NOPTR, $24
+DATA kqconst<>+24(SB)/4, $0x0f0f0f0f
+DATA kqconst<>+28(SB)/4, $0x01010101
+GLOBL kqconst<>(SB), RODATA|NOPTR, $32
 
 // kqidx holds the dword offsets 32·j of sub-block j, j = 0…15: element l
 // of every lane, gathered from two consecutive super-blocks.
@@ -550,5 +552,72 @@ kqpw:
 	VMOVUPS Y6, S_HI(BX)
 	VMOVUPS Y7, S_SUMW(BX)
 	VMOVUPS Y8, S_SUMX(BX)
+	VZEROUPPER
+	RET
+
+// func packQ4KAVX2(L *[256]uint8, qs *[128]byte)
+// packQ4KGeneric for codes ≤ 15 (a code shifted left by 4 stays in its
+// byte of the word): qs[32c+l] = L[64c+l] | L[64c+32+l]<<4.
+TEXT ·packQ4KAVX2(SB), NOSPLIT, $0-16
+	MOVQ    L+0(FP), SI
+	MOVQ    qs+8(FP), DX
+	VMOVDQU 0(SI), Y0
+	VMOVDQU 32(SI), Y1
+	VPSLLW  $4, Y1, Y1
+	VPOR    Y1, Y0, Y0
+	VMOVDQU Y0, 0(DX)
+	VMOVDQU 64(SI), Y0
+	VMOVDQU 96(SI), Y1
+	VPSLLW  $4, Y1, Y1
+	VPOR    Y1, Y0, Y0
+	VMOVDQU Y0, 32(DX)
+	VMOVDQU 128(SI), Y0
+	VMOVDQU 160(SI), Y1
+	VPSLLW  $4, Y1, Y1
+	VPOR    Y1, Y0, Y0
+	VMOVDQU Y0, 64(DX)
+	VMOVDQU 192(SI), Y0
+	VMOVDQU 224(SI), Y1
+	VPSLLW  $4, Y1, Y1
+	VPOR    Y1, Y0, Y0
+	VMOVDQU Y0, 96(DX)
+	VZEROUPPER
+	RET
+
+// PACK5 packs the 64 codes at off(SI) (sub-blocks 2c, 2c+1): low nibbles
+// into qs at qs(DX), the fifth bits shifted by 2c and 2c+1 into Y7 (qh).
+#define PACK5(off, qs, sh1, sh2) \
+	VMOVDQU off(SI), Y0 \
+	VMOVDQU off+32(SI), Y1 \
+	VPAND   Y5, Y0, Y2 \
+	VPAND   Y5, Y1, Y3 \
+	VPSLLW  $4, Y3, Y3 \
+	VPOR    Y3, Y2, Y2 \
+	VMOVDQU Y2, qs(DX) \
+	VPSRLW  $4, Y0, Y0 \
+	VPAND   Y6, Y0, Y0 \
+	VPSLLW  $sh1, Y0, Y0 \
+	VPOR    Y0, Y7, Y7 \
+	VPSRLW  $4, Y1, Y1 \
+	VPAND   Y6, Y1, Y1 \
+	VPSLLW  $sh2, Y1, Y1 \
+	VPOR    Y1, Y7, Y7
+
+// func packQ5KAVX2(L *[256]uint8, dst *[160]byte)
+// packQ5KGeneric for codes ≤ 31 on dst = qh[32] then qs[128] (qh is
+// written, not or-ed: the Go twin's block is cleared first). Word shifts
+// keep every value inside its byte: a code >> 4 is masked to bit 0 before
+// it moves up to bit 7 at most.
+TEXT ·packQ5KAVX2(SB), NOSPLIT, $0-16
+	MOVQ         L+0(FP), SI
+	MOVQ         dst+8(FP), DX
+	VPBROADCASTD kqconst<>+24(SB), Y5
+	VPBROADCASTD kqconst<>+28(SB), Y6
+	VPXOR        Y7, Y7, Y7
+	PACK5(0, 32, 0, 1)
+	PACK5(64, 64, 2, 3)
+	PACK5(128, 96, 4, 5)
+	PACK5(192, 128, 6, 7)
+	VMOVDQU      Y7, 0(DX)
 	VZEROUPPER
 	RET

@@ -18,3 +18,7 @@ func qxPack(q *qxLanes, dst *[192]byte) { qxPackGeneric(q, dst) }
 func qxLoop(q *qxLanes, st *qxState, _ bool) { qxLoopGeneric(q, st) }
 
 func qxFinal(q *qxLanes, dj *[16]float32) { qxFinalGeneric(q, dj) }
+
+func packQ4_K(L *[QK_K]uint8, dst []byte) { packQ4KGeneric(L, dst) }
+
+func packQ5_K(L *[QK_K]uint8, dst []byte) { packQ5KGeneric(L, dst) }

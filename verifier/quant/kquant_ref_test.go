@@ -312,7 +312,7 @@ func TestKQuantLikeScalar(t *testing.T) {
 		rmin, rdelta float32
 		nstep        int
 		pack         func(*[QK_K]uint8, []byte)
-	}{{"Q4_K", quantQ4_K, 144, 15, -1, 0.1, 20, packQ4_K}, {"Q5_K", quantQ5_K, 176, 31, -0.5, 0.1, 15, packQ5_K}} {
+	}{{"Q4_K", quantQ4_K, 144, 15, -1, 0.1, 20, packQ4KGeneric}, {"Q5_K", quantQ5_K, 176, 31, -0.5, 0.1, 15, packQ5KGeneric}} {
 		for trial := range 300 {
 			nb := 1 + trial%3
 			x := make([]float32, nb*QK_K)
@@ -582,7 +582,7 @@ func sameBits(a, b [][16]float32) bool {
 // TestKQPassesLikeGo: the dispatched K-quant passes equal their Go twins
 // bit for bit on every path (kqPrep: x, w and the state, for one and two
 // super-blocks; kqLoop: the whole search state; kqCodes: the codes of
-// every mode), on rows mixing random values of many magnitudes,
+// every mode; the packings on random codes), on rows mixing random values of many magnitudes,
 // subnormals, zeros, constants, and NaN and ±Inf; and quantQ4_K/quantQ5_K
 // write the Go path's bytes on such rows.
 func TestKQPassesLikeGo(t *testing.T) {
@@ -663,6 +663,21 @@ func TestKQPassesLikeGo(t *testing.T) {
 		kqCodesGeneric(x, &a, &Lb)
 		if La != Lb {
 			t.Fatalf("trial %d: kqCodes differs from kqCodesGeneric", trial)
+		}
+		for _, pk := range []struct {
+			nmax         int32
+			bs           int
+			fast, golang func(*[QK_K]uint8, []byte)
+		}{{15, 144, packQ4_K, packQ4KGeneric}, {31, 176, packQ5_K, packQ5KGeneric}} {
+			for i := range La {
+				La[i] = uint8(r.Int32N(pk.nmax + 1)) // any codes of the type
+			}
+			pa, pb := make([]byte, pk.bs), make([]byte, pk.bs)
+			pk.fast(&La, pa)
+			pk.golang(&La, pb)
+			if string(pa) != string(pb) {
+				t.Fatalf("trial %d: pack (nmax %d) differs from its Go twin", trial, pk.nmax)
+			}
 		}
 		for _, q := range []struct {
 			f  func([]float32, []byte)
