@@ -187,7 +187,7 @@ func quantKScales(scales, mins []float32, dst []byte) (dj, dm [8]float32) {
 }
 
 // kQuantRow quantizes a row of Q4_K or Q5_K super-blocks (bs bytes each),
-// two at a time: make_qkx2_quants on their 16 sub-blocks of 32 with the
+// four at a time: make_qkx2_quants on their 32 sub-blocks of 32 with the
 // weights av_x + |x| (av_x the RMS of the sub-block), lane j of kLanes being
 // sub-block j (bitwise as makeQKX2, the scalar reference in
 // kquant_ref_test.go, on each); then each super-block's scales are packed,
@@ -198,7 +198,7 @@ func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float
 	var k kLanes // every field is written before it is read
 	var st kqState
 	for len(src) >= QK_K {
-		n := min(2, len(src)/QK_K)
+		n := min(4, len(src)/QK_K)
 		scales, mins := k.fit(src, n, &st, nmax, rmin, rdelta, nstep)
 		for b := range n {
 			blk := dst[bs*b : bs*(b+1)]

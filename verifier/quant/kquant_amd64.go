@@ -15,28 +15,37 @@ var (
 	kqAVX512 = kqAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 )
 
+// kqPrep and kqLoop work on the lanes of the n super-blocks only (AVX2:
+// 8 lanes per super-block; AVX-512: 16 lanes per pair).
 func kqPrep(k *kLanes, st *kqState, src []float32, n int) {
 	switch {
 	case kqAsm && kqAVX512:
 		_ = src[n*QK_K-1]
-		kqPrepAVX512(k, st, &src[0], n)
+		kqPrepAVX512(k, st, &src[0], min(n, 2), 0)
+		if n > 2 {
+			kqPrepAVX512(k, st, &src[2*QK_K], n-2, 1)
+		}
 	case kqAsm:
 		kqLoadGeneric(k, src, n)
-		kqPrepAVX2(k, st, 0)
-		kqPrepAVX2(k, st, 1)
+		for h := range n {
+			kqPrepAVX2(k, st, h)
+		}
 		kqLiveGeneric(st)
 	default:
 		kqPrepGeneric(k, st, src, n)
 	}
 }
 
-func kqLoop(k *kLanes, st *kqState) {
+func kqLoop(k *kLanes, st *kqState, n int) {
 	switch {
+	case kqAsm && kqAVX512 && n > 2:
+		kqLoop2AVX512(k, st)
 	case kqAsm && kqAVX512:
 		kqLoopAVX512(k, st)
 	case kqAsm:
-		kqLoopAVX2(k, st, 0)
-		kqLoopAVX2(k, st, 1)
+		for h := range n {
+			kqLoopAVX2(k, st, h)
+		}
 	default:
 		kqLoopGeneric(k, st)
 	}
@@ -114,7 +123,10 @@ func qxLoopAVX512(q *qxLanes, st *qxState)
 func qxFinalAVX512(q *qxLanes, dj *[16]float32)
 
 //go:noescape
-func kqPrepAVX512(k *kLanes, st *kqState, src *float32, n int)
+func kqPrepAVX512(k *kLanes, st *kqState, src *float32, n, h int)
+
+//go:noescape
+func kqLoop2AVX512(k *kLanes, st *kqState)
 
 //go:noescape
 func kqPrepAVX2(k *kLanes, st *kqState, h int)

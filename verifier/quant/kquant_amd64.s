@@ -7,28 +7,29 @@
 // here would stall on the dirty upper register state (constants are
 // broadcast from memory for that reason).
 
-// kLanes layout: x [32][16]float32 at 0, w at 2048, l (codes as floats)
-// at 4096; rows are 64 bytes. The AVX2 routines work on one half (8 lanes,
-// h = 0 or 1: byte offset 32·h in every row and state array).
+// kLanes layout: x [32][32]float32 at 0, w at 4096, l (codes as floats)
+// at 8192; rows are 128 bytes. The AVX2 routines work on one quarter (8
+// lanes, h = 0…3: byte offset 32·h in every row and state array), the
+// AVX-512 ones on one or two halves (16 lanes, byte offset 64·h).
 #define K_X    0
-#define K_W    2048
-#define K_LF   4096
-#define K_ROW  64
+#define K_W    4096
+#define K_LF   8192
+#define K_ROW  128
 
 // kqState offsets (TestKqStateLayout).
 #define S_LO     0
-#define S_HI     64
-#define S_SUMW   128
-#define S_SUMX   192
-#define S_SCALE  256
-#define S_BEST   320
-#define S_LIVE   384
-#define S_WIN    448
-#define S_WINLO  512
-#define S_NMAX   576
-#define S_RMIN   580
-#define S_RDELTA 584
-#define S_NSTEP  592
+#define S_HI     128
+#define S_SUMW   256
+#define S_SUMX   384
+#define S_SCALE  512
+#define S_BEST   640
+#define S_LIVE   768
+#define S_WIN    896
+#define S_WINLO  1024
+#define S_NMAX   1152
+#define S_RMIN   1156
+#define S_RDELTA 1160
+#define S_NSTEP  1168
 
 // kqCodeArgs offsets (TestKqStateLayout).
 #define A_DJ    0
@@ -68,15 +69,19 @@ DATA kqidx<>+56(SB)/4, $448
 DATA kqidx<>+60(SB)/4, $480
 GLOBL kqidx<>(SB), RODATA|NOPTR, $64
 
-// func kqPrepAVX512(k *kLanes, st *kqState, src *float32, n int)
-// kqPrepGeneric: x gathered from n (1 or 2) super-blocks (zeros in the
-// lanes of a missing second one), Σx² per lane, av_x = sqrt(Σx²/32),
+// func kqPrepAVX512(k *kLanes, st *kqState, src *float32, n, h int)
+// kqPrepGeneric on half h (lanes 16h…16h+15): x gathered from the n (1 or
+// 2) super-blocks at src (zeros in the lanes of a missing second one), Σx² per lane, av_x = sqrt(Σx²/32),
 // w = av_x + |x|, lo/hi (vminps/vmaxps with x first: the C comparisons, NaN
 // keeps the old value), Σw and Σw·x from element 0 on, then lo > 0 → 0
 // and live = hi ≠ lo (unordered: NaN counts as ≠).
-TEXT ·kqPrepAVX512(SB), NOSPLIT, $0-32
+TEXT ·kqPrepAVX512(SB), NOSPLIT, $0-40
 	MOVQ      k+0(FP), SI
 	MOVQ      st+8(FP), BX
+	MOVQ      h+32(FP), AX
+	SHLQ      $6, AX
+	ADDQ      AX, SI
+	ADDQ      AX, BX                // (only state arrays are used)
 	MOVQ      src+16(FP), DX
 	MOVQ      n+24(FP), AX
 	MOVL      $0xffff, CX
@@ -208,7 +213,7 @@ loop: \
 	JNZ    loop
 
 // func kqLoopAVX512(k *kLanes, st *kqState)
-// kqLoopGeneric on the 16 lanes at once: the first fit, then per
+// kqLoopGeneric on lanes 0…15 (super-blocks 0 and 1) at once: the first fit, then per
 // candidate the KQSTEP pass, the closed-form fit (vdivps, IEEE like the
 // scalar divisions), the KQERR pass, and a masked update of the lanes whose
 // error improved: best (Z20), scale (Z21), the candidate's iscale and min
@@ -287,6 +292,200 @@ zcand:
 	VMOVUPS   Z21, S_SCALE(BX)
 	VMOVUPS   Z22, S_WIN(BX)
 	VMOVUPS   Z23, S_WINLO(BX)
+	VZEROUPPER
+	RET
+
+// KQLB is KQL for stream b: the code of x = Z21 for iscale Z16 and min
+// Z17, as a float in Z23.
+#define KQLB \
+	VSUBPS    Z17, Z21, Z22 \
+	VMULPS    Z22, Z16, Z22 \
+	VADDPS    Z4, Z22, Z22 \
+	VPANDD    Z5, Z22, Z22 \
+	VPSUBD    Z6, Z22, Z22 \
+	VPMAXSD   Z3, Z22, Z22 \
+	VPMINSD   Z2, Z22, Z22 \
+	VCVTDQ2PS Z22, Z23
+
+// KQERR2S is KQERR on both streams: a (scale Z13, min Z14) into Z7,
+// b (lanes 16…31: scale Z24, min Z25) into Z18.
+#define KQERR2S(loop) \
+	VPXORD Z7, Z7, Z7 \
+	VPXORD Z18, Z18, Z18 \
+	MOVQ   DI, SI \
+	MOVQ   $32, CX \
+loop: \
+	VMULPS K_LF(SI), Z13, Z10 \
+	VMULPS K_LF+64(SI), Z24, Z21 \
+	VADDPS Z14, Z10, Z10 \
+	VADDPS Z25, Z21, Z21 \
+	VSUBPS K_X(SI), Z10, Z10 \
+	VSUBPS K_X+64(SI), Z21, Z21 \
+	VMULPS Z10, Z10, Z10 \
+	VMULPS Z21, Z21, Z21 \
+	VMULPS K_W(SI), Z10, Z10 \
+	VMULPS K_W+64(SI), Z21, Z21 \
+	VADDPS Z10, Z7, Z7 \
+	VADDPS Z21, Z18, Z18 \
+	ADDQ   $K_ROW, SI \
+	DECQ   CX \
+	JNZ    loop
+
+// func kqLoop2AVX512(k *kLanes, st *kqState)
+// kqLoopAVX512 on all 32 lanes as two interleaved streams, a (lanes
+// 0…15: iscale Z0, min Z1, sums Z7…Z9, hi Z26, Σw Z28, Σw·x Z30) and b
+// (lanes 16…31: Z16, Z17, Z18…Z20, Z27, Z29, Z31): each stream's in-order
+// sums are a chain of dependent adds, and the other stream's work fills
+// the wait. best, scale, win and winLo stay in st (masked stores).
+TEXT ·kqLoop2AVX512(SB), NOSPLIT, $0-16
+	MOVQ         k+0(FP), DI
+	MOVQ         st+8(FP), BX
+	VPBROADCASTD S_NMAX(BX), Z2     // nmax
+	VPXORD       Z3, Z3, Z3         // 0
+	VPBROADCASTD kqconst<>+0(SB), Z4
+	VPBROADCASTD kqconst<>+4(SB), Z5
+	VPBROADCASTD kqconst<>+8(SB), Z6
+	VMOVDQU32    S_LIVE(BX), Z10
+	VPTESTMD     Z10, Z10, K2       // live lanes of a
+	VMOVDQU32    S_LIVE+64(BX), Z10
+	VPTESTMD     Z10, Z10, K4       // live lanes of b
+	VCVTDQ2PS    Z2, Z15            // float32(nmax)
+	VMOVUPS      S_HI(BX), Z26
+	VMOVUPS      S_HI+64(BX), Z27
+	VMOVUPS      S_LO(BX), Z1
+	VMOVUPS      S_LO+64(BX), Z17
+	VMOVUPS      S_SUMW(BX), Z28
+	VMOVUPS      S_SUMW+64(BX), Z29
+	VMOVUPS      S_SUMX(BX), Z30
+	VMOVUPS      S_SUMX+64(BX), Z31
+
+	// first fit: iscale = nmax/(hi − lo), scale = 1/iscale, min = lo
+	VSUBPS       Z1, Z26, Z10
+	VDIVPS       Z10, Z15, Z0
+	VSUBPS       Z17, Z27, Z21
+	VDIVPS       Z21, Z15, Z16
+	VBROADCASTSS kqconst<>+20(SB), Z11
+	VDIVPS       Z0, Z11, Z13
+	VDIVPS       Z16, Z11, Z24
+	VMOVAPS      Z1, Z14
+	VMOVAPS      Z17, Z25
+	MOVQ         DI, SI
+	MOVQ         $32, CX
+
+z2c0:
+	VMOVUPS K_X(SI), Z10
+	VMOVUPS K_X+64(SI), Z21
+	KQL
+	KQLB
+	VMOVUPS Z12, K_LF(SI)
+	VMOVUPS Z23, K_LF+64(SI)
+	ADDQ    $K_ROW, SI
+	DECQ    CX
+	JNZ     z2c0
+	KQERR2S(z2e0)
+	VMOVUPS Z7, S_BEST(BX)
+	VMOVUPS Z18, S_BEST+64(BX)
+	VMOVUPS Z13, S_SCALE(BX)
+	VMOVUPS Z24, S_SCALE+64(BX)
+	VMOVUPS Z0, S_WIN(BX)
+	VMOVUPS Z16, S_WIN+64(BX)
+	VMOVUPS Z1, S_WINLO(BX)
+	VMOVUPS Z17, S_WINLO+64(BX)
+	XORQ    R8, R8                  // is
+
+z2cand:
+	VCVTSI2SSQ   R8, X9, X9
+	VMULSS       S_RDELTA(BX), X9, X9
+	VADDSS       S_RMIN(BX), X9, X9
+	VADDSS       X15, X9, X9
+	VBROADCASTSS X9, Z10
+	VSUBPS       Z1, Z26, Z11
+	VDIVPS       Z11, Z10, Z0       // iscale a
+	VSUBPS       Z17, Z27, Z21
+	VDIVPS       Z21, Z10, Z16      // iscale b
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z18, Z18, Z18
+	VPXORD       Z19, Z19, Z19
+	VPXORD       Z20, Z20, Z20
+	MOVQ         DI, SI
+	MOVQ         $32, CX
+
+z2s:
+	VMOVUPS K_X(SI), Z10
+	VMOVUPS K_X+64(SI), Z21
+	KQL
+	KQLB
+	VMOVUPS Z12, K_LF(SI)
+	VMOVUPS Z23, K_LF+64(SI)
+	VMULPS  K_W(SI), Z12, Z13
+	VMULPS  K_W+64(SI), Z23, Z24
+	VADDPS  Z13, Z7, Z7
+	VADDPS  Z24, Z18, Z18
+	VMULPS  Z12, Z13, Z14
+	VMULPS  Z23, Z24, Z25
+	VADDPS  Z14, Z8, Z8
+	VADDPS  Z25, Z19, Z19
+	VMULPS  Z10, Z13, Z13
+	VMULPS  Z21, Z24, Z24
+	VADDPS  Z13, Z9, Z9
+	VADDPS  Z24, Z20, Z20
+	ADDQ    $K_ROW, SI
+	DECQ    CX
+	JNZ     z2s
+
+	// the closed-form fit of kqLoopAVX512 on both streams
+	VMULPS    Z8, Z28, Z12
+	VMULPS    Z19, Z29, Z23
+	VMULPS    Z7, Z7, Z13
+	VMULPS    Z18, Z18, Z24
+	VSUBPS    Z13, Z12, Z12         // D a
+	VSUBPS    Z24, Z23, Z23         // D b
+	VMULPS    Z9, Z28, Z13
+	VMULPS    Z20, Z29, Z24
+	VMULPS    Z7, Z30, Z14
+	VMULPS    Z18, Z31, Z25
+	VSUBPS    Z14, Z13, Z13
+	VSUBPS    Z25, Z24, Z24
+	VDIVPS    Z12, Z13, Z13         // ts a
+	VDIVPS    Z23, Z24, Z24         // ts b
+	VMULPS    Z30, Z8, Z14
+	VMULPS    Z31, Z19, Z25
+	VMULPS    Z9, Z7, Z10
+	VMULPS    Z20, Z18, Z21
+	VSUBPS    Z10, Z14, Z14
+	VSUBPS    Z21, Z25, Z25
+	VDIVPS    Z12, Z14, Z14         // tm a
+	VDIVPS    Z23, Z25, Z25         // tm b
+	VCMPPS    $0x1e, Z3, Z14, K1    // tm > 0
+	VCMPPS    $0x1e, Z3, Z25, K5
+	VDIVPS    Z8, Z9, Z10           // sumXL / sumL2
+	VDIVPS    Z19, Z20, Z21
+	VBLENDMPS Z10, Z13, K1, Z13
+	VBLENDMPS Z21, Z24, K5, Z24
+	VBLENDMPS Z3, Z14, K1, Z14
+	VBLENDMPS Z3, Z25, K5, Z25
+	VCMPPS    $0x1e, Z3, Z12, K2, K3 // ok = D > 0 on a live lane
+	VCMPPS    $0x1e, Z3, Z23, K4, K6
+	KQERR2S(z2e)
+	VCMPPS    $0x11, S_BEST(BX), Z7, K3, K1 // ok and err < best
+	VCMPPS    $0x11, S_BEST+64(BX), Z18, K6, K5
+	VMOVUPS   Z7, K1, S_BEST(BX)
+	VMOVUPS   Z18, K5, S_BEST+64(BX)
+	VMOVUPS   Z13, K1, S_SCALE(BX)
+	VMOVUPS   Z24, K5, S_SCALE+64(BX)
+	VMOVUPS   Z0, K1, S_WIN(BX)
+	VMOVUPS   Z16, K5, S_WIN+64(BX)
+	VMOVUPS   Z1, K1, S_WINLO(BX)
+	VMOVUPS   Z17, K5, S_WINLO+64(BX)
+	VMOVAPS   Z14, K1, Z1
+	VMOVAPS   Z25, K5, Z17
+	INCQ      R8
+	CMPQ      R8, S_NSTEP(BX)
+	JLE       z2cand
+	VMOVUPS   Z1, S_LO(BX)
+	VMOVUPS   Z17, S_LO+64(BX)
 	VZEROUPPER
 	RET
 

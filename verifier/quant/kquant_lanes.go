@@ -1,13 +1,14 @@
 package quant
 
-// kl is the number of lanes of kLanes: the 8 sub-blocks of two
-// super-blocks.
-const kl = 16
+// kl is the number of lanes of kLanes: the 8 sub-blocks of four
+// super-blocks (two AVX-512 streams, whose interleaving hides the latency
+// of the in-order sums).
+const kl = 32
 
 // kLanes is makeQKX2 (make_qkx2_quants) on kl sub-blocks of 32 at once:
 // element l of sub-block j sits at [l][j], so that each candidate scale is
-// one pass over the arrays with kl independent lanes (AVX-512 or two AVX2
-// halves on amd64, Go elsewhere). Every lane performs exactly makeQKX2's
+// one pass over the arrays with kl independent lanes (two AVX-512 streams
+// or four AVX2 quarters on amd64, Go elsewhere). Every lane performs exactly makeQKX2's
 // float32 operations in makeQKX2's order, so the results are bitwise the
 // same. Codes are not kept per candidate: the search remembers each lane's
 // winning iscale and min (kqState.win, winLo), from which kqCodes computes
@@ -30,14 +31,15 @@ type kqState struct {
 	nstep              int64
 }
 
-// fit loads the n (1 or 2) super-blocks of src (sub-block j into lane j;
-// lanes of a missing second super-block are zero, hence not live), runs
-// makeQKX2 on every lane and returns each lane's scale and min; st keeps
-// what kqCodes needs for the fitted codes (live, win, winLo).
+// fit loads the n (1…4) super-blocks of src (sub-block j into lane j;
+// lanes of missing super-blocks are zero, hence not live), runs makeQKX2
+// on every lane and returns each lane's scale and min; st keeps what
+// kqCodes needs for the fitted codes (live, win, winLo). Only the first
+// 8n lanes are meaningful: the assembly passes may skip the others.
 func (k *kLanes) fit(src []float32, n int, st *kqState, nmax int32, rmin, rdelta float32, nstep int) (scale, theMin [kl]float32) {
 	*st = kqState{nmax: nmax, rmin: rmin, rdelta: rdelta, nstep: int64(nstep)}
 	kqPrep(k, st, src, n)
-	kqLoop(k, st)
+	kqLoop(k, st, n)
 	for j := range kl {
 		if st.live[j] != 0 {
 			scale[j] = st.scale[j]

@@ -5,7 +5,7 @@ package quant
 // kqAsm and kqAVX512 are false: the K-quant fitting passes are the Go ones.
 var kqAsm, kqAVX512 = false, false
 
-func kqLoop(k *kLanes, st *kqState) { kqLoopGeneric(k, st) }
+func kqLoop(k *kLanes, st *kqState, _ int) { kqLoopGeneric(k, st) }
 
 func kqPrep(k *kLanes, st *kqState, src []float32, n int) { kqPrepGeneric(k, st, src, n) }
 
