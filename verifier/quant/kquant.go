@@ -194,7 +194,7 @@ func quantKScales(scales, mins []float32, dst []byte) (dj, dm [8]float32) {
 // its codes made (kqCodes: requantized with the packed scales, except in a
 // sub-block whose packed scale is 0, which keeps the fitted codes) and
 // packed.
-func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float32, nstep int, pack func(L *[QK_K]uint8, dst []byte)) {
+func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float32, nstep int) {
 	var k kLanes // every field is written before it is read
 	var st kqState
 	for len(src) >= QK_K {
@@ -216,9 +216,13 @@ func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float
 					a.mode[j] = 2
 				}
 			}
-			var L [QK_K]uint8
+			var L [QK_K]uint8 // on the stack: packQ4_K/packQ5_K are called directly
 			kqCodes((*[QK_K]float32)(src[QK_K*b:]), &a, &L)
-			pack(&L, blk)
+			if bs == 144 {
+				packQ4_K(&L, blk)
+			} else {
+				packQ5_K(&L, blk)
+			}
 		}
 		src, dst = src[n*QK_K:], dst[n*bs:]
 	}
@@ -226,7 +230,7 @@ func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float
 
 // quantQ4_K is quantize_row_q4_K_ref.
 func quantQ4_K(src []float32, dst []byte) {
-	kQuantRow(src, dst, 144, 15, -1, 0.1, 20, packQ4_K)
+	kQuantRow(src, dst, 144, 15, -1, 0.1, 20)
 }
 
 // packQ4KGeneric stores the codes as nibbles: low for the first 32 of
@@ -265,7 +269,7 @@ func dequantQ5_K(src []byte, dst []float32) {
 
 // quantQ5_K is quantize_row_q5_K_ref.
 func quantQ5_K(src []float32, dst []byte) {
-	kQuantRow(src, dst, 176, 31, -0.5, 0.1, 15, packQ5_K)
+	kQuantRow(src, dst, 176, 31, -0.5, 0.1, 15)
 }
 
 // packQ5KGeneric is packQ4KGeneric with the fifth bits in qh; dst must
