@@ -8,8 +8,8 @@ import (
 // refQuantizers are the scalar references of the K-quant quantizers kept in
 // the tests (one sub-block at a time, as llama.cpp's C code).
 var refQuantizers = map[Type]func(src []float32, dst []byte){
-	Q4_K: func(src []float32, dst []byte) { quantKRow(src, dst, 144, 15, -1, 0.1, 20, packQ4_K) },
-	Q5_K: func(src []float32, dst []byte) { quantKRow(src, dst, 176, 31, -0.5, 0.1, 15, packQ5_K) },
+	Q4_K: func(src []float32, dst []byte) { quantKRow(src, dst, 144, 15, -1, 0.1, 20, packQ4KGeneric) },
+	Q5_K: func(src []float32, dst []byte) { quantKRow(src, dst, 176, 31, -0.5, 0.1, 15, packQ5KGeneric) },
 	Q6_K: quantQ6KRef,
 }
 

@@ -47,27 +47,42 @@
 //
 // # Speed
 //
-// The Q4_K/Q5_K scale search (make_qkx2_quants: 16 or 21 candidate scales
-// per sub-block of 32) dominates K-quant requantization. It runs on the 16
-// sub-blocks of two super-blocks at once, one per SIMD lane (kLanes,
-// kquant_lanes.go): the candidate loop in AVX-512 (kqLoopAVX512), the other
-// passes on two AVX2 halves, Go elsewhere or with the noasm tag. Each lane
-// performs the scalar code's float32 operations in its order (vdivps and
-// vsqrtps are correctly rounded like the scalar ones), so results are
-// bitwise those of makeQKX2, the scalar reference kept in
-// kquant_ref_test.go (TestKQuantLikeScalar on every path). Measured on a
-// 2-core Zen 5 under load: Q4_K 67 → 6–7 CPU-ns per element (~10×) with
-// AVX-512, ~10 with AVX2 only; on the 2-core Sapphire Rapids dev host
-// (BenchmarkQuantizeRow, CPU-ns) Q4_K 76 → 15, Q5_K 61 → 13.5. Q6_K's
-// make_qx_quants runs on the 16 sub-blocks of a super-block as lanes
-// (qxLanes, qx_amd64.s: branch-free AVX-512 search, float-domain rounding
-// for finite rows, prep/final/packing in AVX-512 too): 40 → 3.6 CPU-ns.
+// The Q4_K/Q5_K scale search (make_qkx2_quants: 21 or 16 candidate scales
+// per sub-block of 32) dominates K-quant requantization. It runs on the 32
+// sub-blocks of four super-blocks at once, one per SIMD lane (kLanes,
+// kquant_lanes.go): in AVX-512 as two interleaved streams of 16 lanes
+// (kqLoop2AVX512; the other stream's work fills the wait on each
+// stream's in-order sums), on four AVX2 quarters without AVX-512, in Go
+// elsewhere or with the noasm tag. The prep gathers x straight from the
+// row and computes the weights once; the search is branch-free: a lane
+// that wins keeps the candidate's iscale and min (kqState.win, winLo), and
+// kqCodes makes the codes once, in natural order, together with the
+// requantization by the packed scales; the packing is AVX2 byte work.
+// Each lane performs the scalar code's float32 operations in its order
+// (vdivps and vsqrtps are correctly rounded like the scalar ones; the
+// codes use nearest_int's integer trick, exact for every input, NaN and
+// Inf included), so results are bitwise those of makeQKX2, the scalar
+// reference kept in kquant_ref_test.go (TestLanesLikeScalar,
+// TestKQuantLikeScalar on every path; TestKQPassesLikeGo checks each
+// assembly pass against its Go twin). Measured with BenchmarkQuantizeRow
+// (CPU-ns per element, one thread, the scalar reference in the same run)
+// on the 2-core Sapphire Rapids dev host under load: Q4_K 78 → 6.4 (12×),
+// Q5_K 62 → 5.1 (12×). Two lessons from getting there: a legacy-SSE
+// `MOVL AX, Xn` before the AVX passes cost a third of the time, and
+// passing the packer as a func value moved each block's codes to the heap
+// (~10%). Rounding in the float domain instead of nearest_int's integer
+// trick (as Q6_K does) measured within noise here and was left out.
+// Q6_K's make_qx_quants runs on the 16 sub-blocks of a super-block as
+// lanes (qxLanes, qx_amd64.s: branch-free AVX-512 search, float-domain
+// rounding for finite rows, prep/final/packing in AVX-512 too): 40 → 3.6
+// CPU-ns.
 //
 // # Left out
 //
 // Importance-matrix quantization (quantize_row_*_impl), the IQ*/TQ* types,
-// MXFP4, Q2_K/Q3_K quantizers, AVX2 for make_qx_quants (Q6_K), and SIMD
-// dot products (they live in verifier/matmul).
+// MXFP4, Q2_K/Q3_K quantizers, AVX2 for make_qx_quants (Q6_K) and for
+// the Q4_K/Q5_K prep's gather and kqCodes (Go on AVX2-only hosts), and
+// SIMD dot products (they live in verifier/matmul).
 //
 // # Security
 //

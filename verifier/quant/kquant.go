@@ -187,40 +187,42 @@ func quantKScales(scales, mins []float32, dst []byte) (dj, dm [8]float32) {
 }
 
 // kQuantRow quantizes a row of Q4_K or Q5_K super-blocks (bs bytes each),
-// two at a time: make_qkx2_quants on their 16 sub-blocks of 32 with the
+// four at a time: make_qkx2_quants on their 32 sub-blocks of 32 with the
 // weights av_x + |x| (av_x the RMS of the sub-block), lane j of kLanes being
 // sub-block j (bitwise as makeQKX2, the scalar reference in
-// kquant_ref_test.go, on each); then each super-block's scales are packed
-// and its codes requantized with them (kqFinal; a sub-block whose packed
-// scale is 0 keeps the fitted codes), and pack stores the codes.
-func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float32, nstep int, pack func(L *[QK_K]uint8, dst []byte)) {
+// kquant_ref_test.go, on each); then each super-block's scales are packed,
+// its codes made (kqCodes: requantized with the packed scales, except in a
+// sub-block whose packed scale is 0, which keeps the fitted codes) and
+// packed.
+func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float32, nstep int) {
+	var k kLanes // every field is written before it is read
+	var st kqState
 	for len(src) >= QK_K {
-		n := min(2, len(src)/QK_K)
-		var k kLanes
+		n := min(4, len(src)/QK_K)
+		scales, mins := k.fit(src, n, &st, nmax, rmin, rdelta, nstep)
 		for b := range n {
+			blk := dst[bs*b : bs*(b+1)]
+			clear(blk)
+			a := kqCodeArgs{nmax: nmax}
+			a.dj, a.dm = quantKScales(scales[8*b:8*b+8], mins[8*b:8*b+8], blk)
 			for j := range 8 {
-				for l, v := range src[QK_K*b+32*j : QK_K*b+32*j+32] {
-					k.x[l][8*b+j] = v // a missing second super-block stays 0: a "done" lane
+				a.win[j], a.winLo[j] = st.win[8*b+j], st.winLo[8*b+j]
+				switch {
+				case a.dj[j] != 0:
+					a.mode[j] = 0
+				case st.live[8*b+j] != 0:
+					a.mode[j] = 1
+				default:
+					a.mode[j] = 2
 				}
 			}
-		}
-		scales, mins := k.fit(nmax, rmin, rdelta, nstep)
-		var dj, dm [kl]float32
-		for b := range n {
-			clear(dst[bs*b : bs*(b+1)])
-			d1, d2 := quantKScales(scales[8*b:8*b+8], mins[8*b:8*b+8], dst[bs*b:])
-			copy(dj[8*b:], d1[:])
-			copy(dm[8*b:], d2[:])
-		}
-		kqFinal(&k, &dj, &dm, nmax)
-		for b := range n {
-			var L [QK_K]uint8
-			for j := range 8 {
-				for l := range 32 {
-					L[32*j+l] = uint8(k.L[l][8*b+j])
-				}
+			var L [QK_K]uint8 // on the stack: packQ4_K/packQ5_K are called directly
+			kqCodes((*[QK_K]float32)(src[QK_K*b:]), &a, &L)
+			if bs == 144 {
+				packQ4_K(&L, blk)
+			} else {
+				packQ5_K(&L, blk)
 			}
-			pack(&L, dst[bs*b:bs*(b+1)])
 		}
 		src, dst = src[n*QK_K:], dst[n*bs:]
 	}
@@ -228,12 +230,12 @@ func kQuantRow(src []float32, dst []byte, bs int, nmax int32, rmin, rdelta float
 
 // quantQ4_K is quantize_row_q4_K_ref.
 func quantQ4_K(src []float32, dst []byte) {
-	kQuantRow(src, dst, 144, 15, -1, 0.1, 20, packQ4_K)
+	kQuantRow(src, dst, 144, 15, -1, 0.1, 20)
 }
 
-// packQ4_K stores the codes as nibbles: low for the first 32 of each 64,
-// high for the next.
-func packQ4_K(L *[QK_K]uint8, dst []byte) {
+// packQ4KGeneric stores the codes as nibbles: low for the first 32 of
+// each 64, high for the next (packQ4_K dispatches).
+func packQ4KGeneric(L *[QK_K]uint8, dst []byte) {
 	qs := dst[16:144]
 	for c := range 4 {
 		for l := range 32 {
@@ -267,11 +269,12 @@ func dequantQ5_K(src []byte, dst []float32) {
 
 // quantQ5_K is quantize_row_q5_K_ref.
 func quantQ5_K(src []float32, dst []byte) {
-	kQuantRow(src, dst, 176, 31, -0.5, 0.1, 15, packQ5_K)
+	kQuantRow(src, dst, 176, 31, -0.5, 0.1, 15)
 }
 
-// packQ5_K is packQ4_K with the fifth bits in qh.
-func packQ5_K(L *[QK_K]uint8, dst []byte) {
+// packQ5KGeneric is packQ4KGeneric with the fifth bits in qh; dst must
+// be cleared (packQ5_K dispatches).
+func packQ5KGeneric(L *[QK_K]uint8, dst []byte) {
 	qh, qs := dst[16:48], dst[48:176]
 	for c := range 4 {
 		for l := range 32 {

@@ -4,70 +4,76 @@ package quant
 
 import "golang.org/x/sys/cpu"
 
-// kqAsm selects the assembly K-quant fitting passes (decided once; tests
-// may switch it off): AVX2 on each half of kLanes, and the candidate loop
-// (the bulk of the work) in AVX-512 when kqAVX512; the same float32
-// operations per lane, no fused multiply-add. The passes are called
-// directly, not through function values, so that a kLanes on the stack
-// does not escape.
+// kqAsm selects the assembly K-quant passes (decided once; tests may
+// switch it off): with kqAVX512 the prep, search and code passes in
+// AVX-512, otherwise the prep's sums and the search in AVX2 on each half
+// of kLanes; the same float32 operations per lane, no fused multiply-add.
+// The passes are called directly, not through function values, so that a
+// kLanes on the stack does not escape.
 var (
 	kqAsm    = cpu.X86.HasAVX2
 	kqAVX512 = kqAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 )
 
-func kqPrep(k *kLanes, st *kqState) {
-	if !kqAsm {
-		kqPrepGeneric(k, st)
-		return
-	}
-	kqPrepAVX2(k, st, 0)
-	kqPrepAVX2(k, st, 1)
-}
-
-func kqFinal(k *kLanes, dj, dm *[kl]float32, nmax int32) {
-	if !kqAsm {
-		kqFinalGeneric(k, dj, dm, nmax)
-		return
-	}
-	for h := range 2 {
-		kqFinalAVX2(k, h, (*[8]float32)(dj[8*h:]), (*[8]float32)(dm[8*h:]), nmax)
-	}
-}
-
-func kqStep(k *kLanes, iscale, lo *[kl]float32, nmax int32, sums *[3][kl]float32) {
-	if !kqAsm {
-		kqStepGeneric(k, iscale, lo, nmax, sums)
-		return
-	}
-	for h := range 2 {
-		var s [3][8]float32
-		kqStepAVX2(k, h, (*[8]float32)(iscale[8*h:]), (*[8]float32)(lo[8*h:]), nmax, &s)
-		for i := range s {
-			copy(sums[i][8*h:8*h+8], s[i][:])
-		}
-	}
-}
-
-func kqErr(k *kLanes, scale, theMin *[kl]float32, errs *[kl]float32) {
-	if !kqAsm {
-		kqErrGeneric(k, scale, theMin, errs)
-		return
-	}
-	for h := range 2 {
-		kqErrAVX2(k, h, (*[8]float32)(scale[8*h:]), (*[8]float32)(theMin[8*h:]), (*[8]float32)(errs[8*h:]))
-	}
-}
-
-func kqLoop(k *kLanes, st *kqState) {
+// kqPrep and kqLoop work on the lanes of the n super-blocks only (AVX2:
+// 8 lanes per super-block; AVX-512: 16 lanes per pair).
+func kqPrep(k *kLanes, st *kqState, src []float32, n int) {
 	switch {
+	case kqAsm && kqAVX512:
+		_ = src[n*QK_K-1]
+		kqPrepAVX512(k, st, &src[0], min(n, 2), 0)
+		if n > 2 {
+			kqPrepAVX512(k, st, &src[2*QK_K], n-2, 1)
+		}
+	case kqAsm:
+		kqLoadGeneric(k, src, n)
+		for h := range n {
+			kqPrepAVX2(k, st, h)
+		}
+		kqLiveGeneric(st)
+	default:
+		kqPrepGeneric(k, st, src, n)
+	}
+}
+
+func kqLoop(k *kLanes, st *kqState, n int) {
+	switch {
+	case kqAsm && kqAVX512 && n > 2:
+		kqLoop2AVX512(k, st)
 	case kqAsm && kqAVX512:
 		kqLoopAVX512(k, st)
 	case kqAsm:
-		kqLoopAVX2(k, st, 0)
-		kqLoopAVX2(k, st, 1)
+		for h := range n {
+			kqLoopAVX2(k, st, h)
+		}
 	default:
 		kqLoopGeneric(k, st)
 	}
+}
+
+func kqCodes(x *[QK_K]float32, a *kqCodeArgs, L *[QK_K]uint8) {
+	if kqAsm && kqAVX512 {
+		kqCodesAVX512(x, a, L)
+		return
+	}
+	kqCodesGeneric(x, a, L)
+}
+
+// packQ4_K and packQ5_K store a block's codes (at most nmax) in AVX2.
+func packQ4_K(L *[QK_K]uint8, dst []byte) {
+	if kqAsm {
+		packQ4KAVX2(L, (*[128]byte)(dst[16:144]))
+		return
+	}
+	packQ4KGeneric(L, dst)
+}
+
+func packQ5_K(L *[QK_K]uint8, dst []byte) {
+	if kqAsm {
+		packQ5KAVX2(L, (*[160]byte)(dst[16:176]))
+		return
+	}
+	packQ5KGeneric(L, dst)
 }
 
 func qxPrep(q *qxLanes, st *qxState, x *[QK_K]float32) (finite bool) {
@@ -117,19 +123,25 @@ func qxLoopAVX512(q *qxLanes, st *qxState)
 func qxFinalAVX512(q *qxLanes, dj *[16]float32)
 
 //go:noescape
+func kqPrepAVX512(k *kLanes, st *kqState, src *float32, n, h int)
+
+//go:noescape
+func kqLoop2AVX512(k *kLanes, st *kqState)
+
+//go:noescape
 func kqPrepAVX2(k *kLanes, st *kqState, h int)
-
-//go:noescape
-func kqFinalAVX2(k *kLanes, h int, dj, dm *[8]float32, nmax int32)
-
-//go:noescape
-func kqStepAVX2(k *kLanes, h int, iscale, lo *[8]float32, nmax int32, sums *[3][8]float32)
-
-//go:noescape
-func kqErrAVX2(k *kLanes, h int, scale, theMin *[8]float32, errs *[8]float32)
 
 //go:noescape
 func kqLoopAVX2(k *kLanes, st *kqState, h int)
 
 //go:noescape
 func kqLoopAVX512(k *kLanes, st *kqState)
+
+//go:noescape
+func kqCodesAVX512(x *[QK_K]float32, a *kqCodeArgs, L *[QK_K]uint8)
+
+//go:noescape
+func packQ4KAVX2(L *[QK_K]uint8, qs *[128]byte)
+
+//go:noescape
+func packQ5KAVX2(L *[QK_K]uint8, dst *[160]byte)

@@ -1,66 +1,79 @@
 package quant
 
-// kl is the number of lanes of kLanes: the 8 sub-blocks of two
-// super-blocks.
-const kl = 16
+// kl is the number of lanes of kLanes: the 8 sub-blocks of four
+// super-blocks (two AVX-512 streams, whose interleaving hides the latency
+// of the in-order sums).
+const kl = 32
 
 // kLanes is makeQKX2 (make_qkx2_quants) on kl sub-blocks of 32 at once:
 // element l of sub-block j sits at [l][j], so that each candidate scale is
-// one pass over the arrays with kl independent lanes (AVX-512 or two AVX2
-// halves on amd64, Go elsewhere). Every lane performs exactly makeQKX2's
+// one pass over the arrays with kl independent lanes (two AVX-512 streams
+// or four AVX2 quarters on amd64, Go elsewhere). Every lane performs exactly makeQKX2's
 // float32 operations in makeQKX2's order, so the results are bitwise the
-// same.
+// same. Codes are not kept per candidate: the search remembers each lane's
+// winning iscale and min (kqState.win, winLo), from which kqCodes computes
+// the codes once, in natural order (the same operations give the same
+// codes).
 type kLanes struct {
-	x, w    [32][kl]float32
-	L, Laux [32][kl]int32
+	x, w [32][kl]float32
+	l    [32][kl]float32 // the current candidate's codes as floats (asm scratch)
 }
 
-// fit returns each lane's scale and min (makeQKX2's results) and leaves
-// its codes in k.L.
-func (k *kLanes) fit(nmax int32, rmin, rdelta float32, nstep int) (scale, theMin [kl]float32) {
-	st := kqState{nmax: nmax, rmin: rmin, rdelta: rdelta, nstep: int64(nstep)}
-	kqPrep(k, &st)
-	lo, hi := st.lo, st.hi
-	var done [kl]bool
-	fnmax := float32(nmax)
-	var iscale [kl]float32
+// kqState is the per-lane state of the candidate-scale search (kqLoop).
+// Offsets are fixed for kquant_amd64.s (TestKqStateLayout).
+type kqState struct {
+	lo, hi, sumW, sumX [kl]float32
+	scale, best        [kl]float32 // the best fit so far and its error
+	live               [kl]int32   // −1: lane still fitting (not all equal)
+	win, winLo         [kl]float32 // the iscale and min of the best fit's codes
+	nmax               int32
+	rmin, rdelta       float32
+	nstep              int64
+}
+
+// fit loads the n (1…4) super-blocks of src (sub-block j into lane j;
+// lanes of missing super-blocks are zero, hence not live), runs makeQKX2
+// on every lane and returns each lane's scale and min; st keeps what
+// kqCodes needs for the fitted codes (live, win, winLo). Only the first
+// 8n lanes are meaningful: the assembly passes may skip the others.
+func (k *kLanes) fit(src []float32, n int, st *kqState, nmax int32, rmin, rdelta float32, nstep int) (scale, theMin [kl]float32) {
+	*st = kqState{nmax: nmax, rmin: rmin, rdelta: rdelta, nstep: int64(nstep)}
+	kqPrep(k, st, src, n)
+	kqLoop(k, st, n)
 	for j := range kl {
-		if lo[j] > 0 {
-			lo[j] = 0
+		if st.live[j] != 0 {
+			scale[j] = st.scale[j]
 		}
-		done[j] = hi[j] == lo[j] // all equal: codes 0, scale 0, min −lo
-		iscale[j] = fnmax / (hi[j] - lo[j])
-		scale[j] = 1 / iscale[j]
-	}
-	var sums [3][kl]float32
-	st.lo = lo
-	kqStep(k, &iscale, &lo, nmax, &sums)
-	k.L = k.Laux
-	kqErr(k, &scale, &lo, &st.best)
-	st.scale = scale
-	for j := range kl {
-		if !done[j] {
-			st.live[j] = -1
-		}
-	}
-	kqLoop(k, &st)
-	scale, lo = st.scale, st.lo
-	for j := range kl {
-		if done[j] {
-			for i := range 32 {
-				k.L[i][j] = 0
-			}
-			scale[j] = 0
-		}
-		theMin[j] = -lo[j]
+		theMin[j] = -st.lo[j]
 	}
 	return scale, theMin
 }
 
-// kqPrepGeneric sets each lane's weights w = av_x + |x| (av_x the RMS of
-// the lane's 32 values, summed in order) and st's lo, hi (running C
-// comparisons from x[0]), sumW = Σ w and sumX = Σ w·x in element order.
-func kqPrepGeneric(k *kLanes, st *kqState) {
+// kqLoadGeneric copies sub-block j of the n super-blocks of src into lane
+// j, zeros in the lanes of a missing second super-block.
+func kqLoadGeneric(k *kLanes, src []float32, n int) {
+	for l := range 32 {
+		for j := range kl {
+			k.x[l][j] = 0
+			if j < 8*n {
+				k.x[l][j] = src[32*j+l]
+			}
+		}
+	}
+}
+
+// kqPrepGeneric loads k.x (kqLoadGeneric) and sets each lane's weights
+// w = av_x + |x| (av_x the RMS of the lane's 32 values, summed in order)
+// and st's lo, hi (running C comparisons from x[0], then lo = min(lo, 0)
+// as `if (min > 0) min = 0`), sumW = Σ w and sumX = Σ w·x in element
+// order, and live (hi ≠ lo: makeQKX2 does not return early).
+func kqPrepGeneric(k *kLanes, st *kqState, src []float32, n int) {
+	kqLoadGeneric(k, src, n)
+	kqSumsGeneric(k, st)
+	kqLiveGeneric(st)
+}
+
+func kqSumsGeneric(k *kLanes, st *kqState) {
 	var sumX2 [kl]float32
 	for i := range 32 {
 		for j := range kl {
@@ -87,100 +100,126 @@ func kqPrepGeneric(k *kLanes, st *kqState) {
 	}
 }
 
-// kqFinalGeneric requantizes the codes with the packed scales: on each lane
-// with dj ≠ 0, L = clamp(nearest_int((x + dm)/dj), 0, nmax).
-func kqFinalGeneric(k *kLanes, dj, dm *[kl]float32, nmax int32) {
+func kqLiveGeneric(st *kqState) {
 	for j := range kl {
-		if dj[j] == 0 {
-			continue
+		if st.lo[j] > 0 {
+			st.lo[j] = 0
 		}
-		for i := range 32 {
-			k.L[i][j] = clamp(nearestInt((k.x[i][j]+dm[j])/dj[j]), 0, nmax)
+		st.live[j] = 0
+		if st.hi[j] != st.lo[j] {
+			st.live[j] = -1
 		}
 	}
 }
 
-// kqState is the per-lane state of the candidate-scale loop (kqLoop).
-// Offsets are fixed for kquant_amd64.s (TestKqStateLayout).
-type kqState struct {
-	lo, hi, sumW, sumX [kl]float32
-	scale, best        [kl]float32 // the best fit so far and its error
-	live               [kl]int32   // −1: lane still fitting (not all equal)
-	nmax               int32
-	rmin, rdelta       float32
-	nstep              int64
+// kqCode is makeQKX2's code of x for iscale and min lo.
+func kqCode(iscale, x, lo float32, nmax int32) int32 {
+	return clamp(nearestInt(iscale*(x-lo)), 0, nmax)
 }
 
-// kqLoopGeneric tries the candidate scales is = 0…nstep of makeQKX2 on
-// every live lane, keeping the best fit in st and its codes in k.L.
+// kqLoopGeneric is makeQKX2's search on every lane: the first fit (scale
+// 1/iscale with iscale = nmax/(hi − lo), min lo), then the candidate
+// scales is = 0…nstep, each one kept on a live lane when its closed-form
+// fit has D > 0 and a smaller error. It sets st.best, st.scale, st.lo (the
+// best min) and st.win, st.winLo (the iscale and min that made the best
+// fit's codes). Lanes that are not live get the first fit's values, which
+// fit and kqCodes ignore.
 func kqLoopGeneric(k *kLanes, st *kqState) {
-	var sums [3][kl]float32
-	var iscale, thisScale, thisMin, curErr [kl]float32
-	var ok [kl]bool
 	fnmax := float32(st.nmax)
+	var iscale, scale, lo [kl]float32
+	for j := range kl {
+		iscale[j] = fnmax / (st.hi[j] - st.lo[j])
+		scale[j] = 1 / iscale[j]
+		lo[j] = st.lo[j]
+	}
+	st.best = kqErrGeneric(k, &iscale, &lo, &scale, &lo, st.nmax)
+	st.scale, st.win, st.winLo = scale, iscale, lo
 	for is := 0; is <= int(st.nstep); is++ {
 		num := st.rmin + float32(st.rdelta*float32(is)) + fnmax
 		for j := range kl {
 			iscale[j] = num / (st.hi[j] - st.lo[j])
 		}
-		kqStepGeneric(k, &iscale, &st.lo, st.nmax, &sums)
+		sL, sL2, sXL := kqStepGeneric(k, &iscale, &st.lo, st.nmax)
+		var thisScale, thisMin [kl]float32
+		var ok [kl]bool
 		for j := range kl {
-			sumL, sumL2, sumXL := sums[0][j], sums[1][j], sums[2][j]
-			D := float32(st.sumW[j]*sumL2) - float32(sumL*sumL)
+			D := float32(st.sumW[j]*sL2[j]) - float32(sL[j]*sL[j])
 			ok[j] = D > 0 && st.live[j] != 0
-			thisScale[j], thisMin[j] = 0, 0
-			if ok[j] {
-				thisScale[j] = (float32(st.sumW[j]*sumXL) - float32(st.sumX[j]*sumL)) / D
-				thisMin[j] = (float32(sumL2*st.sumX[j]) - float32(sumL*sumXL)) / D
-				if thisMin[j] > 0 {
-					thisMin[j] = 0
-					thisScale[j] = sumXL / sumL2
-				}
+			thisScale[j] = (float32(st.sumW[j]*sXL[j]) - float32(st.sumX[j]*sL[j])) / D
+			thisMin[j] = (float32(sL2[j]*st.sumX[j]) - float32(sL[j]*sXL[j])) / D
+			if thisMin[j] > 0 {
+				thisMin[j] = 0
+				thisScale[j] = sXL[j] / sL2[j]
 			}
 		}
-		kqErrGeneric(k, &thisScale, &thisMin, &curErr)
+		curErr := kqErrGeneric(k, &iscale, &st.lo, &thisScale, &thisMin, st.nmax)
 		for j := range kl {
 			if ok[j] && curErr[j] < st.best[j] {
-				for i := range 32 {
-					k.L[i][j] = k.Laux[i][j]
-				}
 				st.best[j] = curErr[j]
 				st.scale[j] = thisScale[j]
+				st.win[j], st.winLo[j] = iscale[j], st.lo[j]
 				st.lo[j] = thisMin[j]
 			}
 		}
 	}
 }
 
-// kqStepGeneric computes, per lane j, the codes
-// Laux = clamp(nearest_int(iscale·(x − lo)), 0, nmax) and the weighted sums
-// Σ w·l, Σ (w·l)·l, Σ (w·l)·x in element order.
-func kqStepGeneric(k *kLanes, iscale, lo *[kl]float32, nmax int32, sums *[3][kl]float32) {
-	var sL, sL2, sXL [kl]float32
+// kqStepGeneric returns, per lane, the weighted sums Σ w·l, Σ (w·l)·l and
+// Σ (w·l)·x of the codes l of iscale and lo, in element order.
+func kqStepGeneric(k *kLanes, iscale, lo *[kl]float32, nmax int32) (sL, sL2, sXL [kl]float32) {
 	for i := range 32 {
 		for j := range kl {
-			l := clamp(nearestInt(iscale[j]*(k.x[i][j]-lo[j])), 0, nmax)
-			k.Laux[i][j] = l
-			fl := float32(l)
+			fl := float32(kqCode(iscale[j], k.x[i][j], lo[j], nmax))
 			wl := float32(k.w[i][j] * fl)
 			sL[j] += wl
 			sL2[j] += float32(wl * fl)
 			sXL[j] += float32(wl * k.x[i][j])
 		}
 	}
-	sums[0], sums[1], sums[2] = sL, sL2, sXL
+	return sL, sL2, sXL
 }
 
-// kqErrGeneric computes, per lane, Σ w·d² with d = (scale·Laux + min) − x,
-// in element order.
-func kqErrGeneric(k *kLanes, scale, theMin *[kl]float32, errs *[kl]float32) {
-	var e [kl]float32
+// kqErrGeneric returns, per lane, Σ w·d² with d = (scale·l + min) − x for
+// the codes l of iscale and lo, in element order.
+func kqErrGeneric(k *kLanes, iscale, lo, scale, theMin *[kl]float32, nmax int32) (e [kl]float32) {
 	for i := range 32 {
 		for j := range kl {
-			d := float32(scale[j]*float32(k.Laux[i][j])) + theMin[j] - k.x[i][j]
+			fl := float32(kqCode(iscale[j], k.x[i][j], lo[j], nmax))
+			d := float32(scale[j]*fl) + theMin[j] - k.x[i][j]
 			d = d * d
 			e[j] += float32(k.w[i][j] * d)
 		}
 	}
-	*errs = e
+	return e
+}
+
+// kqCodeArgs says how kqCodes makes the codes of one super-block's 8
+// sub-blocks: mode 0 requantizes with the packed scale and min,
+// clamp(nearest_int((x + dm)/dj), 0, nmax); mode 1 (packed scale 0, lane
+// live) keeps makeQKX2's codes, clamp(nearest_int(win·(x − winLo)), 0,
+// nmax); mode 2 (packed scale 0, lane not live) gives 0. Offsets are fixed
+// for kquant_amd64.s (TestKqStateLayout).
+type kqCodeArgs struct {
+	dj, dm, win, winLo [8]float32
+	mode               [8]int32
+	nmax               int32
+}
+
+// kqCodesGeneric writes the codes of the super-block x into L.
+func kqCodesGeneric(x *[QK_K]float32, a *kqCodeArgs, L *[QK_K]uint8) {
+	for j := range 8 {
+		xs, ls := x[32*j:32*j+32], L[32*j:32*j+32]
+		switch a.mode[j] {
+		case 0:
+			for i, v := range xs {
+				ls[i] = uint8(clamp(nearestInt((v+a.dm[j])/a.dj[j]), 0, a.nmax))
+			}
+		case 1:
+			for i, v := range xs {
+				ls[i] = uint8(kqCode(a.win[j], v, a.winLo[j], a.nmax))
+			}
+		default:
+			clear(ls)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -99,7 +100,6 @@ func TestLanesLikeScalar(t *testing.T) {
 		nstep        int
 	}{{15, -1, 0.1, 20}, {31, -0.5, 0.1, 15}} {
 		for trial := range 300 {
-			var k kLanes
 			var x [kl][32]float32
 			var w [kl][32]float32
 			for j := range kl {
@@ -107,7 +107,6 @@ func TestLanesLikeScalar(t *testing.T) {
 				var sumX2 float32
 				for l := range 32 {
 					x[j][l] = g(32*j + l)
-					k.x[l][j] = x[j][l]
 					sumX2 += float32(x[j][l] * x[j][l])
 				}
 				avX := sqrt32(sumX2 / 32)
@@ -115,11 +114,13 @@ func TestLanesLikeScalar(t *testing.T) {
 					w[j][l] = avX + abs32(x[j][l])
 				}
 			}
+			src := unsafe.Slice(&x[0][0], kl*32) // sub-block j = lane j
 			for _, path := range kqPaths {
 				t.Run(fmt.Sprintf("%d/%d/%s", p.nmax, trial, path.name), func(t *testing.T) {
-					k := k
+					var k kLanes
+					var st kqState
 					defer path.set()()
-					scale, mins := k.fit(p.nmax, p.rmin, p.rdelta, p.nstep)
+					scale, mins := k.fit(src, kl/8, &st, p.nmax, p.rmin, p.rdelta, p.nstep)
 					for j := range kl {
 						var L, Laux [32]uint8
 						ws, wm := makeQKX2(p.nmax, x[j][:], w[j][:], L[:], Laux[:], p.rmin, p.rdelta, p.nstep)
@@ -127,8 +128,12 @@ func TestLanesLikeScalar(t *testing.T) {
 							t.Fatalf("lane %d: scale, min = %v, %v; scalar %v, %v", j, scale[j], mins[j], ws, wm)
 						}
 						for l := range 32 {
-							if int32(L[l]) != k.L[l][j] {
-								t.Fatalf("lane %d: L[%d] = %d, scalar %d", j, l, k.L[l][j], L[l])
+							var got int32
+							if st.live[j] != 0 {
+								got = kqCode(st.win[j], x[j][l], st.winLo[j], p.nmax)
+							}
+							if int32(L[l]) != got {
+								t.Fatalf("lane %d: L[%d] = %d, scalar %d", j, l, got, L[l])
 							}
 						}
 					}
@@ -295,8 +300,8 @@ func quantKRef(x []float32, nmax int32, rmin, rdelta float32, nstep int, L *[QK_
 }
 
 // TestKQuantLikeScalar: quantQ4_K and quantQ5_K (dispatched and Go
-// passes) write the same bytes as the scalar reference, on rows of 1 to 3
-// super-blocks (kLanes takes two at a time) mixing random, constant,
+// passes) write the same bytes as the scalar reference, on rows of 1 to 5
+// super-blocks (kLanes takes four at a time) mixing random, constant,
 // positive, zero, tiny, huge and sparse sub-blocks.
 func TestKQuantLikeScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
@@ -308,9 +313,9 @@ func TestKQuantLikeScalar(t *testing.T) {
 		rmin, rdelta float32
 		nstep        int
 		pack         func(*[QK_K]uint8, []byte)
-	}{{"Q4_K", quantQ4_K, 144, 15, -1, 0.1, 20, packQ4_K}, {"Q5_K", quantQ5_K, 176, 31, -0.5, 0.1, 15, packQ5_K}} {
+	}{{"Q4_K", quantQ4_K, 144, 15, -1, 0.1, 20, packQ4KGeneric}, {"Q5_K", quantQ5_K, 176, 31, -0.5, 0.1, 15, packQ5KGeneric}} {
 		for trial := range 300 {
-			nb := 1 + trial%3
+			nb := 1 + trial%5
 			x := make([]float32, nb*QK_K)
 			for j := range nb * 8 {
 				kind := (trial*7 + j*3) % 9
@@ -379,17 +384,21 @@ var kqPaths = []struct {
 func TestKqStateLayout(t *testing.T) {
 	var s kqState
 	var k kLanes
+	var a kqCodeArgs
 	var q qxLanes
 	var qs qxState
 	for _, c := range []struct {
 		name      string
 		got, want uintptr
 	}{
-		{"lo", unsafe.Offsetof(s.lo), 0}, {"hi", unsafe.Offsetof(s.hi), 64}, {"sumW", unsafe.Offsetof(s.sumW), 128},
-		{"sumX", unsafe.Offsetof(s.sumX), 192}, {"scale", unsafe.Offsetof(s.scale), 256}, {"best", unsafe.Offsetof(s.best), 320},
-		{"live", unsafe.Offsetof(s.live), 384}, {"nmax", unsafe.Offsetof(s.nmax), 448}, {"rmin", unsafe.Offsetof(s.rmin), 452},
-		{"rdelta", unsafe.Offsetof(s.rdelta), 456}, {"nstep", unsafe.Offsetof(s.nstep), 464},
-		{"k.w", unsafe.Offsetof(k.w), 2048}, {"k.L", unsafe.Offsetof(k.L), 4096}, {"k.Laux", unsafe.Offsetof(k.Laux), 6144},
+		{"lo", unsafe.Offsetof(s.lo), 0}, {"hi", unsafe.Offsetof(s.hi), 128}, {"sumW", unsafe.Offsetof(s.sumW), 256},
+		{"sumX", unsafe.Offsetof(s.sumX), 384}, {"scale", unsafe.Offsetof(s.scale), 512}, {"best", unsafe.Offsetof(s.best), 640},
+		{"live", unsafe.Offsetof(s.live), 768}, {"win", unsafe.Offsetof(s.win), 896}, {"winLo", unsafe.Offsetof(s.winLo), 1024},
+		{"nmax", unsafe.Offsetof(s.nmax), 1152}, {"rmin", unsafe.Offsetof(s.rmin), 1156},
+		{"rdelta", unsafe.Offsetof(s.rdelta), 1160}, {"nstep", unsafe.Offsetof(s.nstep), 1168},
+		{"k.w", unsafe.Offsetof(k.w), 4096}, {"k.l", unsafe.Offsetof(k.l), 8192},
+		{"a.dm", unsafe.Offsetof(a.dm), 32}, {"a.win", unsafe.Offsetof(a.win), 64}, {"a.winLo", unsafe.Offsetof(a.winLo), 96},
+		{"a.mode", unsafe.Offsetof(a.mode), 128}, {"a.nmax", unsafe.Offsetof(a.nmax), 160},
 		{"q.L", unsafe.Offsetof(q.L), 1024}, {"q.Laux", unsafe.Offsetof(q.Laux), 2048},
 		{"q.w", unsafe.Offsetof(q.w), 3072}, {"q.wx", unsafe.Offsetof(q.wx), 4096},
 		{"qs.scale", unsafe.Offsetof(qs.scale), 64}, {"qs.best", unsafe.Offsetof(qs.best), 128},
@@ -563,6 +572,150 @@ func TestQ6KPassesLikeGo(t *testing.T) {
 func sameBits(a, b [][16]float32) bool {
 	for i := range a {
 		for j := range a[i] {
+			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestKQPassesLikeGo: the dispatched K-quant passes equal their Go twins
+// bit for bit on every path (kqPrep: x, w and the state, for one and two
+// super-blocks; kqLoop: the whole search state; kqCodes: the codes of
+// every mode; the packings on random codes), on rows mixing random values of many magnitudes,
+// subnormals, zeros, constants, and NaN and ±Inf; and quantQ4_K/quantQ5_K
+// write the Go path's bytes on such rows.
+func TestKQPassesLikeGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32,
+		0, float32(math.Copysign(0, -1)), 0x1p-149, -0x1p-140, 0x1p-126}
+	gen := func(trial int, x []float32) {
+		for j := 0; j < len(x); j += 32 {
+			kind := (trial*5 + j/32*3) % 7
+			c := float32(r.NormFloat64())
+			for l := range 32 {
+				var v float32
+				switch kind {
+				case 0, 1:
+					v = float32(r.NormFloat64() * math.Pow(10, float64(trial%13-6)))
+				case 2:
+					v = c // constant
+				case 3: // all zero
+				case 4:
+					v = float32(r.NormFloat64() * 1e-42) // subnormal
+				case 5:
+					v = float32(r.NormFloat64() * 1e30)
+				case 6:
+					v = float32(r.IntN(7)) - 3
+				}
+				if trial%3 == 0 && r.IntN(50) == 0 {
+					v = special[r.IntN(len(special))]
+				}
+				x[j+l] = v
+			}
+		}
+	}
+	params := []struct {
+		nmax         int32
+		rmin, rdelta float32
+		nstep        int64
+	}{{15, -1, 0.1, 20}, {31, -0.5, 0.1, 15}}
+	for trial := range 300 {
+		n := 1 + trial%4
+		src := make([]float32, n*QK_K)
+		gen(trial, src)
+		p := params[trial%2]
+		var ka, kb kLanes
+		sa := kqState{nmax: p.nmax, rmin: p.rmin, rdelta: p.rdelta, nstep: p.nstep}
+		sb := sa
+		kqPrepGeneric(&kb, &sb, src, n)
+		for _, path := range kqPaths[:2] {
+			restore := path.set()
+			sa = kqState{nmax: p.nmax, rmin: p.rmin, rdelta: p.rdelta, nstep: p.nstep}
+			kqPrep(&ka, &sa, src, n)
+			if !sameLanes(&ka.x, &kb.x, 8*n) || !sameLanes(&ka.w, &kb.w, 8*n) || !sameState(&sa, &sb, 8*n) {
+				t.Fatalf("trial %d, %s: kqPrep differs from kqPrepGeneric", trial, path.name)
+			}
+			sa2, sb2 := sa, sb
+			kqLoop(&ka, &sa2, n)
+			kqLoopGeneric(&kb, &sb2)
+			if !sameState(&sa2, &sb2, 8*n) {
+				t.Fatalf("trial %d, %s: kqLoop differs from kqLoopGeneric:\n%+v\n%+v", trial, path.name, sa2, sb2)
+			}
+			restore()
+		}
+		var a kqCodeArgs
+		a.nmax = p.nmax
+		for j := range 8 {
+			a.dj[j] = float32(r.NormFloat64() * math.Pow(10, float64(trial%7-3)))
+			a.dm[j] = float32(r.NormFloat64())
+			a.win[j] = float32(r.Float64() * 20)
+			a.winLo[j] = -float32(r.Float64())
+			if j%3 == 0 {
+				a.dj[j] = special[(trial+j)%len(special)]
+				a.win[j] = special[(trial+j+1)%len(special)]
+			}
+			a.mode[j] = int32((trial + j) % 3)
+		}
+		x := (*[QK_K]float32)(src)
+		var La, Lb [QK_K]uint8
+		kqCodes(x, &a, &La)
+		kqCodesGeneric(x, &a, &Lb)
+		if La != Lb {
+			t.Fatalf("trial %d: kqCodes differs from kqCodesGeneric", trial)
+		}
+		for _, pk := range []struct {
+			nmax         int32
+			bs           int
+			fast, golang func(*[QK_K]uint8, []byte)
+		}{{15, 144, packQ4_K, packQ4KGeneric}, {31, 176, packQ5_K, packQ5KGeneric}} {
+			for i := range La {
+				La[i] = uint8(r.Int32N(pk.nmax + 1)) // any codes of the type
+			}
+			pa, pb := make([]byte, pk.bs), make([]byte, pk.bs)
+			pk.fast(&La, pa)
+			pk.golang(&La, pb)
+			if string(pa) != string(pb) {
+				t.Fatalf("trial %d: pack (nmax %d) differs from its Go twin", trial, pk.nmax)
+			}
+		}
+		for _, q := range []struct {
+			f  func([]float32, []byte)
+			bs int
+		}{{quantQ4_K, 144}, {quantQ5_K, 176}} {
+			want := make([]byte, n*q.bs)
+			got := make([]byte, n*q.bs)
+			q.f(src, got)
+			restore := kqPaths[2].set()
+			q.f(src, want)
+			restore()
+			if string(got) != string(want) {
+				t.Fatalf("trial %d: K-quant bytes differ from the Go path", trial)
+			}
+		}
+	}
+}
+
+// sameState compares the first nl lanes of two kqStates bit for bit (NaN
+// included): the passes may skip the lanes of missing super-blocks.
+func sameState(a, b *kqState, nl int) bool {
+	fa := [][kl]float32{a.lo, a.hi, a.sumW, a.sumX, a.scale, a.best, a.win, a.winLo}
+	fb := [][kl]float32{b.lo, b.hi, b.sumW, b.sumX, b.scale, b.best, b.win, b.winLo}
+	for i := range fa {
+		for j := range nl {
+			if math.Float32bits(fa[i][j]) != math.Float32bits(fb[i][j]) {
+				return false
+			}
+		}
+	}
+	return slices.Equal(a.live[:nl], b.live[:nl]) && a.nmax == b.nmax && a.rmin == b.rmin && a.rdelta == b.rdelta && a.nstep == b.nstep
+}
+
+// sameLanes compares the first nl lanes of two kLanes arrays bit for bit.
+func sameLanes(a, b *[32][kl]float32, nl int) bool {
+	for i := range a {
+		for j := range nl {
 			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
 				return false
 			}
