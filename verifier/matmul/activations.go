@@ -29,7 +29,9 @@ type Activations struct {
 	sy []int32   // Q8_0 only, [groups][nblk][lanes]: Σq of the block
 	bs []uint32  // Q8_K only, [groups][nblk][8][lanes]: int16 pairs (bsum_2p, bsum_2p+1)
 	// Float vec_dot types (F32, F16, BF16: values already rounded to the type):
-	f []float32 // [groups][cols][lanes]
+	f   []float32  // [groups][cols][lanes]
+	fr  magRange   // F16, BF16: of all values in f
+	frg []magRange // F16, BF16: per group, joined into fr
 }
 
 // Type returns the vec_dot_type the batch is stored as.
@@ -81,6 +83,7 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 			a.bs = grow(a.bs, g*a.nblk*8*lanes)
 		}
 	}
+	a.frg = grow(a.frg, g)
 	run(g, func(w *worker, gi int) {
 		if k.epi == epiFloat {
 			a.interleaveFloat(gi, x)
@@ -95,10 +98,17 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 			a.quantizeLane(gi, l, xv, w.codes[:])
 		}
 	})
+	a.fr = noRange
+	if k.epi == epiFloat {
+		for _, r := range a.frg {
+			a.fr = a.fr.join(r)
+		}
+	}
 }
 
 // interleaveFloat stores the vectors of group g as f[e][lane], rounded to
-// F16/BF16 if that is the vec_dot type; lanes past n are zero.
+// F16/BF16 if that is the vec_dot type (then their magRange goes to frg[g]);
+// lanes past n are zero.
 func (a *Activations) interleaveFloat(g int, x []float32) {
 	cols := a.cols
 	f := a.f[g*cols*lanes : (g+1)*cols*lanes]
@@ -111,6 +121,7 @@ func (a *Activations) interleaveFloat(g int, x []float32) {
 	if nl < lanes {
 		clear(f)
 	}
+	fr := noRange
 	for l := range nl {
 		r := rows[l]
 		switch a.vt {
@@ -120,14 +131,19 @@ func (a *Activations) interleaveFloat(g int, x []float32) {
 			}
 		case quant.F16:
 			for e, v := range r {
-				f[e*lanes+l] = quant.F16ToF32(quant.F32ToF16(v))
+				h := quant.F32ToF16(v)
+				fr = fr.add(h)
+				f[e*lanes+l] = quant.F16ToF32(h)
 			}
 		case quant.BF16:
 			for e, v := range r {
-				f[e*lanes+l] = quant.BF16ToF32(quant.F32ToBF16(v))
+				h := quant.F32ToBF16(v)
+				fr = fr.add(h)
+				f[e*lanes+l] = quant.BF16ToF32(h)
 			}
 		}
 	}
+	a.frg[g] = fr
 }
 
 func grow[T any](s []T, n int) []T {

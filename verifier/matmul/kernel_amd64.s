@@ -706,11 +706,18 @@ nextpair:
 #define F_OUT  96
 #define F_PAIRS 120
 #define F_XSTR 128
+#define F_FMA  136
 
 // FMAC(w, x, acc): acc += w·x, the product rounded first (no FMA), as tileF32Generic.
 #define FMAC(w, x, tmp, acc) \
 	VMULPS w, x, tmp \
 	VADDPS tmp, acc, acc
+
+// FUSED(w, x, acc): acc += w·x in one rounding, the same when w·x is exact.
+// The operands are in FMAC's order (acc, then x, then w), so that a NaN
+// operand propagates as there.
+#define FUSED(w, x, acc) \
+	VFMADD231PS w, x, acc
 
 // func tileF32AVX2(t *fTile)
 TEXT ·tileF32AVX2(SB), NOSPLIT, $0-8
@@ -737,6 +744,8 @@ fnext:
 	VXORPS Y7, Y7, Y7              // r1 g1 odd
 	SUBQ   $2, CX
 	JL     ftail
+	CMPB   F_FMA(AX), $0
+	JNE    ffused
 
 fpair:
 	VMOVUPS      (DI), Y8          // x[g0][e]
@@ -759,8 +768,31 @@ fpair:
 	ADDQ         $64, DI
 	SUBQ         $2, CX
 	JGE          fpair
+	JMP          ftail
 
-ftail:
+ffused:                                // fpair with FUSED
+	VMOVUPS      (DI), Y8
+	VMOVUPS      32(DI), Y9
+	VMOVUPS      (DI)(R9*1), Y10
+	VMOVUPS      32(DI)(R9*1), Y11
+	VBROADCASTSS (SI), Y12
+	VBROADCASTSS 4(SI), Y13
+	FUSED(Y12, Y8, Y0)
+	FUSED(Y13, Y9, Y1)
+	FUSED(Y12, Y10, Y2)
+	FUSED(Y13, Y11, Y3)
+	VBROADCASTSS (SI)(R8*1), Y12
+	VBROADCASTSS 4(SI)(R8*1), Y13
+	FUSED(Y12, Y8, Y4)
+	FUSED(Y13, Y9, Y5)
+	FUSED(Y12, Y10, Y6)
+	FUSED(Y13, Y11, Y7)
+	ADDQ         $8, SI
+	ADDQ         $64, DI
+	SUBQ         $2, CX
+	JGE          ffused
+
+ftail:                                 // (never fused: it is the same)
 	CMPQ         CX, $-1           // one element left (odd cols): it goes to even
 	JNE          fsum
 	VMOVUPS      (DI), Y8
@@ -927,6 +959,7 @@ qsloop:
 #define FW_PAIRS 80
 #define FW_XSTR  88
 #define FW_DX    96
+#define FW_FMA   104
 
 // WROW(a0, a1, ev, od): one row's step over elements e (even sum) and e+1
 // (odd sum): w[e] and w[e+1] broadcast from memory into the multiplies, the
@@ -936,6 +969,12 @@ qsloop:
 	VADDPS      Z26, ev, ev \
 	VMULPS.BCST a1, Z25, Z27 \
 	VADDPS      Z27, od, od
+
+// WFUSED(a0, a1, ev, od): WROW with vfmadd231ps, the same when every
+// product is exact; operands in WROW's order (acc, x, w) for NaN propagation.
+#define WFUSED(a0, a1, ev, od) \
+	VFMADD231PS.BCST a0, Z24, ev \
+	VFMADD231PS.BCST a1, Z25, od
 
 // WONE(a0, ev): the even step of a last odd element.
 #define WONE(a0, ev) \
@@ -988,6 +1027,8 @@ wnext:
 	VPXORD Z23, Z23, Z23
 	SUBQ   $2, CX
 	JL     wtail
+	CMPB   FW_FMA(AX), $0
+	JNE    wfused
 
 wpair:
 	VMOVUPS      (DI), Y24                 // x[g0][e]
@@ -1012,8 +1053,33 @@ wpair:
 	ADDQ         $64, DI
 	SUBQ         $2, CX
 	JGE          wpair
+	JMP          wtail
 
-wtail:
+wfused:                                        // wpair with WFUSED
+	VMOVUPS      (DI), Y24
+	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24
+	VMOVUPS      32(DI), Y25
+	VINSERTF64X4 $1, 32(DI)(R9*1), Z25, Z25
+	WFUSED((SI), 4(SI), Z0, Z1)
+	WFUSED((SI)(R8*1), 4(SI)(R8*1), Z2, Z3)
+	WFUSED((SI)(R8*2), 4(SI)(R8*2), Z4, Z5)
+	WFUSED((SI)(R12*1), 4(SI)(R12*1), Z6, Z7)
+	WFUSED((BX), 4(BX), Z8, Z9)
+	WFUSED((BX)(R8*1), 4(BX)(R8*1), Z10, Z11)
+	WFUSED((BX)(R8*2), 4(BX)(R8*2), Z12, Z13)
+	WFUSED((BX)(R12*1), 4(BX)(R12*1), Z14, Z15)
+	WFUSED((R13), 4(R13), Z16, Z17)
+	WFUSED((R13)(R8*1), 4(R13)(R8*1), Z18, Z19)
+	WFUSED((R13)(R8*2), 4(R13)(R8*2), Z20, Z21)
+	WFUSED((R13)(R12*1), 4(R13)(R12*1), Z22, Z23)
+	ADDQ         $8, SI
+	ADDQ         $8, BX
+	ADDQ         $8, R13
+	ADDQ         $64, DI
+	SUBQ         $2, CX
+	JGE          wfused
+
+wtail:                                         // (never fused: it is the same)
 	CMPQ         CX, $-1                   // one element left (odd cols): it goes to even
 	JNE          wsum
 	VMOVUPS      (DI), Y24
@@ -1063,15 +1129,58 @@ wsum:
 	VZEROUPPER
 	RET
 
-// func unpackF16AVX2(row []byte, f []float32)
-TEXT ·unpackF16AVX2(SB), NOSPLIT, $0-48
+DATA c7fff<>+0(SB)/4, $0x7fff      // F16/BF16 magnitude bits
+GLOBL c7fff<>(SB), RODATA|NOPTR, $4
+
+// Magnitude range (magRange) of 8 halves per step: Y6 the least nonzero
+// magnitude per lane (±0 counts as 0xffffffff), Y7 the greatest.
+#define RANGE_INIT \
+	VPBROADCASTD c7fff<>(SB), Y5 \
+	VPXOR        Y4, Y4, Y4 \
+	VPCMPEQD     Y6, Y6, Y6 \
+	VPXOR        Y7, Y7, Y7
+
+// RANGE_ADD(h, tmp, tmp2): h holds 8 halves zero-extended to 32 bits.
+#define RANGE_ADD(h, tmp, tmp2) \
+	VPAND    Y5, h, tmp \
+	VPMAXUD  tmp, Y7, Y7 \
+	VPCMPEQD Y4, tmp, tmp2 \
+	VPOR     tmp2, tmp, tmp \
+	VPMINUD  tmp, Y6, Y6
+
+// RANGE_RET: lo, hi = min of Y6, max of Y7 across lanes; ends the kernel.
+#define RANGE_RET \
+	VEXTRACTI128 $1, Y6, X1 \
+	VPMINUD      X1, X6, X6 \
+	VPSHUFD      $0x4e, X6, X1 \
+	VPMINUD      X1, X6, X6 \
+	VPSHUFD      $0xb1, X6, X1 \
+	VPMINUD      X1, X6, X6 \
+	VEXTRACTI128 $1, Y7, X1 \
+	VPMAXUD      X1, X7, X7 \
+	VPSHUFD      $0x4e, X7, X1 \
+	VPMAXUD      X1, X7, X7 \
+	VPSHUFD      $0xb1, X7, X1 \
+	VPMAXUD      X1, X7, X7 \
+	VMOVD        X6, AX \
+	VMOVD        X7, DX \
+	VZEROUPPER \
+	MOVL         AX, lo+48(FP) \
+	MOVL         DX, hi+52(FP) \
+	RET
+
+// func unpackF16AVX2(row []byte, f []float32) (lo, hi uint32)
+TEXT ·unpackF16AVX2(SB), NOSPLIT, $0-56
 	MOVQ row_base+0(FP), SI
 	MOVQ f_base+24(FP), DI
 	MOVQ f_len+32(FP), CX
+	RANGE_INIT
 	SHRQ $3, CX
 	JZ   h16done
 
 h16loop:
+	VPMOVZXWD (SI), Y0
+	RANGE_ADD(Y0, Y1, Y2)
 	VCVTPH2PS (SI), Y0
 	VMOVUPS   Y0, (DI)
 	ADDQ      $16, SI
@@ -1080,19 +1189,20 @@ h16loop:
 	JNZ       h16loop
 
 h16done:
-	VZEROUPPER
-	RET
+	RANGE_RET
 
-// func unpackBF16AVX2(row []byte, f []float32)
-TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-48
+// func unpackBF16AVX2(row []byte, f []float32) (lo, hi uint32)
+TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-56
 	MOVQ row_base+0(FP), SI
 	MOVQ f_base+24(FP), DI
 	MOVQ f_len+32(FP), CX
+	RANGE_INIT
 	SHRQ $3, CX
 	JZ   b16done
 
 b16loop:
 	VPMOVZXWD (SI), Y0
+	RANGE_ADD(Y0, Y1, Y2)
 	VPSLLD    $16, Y0, Y0
 	VMOVUPS   Y0, (DI)
 	ADDQ      $16, SI
@@ -1101,8 +1211,7 @@ b16loop:
 	JNZ       b16loop
 
 b16done:
-	VZEROUPPER
-	RET
+	RANGE_RET
 
 // func absBytesAVX2(dst, src []byte)
 TEXT ·absBytesAVX2(SB), NOSPLIT, $0-48

@@ -26,6 +26,9 @@ var (
 	quantScale      = quantScaleGeneric
 )
 
+// useFMA: the float tiles here never fuse (the Go twins cannot).
+const useFMA = false
+
 func pick[F any](cond bool, yes, no F) F {
 	if cond {
 		return yes

@@ -20,5 +20,8 @@ var (
 	quantScale      = quantScaleGeneric
 )
 
+// useFMA: the float tiles here never fuse (the Go twins cannot).
+const useFMA = false
+
 // HasAsm reports whether SIMD kernels are in use (false in this build).
 func HasAsm() bool { return false }
