@@ -903,8 +903,8 @@ amaxloop:
 	VMAXPS  X0, X2, X0
 	VMOVSHDUP X0, X2
 	VMAXSS  X0, X2, X0
+	VMOVSS  X0, ret+24(FP)
 	VZEROUPPER
-	MOVSS   X0, ret+24(FP)
 	RET
 
 // func quantScaleAVX2(x []float32, scale float32, q []int8) int32
@@ -947,8 +947,9 @@ qsloop:
 	VPADDD    X1, X0, X0
 	VPSHUFD   $0xb1, X0, X1
 	VPADDD    X1, X0, X0
+	VMOVD     X0, AX
 	VZEROUPPER
-	MOVL      X0, ret+56(FP)
+	MOVL      AX, ret+56(FP)
 	RET
 
 // Field offsets of fTileW (checked by TestTileLayout).

@@ -24,6 +24,19 @@
 #define S_RDELTA 456
 #define S_NSTEP  464
 
+// Broadcast constants (loaded with vpbroadcastd: a legacy-SSE MOVL into an
+// X register between AVX instructions costs a state transition on Intel).
+DATA kq1p5x23<>+0(SB)/4, $0x4b400000   // 12582912.0 = 1.5·2^23
+GLOBL kq1p5x23<>(SB), RODATA|NOPTR, $4
+DATA kqmant<>+0(SB)/4, $0x007fffff
+GLOBL kqmant<>(SB), RODATA|NOPTR, $4
+DATA kqoffset<>+0(SB)/4, $0x00400000   // nearest_int: mantissa − 2^22
+GLOBL kqoffset<>(SB), RODATA|NOPTR, $4
+DATA kq32<>+0(SB)/4, $0x42000000       // 32.0
+GLOBL kq32<>(SB), RODATA|NOPTR, $4
+DATA kqabs<>+0(SB)/4, $0x7fffffff      // |·| mask
+GLOBL kqabs<>(SB), RODATA|NOPTR, $4
+
 // func kqStepAVX2(k *kLanes, h int, iscale, lo *[8]float32, nmax int32, sums *[3][8]float32)
 // kqStepGeneric on half h, one element row (8 lanes) per iteration.
 TEXT ·kqStepAVX2(SB), NOSPLIT, $0-48
@@ -36,18 +49,12 @@ TEXT ·kqStepAVX2(SB), NOSPLIT, $0-48
 	MOVQ         lo+24(FP), AX
 	VMOVUPS      (AX), Y1           // lo
 	MOVL         nmax+32(FP), AX
-	MOVL         AX, X2
+	VMOVD        AX, X2             // VEX: no SSE/AVX transition
 	VPBROADCASTD X2, Y2             // nmax
 	VPXOR        Y3, Y3, Y3         // 0
-	MOVL         $0x4b400000, AX    // 12582912.0 = 1.5·2^23
-	MOVL         AX, X4
-	VPBROADCASTD X4, Y4
-	MOVL         $0x007fffff, AX
-	MOVL         AX, X5
-	VPBROADCASTD X5, Y5
-	MOVL         $0x00400000, AX
-	MOVL         AX, X6
-	VPBROADCASTD X6, Y6
+	VPBROADCASTD kq1p5x23<>(SB), Y4    // 12582912.0 = 1.5·2^23
+	VPBROADCASTD kqmant<>(SB), Y5
+	VPBROADCASTD kqoffset<>(SB), Y6
 	VXORPS       Y7, Y7, Y7         // Σ w·l
 	VXORPS       Y8, Y8, Y8         // Σ (w·l)·l
 	VXORPS       Y9, Y9, Y9         // Σ (w·l)·x
@@ -122,19 +129,11 @@ TEXT ·kqLoopAVX2(SB), NOSPLIT, $0-24
 	SHLQ         $5, AX
 	ADDQ         AX, DI             // half h of every row
 	LEAQ         (BX)(AX*1), R10    // half h of the state arrays
-	MOVL         S_NMAX(BX), AX
-	MOVL         AX, X2
-	VPBROADCASTD X2, Y2             // nmax
+	VPBROADCASTD S_NMAX(BX), Y2     // nmax
 	VPXOR        Y3, Y3, Y3         // 0 (int and float)
-	MOVL         $0x4b400000, AX    // 1.5·2^23
-	MOVL         AX, X4
-	VPBROADCASTD X4, Y4
-	MOVL         $0x007fffff, AX
-	MOVL         AX, X5
-	VPBROADCASTD X5, Y5
-	MOVL         $0x00400000, AX
-	MOVL         AX, X6
-	VPBROADCASTD X6, Y6
+	VPBROADCASTD kq1p5x23<>(SB), Y4    // 1.5·2^23
+	VPBROADCASTD kqmant<>(SB), Y5
+	VPBROADCASTD kqoffset<>(SB), Y6
 	XORQ         R8, R8             // is
 
 kqcand:
@@ -268,14 +267,10 @@ kqpsq:
 	ADDQ    $K_ROW, DI
 	DECQ    CX
 	JNZ     kqpsq
-	MOVL         $0x42000000, AX    // 32.0
-	MOVL         AX, X1
-	VBROADCASTSS X1, Y1
+	VBROADCASTSS kq32<>(SB), Y1     // 32.0
 	VDIVPS       Y1, Y0, Y0
 	VSQRTPS      Y0, Y0             // av_x
-	MOVL         $0x7fffffff, AX
-	MOVL         AX, X2
-	VPBROADCASTD X2, Y2             // |·| mask
+	VPBROADCASTD kqabs<>(SB), Y2    // |·| mask
 	VMOVUPS      K_X(SI), Y3        // x[0]
 	VANDPS       Y2, Y3, Y4
 	VADDPS       Y4, Y0, Y4         // w[0] = av_x + |x[0]|
@@ -320,19 +315,13 @@ TEXT ·kqFinalAVX2(SB), NOSPLIT, $0-36
 	MOVQ         dm+24(FP), AX
 	VMOVUPS      (AX), Y1
 	MOVL         nmax+32(FP), AX
-	MOVL         AX, X2
+	VMOVD        AX, X2             // VEX: no SSE/AVX transition
 	VPBROADCASTD X2, Y2
 	VPXOR        Y3, Y3, Y3
 	VCMPPS       $4, Y3, Y0, Y7     // dj ≠ 0 (unordered: NaN counts as ≠)
-	MOVL         $0x4b400000, AX
-	MOVL         AX, X4
-	VPBROADCASTD X4, Y4
-	MOVL         $0x007fffff, AX
-	MOVL         AX, X5
-	VPBROADCASTD X5, Y5
-	MOVL         $0x00400000, AX
-	MOVL         AX, X6
-	VPBROADCASTD X6, Y6
+	VPBROADCASTD kq1p5x23<>(SB), Y4
+	VPBROADCASTD kqmant<>(SB), Y5
+	VPBROADCASTD kqoffset<>(SB), Y6
 	MOVQ         $32, CX
 
 kqf:
