@@ -121,7 +121,6 @@ func (a *Activations) interleaveFloat(g int, x []float32) {
 	if nl < lanes {
 		clear(f)
 	}
-	fr := noRange
 	for l := range nl {
 		r := rows[l]
 		switch a.vt {
@@ -131,19 +130,62 @@ func (a *Activations) interleaveFloat(g int, x []float32) {
 			}
 		case quant.F16:
 			for e, v := range r {
-				h := quant.F32ToF16(v)
-				fr = fr.add(h)
-				f[e*lanes+l] = quant.F16ToF32(h)
+				f[e*lanes+l] = quant.F16ToF32(quant.F32ToF16(v))
 			}
 		case quant.BF16:
 			for e, v := range r {
-				h := quant.F32ToBF16(v)
-				fr = fr.add(h)
-				f[e*lanes+l] = quant.BF16ToF32(h)
+				f[e*lanes+l] = quant.BF16ToF32(quant.F32ToBF16(v))
 			}
 		}
 	}
-	a.frg[g] = fr
+	a.frg[g] = halfRange(a.vt, f)
+}
+
+// halfRange is the magRange of f, float32 values that are exactly F16 (vt
+// = F16) or BF16 values (or F32, then noRange): the range of their float32
+// magnitudes (absRange, one SIMD pass, much cheaper than tracking it while
+// rounding) converted to half bit patterns, which orders them alike.
+func halfRange(vt quant.Type, f []float32) magRange {
+	half := quant.F32ToF16
+	switch vt {
+	case quant.BF16:
+		half = quant.F32ToBF16
+	case quant.F32:
+		return noRange
+	}
+	lo, hi := absRange(f)
+	r := magRange{lo: math.MaxUint32, hi: uint32(half(math.Float32frombits(hi)))}
+	if lo != math.MaxUint32 {
+		r.lo = uint32(half(math.Float32frombits(lo)))
+	}
+	return r
+}
+
+// absRangeGeneric returns the least nonzero and the greatest float32
+// magnitude bit pattern (sign cleared) of x; lo = MaxUint32 if every value
+// is ±0.
+func absRangeGeneric(x []float32) (lo, hi uint32) {
+	lo = math.MaxUint32
+	for _, v := range x {
+		m := math.Float32bits(v) &^ (1 << 31)
+		hi = max(hi, m)
+		if m != 0 {
+			lo = min(lo, m)
+		}
+	}
+	return lo, hi
+}
+
+// absRange is absRangeGeneric with the dispatched kernel for multiples of 8.
+func absRange(x []float32) (lo, hi uint32) {
+	n := len(x) &^ 7
+	lo, hi = math.MaxUint32, 0
+	if n > 0 && absRange8 != nil {
+		lo, hi = absRange8(x[:n])
+		x = x[n:]
+	}
+	l, h := absRangeGeneric(x)
+	return min(lo, l), max(hi, h)
 }
 
 func grow[T any](s []T, n int) []T {

@@ -32,6 +32,7 @@ var (
 	tileF32W        = defaultTileF32W
 	unpackF16       = pick(useAVX2 && cpu.X86.HasF16C, unpackF16AVX2, unpackF16Generic)
 	unpackBF16      = pick(useAVX2, unpackBF16AVX2, unpackBF16Generic)
+	absRange8       = pick(useAVX2, absRangeAVX2, nil)
 	absBytes32      = pick(useAVX2, absBytesAVX2, nil)
 	dot16           = pick(useAVX2, dot16AVX2, dot16Generic)
 	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
@@ -90,6 +91,11 @@ func unpackF16AVX2(row []byte, f []float32) (lo, hi uint32)
 //
 //go:noescape
 func unpackBF16AVX2(row []byte, f []float32) (lo, hi uint32)
+
+// absRangeAVX2 is absRangeGeneric for len(x) a multiple of 8.
+//
+//go:noescape
+func absRangeAVX2(x []float32) (lo, hi uint32)
 
 // absBytesAVX2 is absBytes (vpabsb: −128 gives 0x80) for len(src) a
 // multiple of 32, len(dst) ≥ len(src).

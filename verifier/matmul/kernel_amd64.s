@@ -1133,24 +1133,26 @@ wsum:
 DATA c7fff<>+0(SB)/4, $0x7fff      // F16/BF16 magnitude bits
 GLOBL c7fff<>(SB), RODATA|NOPTR, $4
 
-// Magnitude range (magRange) of 8 halves per step: Y6 the least nonzero
-// magnitude per lane (±0 counts as 0xffffffff), Y7 the greatest.
-#define RANGE_INIT \
-	VPBROADCASTD c7fff<>(SB), Y5 \
+// Magnitude range (magRange, absRange) of 8 values per step: Y6 the least
+// nonzero magnitude per lane (±0 counts as 0xffffffff), Y7 the greatest;
+// mask clears the sign bit.
+#define RANGE_INIT(mask) \
+	VPBROADCASTD mask, Y5 \
 	VPXOR        Y4, Y4, Y4 \
 	VPCMPEQD     Y6, Y6, Y6 \
 	VPXOR        Y7, Y7, Y7
 
-// RANGE_ADD(h, tmp, tmp2): h holds 8 halves zero-extended to 32 bits.
+// RANGE_ADD(h, tmp, tmp2): h (register or memory) holds 8 halves
+// zero-extended to 32 bits, or 8 float32.
 #define RANGE_ADD(h, tmp, tmp2) \
-	VPAND    Y5, h, tmp \
+	VPAND    h, Y5, tmp \
 	VPMAXUD  tmp, Y7, Y7 \
 	VPCMPEQD Y4, tmp, tmp2 \
 	VPOR     tmp2, tmp, tmp \
 	VPMINUD  tmp, Y6, Y6
 
-// RANGE_RET: lo, hi = min of Y6, max of Y7 across lanes; ends the kernel.
-#define RANGE_RET \
+// RANGE_RET(lo, hi): lo, hi = min of Y6, max of Y7 across lanes; ends the kernel.
+#define RANGE_RET(lo, hi) \
 	VEXTRACTI128 $1, Y6, X1 \
 	VPMINUD      X1, X6, X6 \
 	VPSHUFD      $0x4e, X6, X1 \
@@ -1166,8 +1168,8 @@ GLOBL c7fff<>(SB), RODATA|NOPTR, $4
 	VMOVD        X6, AX \
 	VMOVD        X7, DX \
 	VZEROUPPER \
-	MOVL         AX, lo+48(FP) \
-	MOVL         DX, hi+52(FP) \
+	MOVL         AX, lo \
+	MOVL         DX, hi \
 	RET
 
 // func unpackF16AVX2(row []byte, f []float32) (lo, hi uint32)
@@ -1175,7 +1177,7 @@ TEXT ·unpackF16AVX2(SB), NOSPLIT, $0-56
 	MOVQ row_base+0(FP), SI
 	MOVQ f_base+24(FP), DI
 	MOVQ f_len+32(FP), CX
-	RANGE_INIT
+	RANGE_INIT(c7fff<>(SB))
 	SHRQ $3, CX
 	JZ   h16done
 
@@ -1190,14 +1192,14 @@ h16loop:
 	JNZ       h16loop
 
 h16done:
-	RANGE_RET
+	RANGE_RET(lo+48(FP), hi+52(FP))
 
 // func unpackBF16AVX2(row []byte, f []float32) (lo, hi uint32)
 TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-56
 	MOVQ row_base+0(FP), SI
 	MOVQ f_base+24(FP), DI
 	MOVQ f_len+32(FP), CX
-	RANGE_INIT
+	RANGE_INIT(c7fff<>(SB))
 	SHRQ $3, CX
 	JZ   b16done
 
@@ -1212,7 +1214,24 @@ b16loop:
 	JNZ       b16loop
 
 b16done:
-	RANGE_RET
+	RANGE_RET(lo+48(FP), hi+52(FP))
+
+// func absRangeAVX2(x []float32) (lo, hi uint32)
+TEXT ·absRangeAVX2(SB), NOSPLIT, $0-32
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	RANGE_INIT(absmask<>(SB))
+	SHRQ $3, CX
+	JZ   ardone
+
+arloop:
+	RANGE_ADD((SI), Y1, Y2)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  arloop
+
+ardone:
+	RANGE_RET(lo+24(FP), hi+28(FP))
 
 // func absBytesAVX2(dst, src []byte)
 TEXT ·absBytesAVX2(SB), NOSPLIT, $0-48

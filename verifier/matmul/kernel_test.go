@@ -319,6 +319,35 @@ func TestUnpackHalfAsm(t *testing.T) {
 	}
 }
 
+// TestAbsRange: the dispatched absRange agrees with its Go twin on random
+// windows (odd tails, all-zero windows) of values with ±0, subnormals, Inf
+// and NaNs among normal ones.
+func TestAbsRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(81, 82))
+	x := make([]float32, 4096)
+	for i := range x {
+		switch k := rng.IntN(40); {
+		case k < 12:
+			x[i] = float32(rng.IntN(2)) * float32(math.Copysign(0, -1))
+		case k == 12:
+			x[i] = math.Float32frombits(rng.Uint32())
+		case k == 13:
+			x[i] = -0x1p-140
+		default:
+			x[i] = float32(rng.NormFloat64())
+		}
+	}
+	for range 3000 {
+		a := rng.IntN(len(x))
+		b := a + rng.IntN(min(100, len(x)-a)+1)
+		lo, hi := absRange(x[a:b])
+		wlo, whi := absRangeGeneric(x[a:b])
+		if lo != wlo || hi != whi {
+			t.Fatalf("absRange(x[%d:%d]) = %#x, %#x; Go %#x, %#x", a, b, lo, hi, wlo, whi)
+		}
+	}
+}
+
 // TestAbsBytes: absBytes (SIMD part and Go tail) gives |int8| as unsigned
 // bytes, 0x80 for −128, for every byte value and lengths around 32.
 func TestAbsBytes(t *testing.T) {
