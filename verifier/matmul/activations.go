@@ -121,24 +121,47 @@ func (a *Activations) interleaveFloat(g int, x []float32) {
 	if nl < lanes {
 		clear(f)
 	}
+	e0 := 0 // elements done by the SIMD kernel
+	if c8 := cols &^ 7; nl == lanes && c8 > 0 && interleave8 != nil {
+		interleave8(x[g*lanes*cols:(g+1)*lanes*cols], cols, f[:c8*lanes], roundMode(a.vt))
+		e0 = c8
+	}
 	for l := range nl {
-		r := rows[l]
-		switch a.vt {
-		case quant.F32:
-			for e, v := range r {
-				f[e*lanes+l] = v
-			}
-		case quant.F16:
-			for e, v := range r {
-				f[e*lanes+l] = quant.F16ToF32(quant.F32ToF16(v))
-			}
-		case quant.BF16:
-			for e, v := range r {
-				f[e*lanes+l] = quant.BF16ToF32(quant.F32ToBF16(v))
-			}
-		}
+		interleaveLane(a.vt, rows[l][e0:], f[e0*lanes:], l)
 	}
 	a.frg[g] = halfRange(a.vt, f)
+}
+
+// interleaveLane stores one vector's elements r as lane l of f (f[e][lane]),
+// rounded to vt (F32: as is): the Go twin of interleave8, which does eight
+// lanes and eight elements at a time with a register transpose.
+func interleaveLane(vt quant.Type, r, f []float32, l int) {
+	switch vt {
+	case quant.F32:
+		for e, v := range r {
+			f[e*lanes+l] = v
+		}
+	case quant.F16:
+		for e, v := range r {
+			f[e*lanes+l] = quant.F16ToF32(quant.F32ToF16(v))
+		}
+	case quant.BF16:
+		for e, v := range r {
+			f[e*lanes+l] = quant.BF16ToF32(quant.F32ToBF16(v))
+		}
+	}
+}
+
+// roundMode numbers the float vec_dot types for interleave8: 0 F32, 1 F16,
+// 2 BF16.
+func roundMode(vt quant.Type) int {
+	switch vt {
+	case quant.F16:
+		return 1
+	case quant.BF16:
+		return 2
+	}
+	return 0
 }
 
 // halfRange is the magRange of f, float32 values that are exactly F16 (vt

@@ -73,7 +73,9 @@
 // weights use a wide tile, 12 rows × 16 vectors in zmm registers
 // (tileF32WAVX512, Go twin tileF32WGeneric), and with AVX512-VNNI the
 // integer tile sums groups with vpdpbusd (tileI8VNNI). F16 and BF16 rows
-// are widened with vcvtph2ps / a shift (and their magnitude range noted).
+// are widened with vcvtph2ps / a shift (and their magnitude range noted);
+// float activations are rounded (vcvtps2ph, or integer ops for BF16) and
+// interleaved eight vectors at a time by a register transpose.
 // Both float tiles have a second inner loop with vfmadd231ps (AVX-512, or
 // AVX2 with FMA), taken where the Numerics section allows; the Go twins
 // never fuse. On F16 and BF16 weights it is ≈1.5–2× faster, as the

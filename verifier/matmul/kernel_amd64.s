@@ -1216,6 +1216,162 @@ b16loop:
 b16done:
 	RANGE_RET(lo+48(FP), hi+52(FP))
 
+DATA csign<>+0(SB)/4, $0x80000000
+GLOBL csign<>(SB), RODATA|NOPTR, $4
+DATA cqnan<>+0(SB)/4, $0x7fc00000     // F16ToF32(0x7e00)
+GLOBL cqnan<>(SB), RODATA|NOPTR, $4
+DATA cone<>+0(SB)/4, $1
+GLOBL cone<>(SB), RODATA|NOPTR, $4
+DATA chi16<>+0(SB)/4, $0xffff0000
+GLOBL chi16<>(SB), RODATA|NOPTR, $4
+DATA cbfq<>+0(SB)/4, $0x00400000      // bit 6 of a bfloat16 (F32ToBF16's quiet bit)
+GLOBL cbfq<>(SB), RODATA|NOPTR, $4
+
+// RF16(r): r = F16ToF32(F32ToF16(r)) per lane; Y12 sign mask, Y13 the quiet NaN.
+#define RF16(r) \
+	VCVTPS2PH $0, r, X8 \
+	VCVTPH2PS X8, Y8 \
+	VCMPPS    $3, r, r, Y9 \     // unordered: NaN
+	VANDPS    Y12, r, Y10 \
+	VORPS     Y13, Y10, Y10 \
+	VBLENDVPS Y9, Y10, Y8, r
+
+// RBF16(r): r = BF16ToF32(F32ToBF16(r)): (u + 0x7fff + (u>>16 & 1)) &^ 0xffff,
+// NaN: u &^ 0xffff | 0x400000; Y12 = 1, Y13 = 0x7fff, Y14 = 0xffff0000, Y15 = 0x400000.
+#define RBF16(r) \
+	VPSRLD    $16, r, Y8 \
+	VPAND     Y12, Y8, Y8 \
+	VPADDD    Y13, r, Y9 \
+	VPADDD    Y8, Y9, Y9 \
+	VPAND     Y14, Y9, Y9 \
+	VPAND     Y14, r, Y10 \
+	VPOR      Y15, Y10, Y10 \
+	VCMPPS    $3, r, r, Y11 \
+	VBLENDVPS Y11, Y10, Y9, r
+
+// LOAD8: rows 0..7 of the current 8 elements into Y0..Y7 (SI: row 0, BX:
+// row 4, R8 = row stride, R9 = 3·stride).
+#define LOAD8 \
+	VMOVUPS (SI), Y0 \
+	VMOVUPS (SI)(R8*1), Y1 \
+	VMOVUPS (SI)(R8*2), Y2 \
+	VMOVUPS (SI)(R9*1), Y3 \
+	VMOVUPS (BX), Y4 \
+	VMOVUPS (BX)(R8*1), Y5 \
+	VMOVUPS (BX)(R8*2), Y6 \
+	VMOVUPS (BX)(R9*1), Y7
+
+// TSTORE8: transpose Y0..Y7 (row l = lane l) and store element j's eight
+// lanes at 32j(DI); clobbers Y0..Y11.
+#define TSTORE8 \
+	VUNPCKLPS Y1, Y0, Y8 \              // r0 r1 interleaved: elements 0 1 | 4 5
+	VUNPCKHPS Y1, Y0, Y1 \              // 2 3 | 6 7
+	VUNPCKLPS Y3, Y2, Y9 \
+	VUNPCKHPS Y3, Y2, Y3 \
+	VUNPCKLPS Y5, Y4, Y10 \
+	VUNPCKHPS Y5, Y4, Y5 \
+	VUNPCKLPS Y7, Y6, Y11 \
+	VUNPCKHPS Y7, Y6, Y7 \
+	VSHUFPS   $0x44, Y9, Y8, Y0 \       // rows 0-3 of element 0 | 4
+	VSHUFPS   $0xee, Y9, Y8, Y2 \       // 1 | 5
+	VSHUFPS   $0x44, Y3, Y1, Y4 \       // 2 | 6
+	VSHUFPS   $0xee, Y3, Y1, Y6 \       // 3 | 7
+	VSHUFPS   $0x44, Y11, Y10, Y8 \     // rows 4-7 of element 0 | 4
+	VSHUFPS   $0xee, Y11, Y10, Y9 \
+	VSHUFPS   $0x44, Y7, Y5, Y1 \
+	VSHUFPS   $0xee, Y7, Y5, Y3 \
+	VPERM2F128 $0x20, Y8, Y0, Y10 \
+	VMOVUPS   Y10, 0(DI) \
+	VPERM2F128 $0x20, Y9, Y2, Y10 \
+	VMOVUPS   Y10, 32(DI) \
+	VPERM2F128 $0x20, Y1, Y4, Y10 \
+	VMOVUPS   Y10, 64(DI) \
+	VPERM2F128 $0x20, Y3, Y6, Y10 \
+	VMOVUPS   Y10, 96(DI) \
+	VPERM2F128 $0x31, Y8, Y0, Y10 \
+	VMOVUPS   Y10, 128(DI) \
+	VPERM2F128 $0x31, Y9, Y2, Y10 \
+	VMOVUPS   Y10, 160(DI) \
+	VPERM2F128 $0x31, Y1, Y4, Y10 \
+	VMOVUPS   Y10, 192(DI) \
+	VPERM2F128 $0x31, Y3, Y6, Y10 \
+	VMOVUPS   Y10, 224(DI)
+
+// func interleave8AVX2(x []float32, cols int, f []float32, mode int)
+TEXT ·interleave8AVX2(SB), NOSPLIT, $0-64
+	MOVQ x_base+0(FP), SI
+	MOVQ cols+24(FP), R8
+	SHLQ $2, R8                    // row stride, bytes
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*4), BX
+	MOVQ f_base+32(FP), DI
+	MOVQ f_len+40(FP), CX
+	SHRQ $6, CX                    // steps of 8 elements × 8 lanes
+	JZ   ildone
+	MOVQ mode+56(FP), AX
+	CMPQ AX, $1
+	JEQ  ilf16
+	JGT  ilbf16
+
+ilf32:
+	LOAD8
+	TSTORE8
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  ilf32
+	JMP  ildone
+
+ilf16:
+	VPBROADCASTD csign<>(SB), Y12
+	VPBROADCASTD cqnan<>(SB), Y13
+
+ilf16loop:
+	LOAD8
+	RF16(Y0)
+	RF16(Y1)
+	RF16(Y2)
+	RF16(Y3)
+	RF16(Y4)
+	RF16(Y5)
+	RF16(Y6)
+	RF16(Y7)
+	TSTORE8
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  ilf16loop
+	JMP  ildone
+
+ilbf16:
+	VPBROADCASTD cone<>(SB), Y12
+	VPBROADCASTD c7fff<>(SB), Y13
+	VPBROADCASTD chi16<>(SB), Y14
+	VPBROADCASTD cbfq<>(SB), Y15
+
+ilbf16loop:
+	LOAD8
+	RBF16(Y0)
+	RBF16(Y1)
+	RBF16(Y2)
+	RBF16(Y3)
+	RBF16(Y4)
+	RBF16(Y5)
+	RBF16(Y6)
+	RBF16(Y7)
+	TSTORE8
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  ilbf16loop
+
+ildone:
+	VZEROUPPER
+	RET
+
 // func absRangeAVX2(x []float32) (lo, hi uint32)
 TEXT ·absRangeAVX2(SB), NOSPLIT, $0-32
 	MOVQ x_base+0(FP), SI

@@ -13,8 +13,9 @@ var (
 	tileF32W        = defaultTileF32W
 	unpackF16       = unpackF16Generic
 	unpackBF16      = unpackBF16Generic
-	absRange8       func(x []float32) (lo, hi uint32) // none: Go only
-	absBytes32      func(dst, src []byte)             // none: Go only
+	interleave8     func(x []float32, cols int, f []float32, mode int) // none: Go only
+	absRange8       func(x []float32) (lo, hi uint32)                  // none: Go only
+	absBytes32      func(dst, src []byte)                              // none: Go only
 	dot16           = dot16Generic
 	axpy8           = axpy8Generic
 	absMax          = absMaxGeneric

@@ -348,6 +348,48 @@ func TestAbsRange(t *testing.T) {
 	}
 }
 
+// TestInterleaveLikeGeneric: float activations converted with the SIMD
+// kernels (interleave8, absRange) are bitwise those of the Go twins, with
+// their ranges, for F32/F16/BF16, odd lengths and vector counts, and
+// values at every rounding edge: NaNs with payloads, ±Inf, F16 overflow
+// (65504, 65519.99, 65520), F16 and float32 subnormals, BF16 ties, ±0.
+func TestInterleaveLikeGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(91, 92))
+	edges := []uint32{0x7fc00000, 0xffc12345, 0x7f800001, 0x7fbfffff, 0x7f800000, 0xff800000,
+		0x477fe000, 0x477fefff, 0x477ff000, 0x477ff001, 0x33000000, 0x33000001, 0x32ffffff,
+		0x387fc000, 0x38800000, 0x00000001, 0x807fffff, 0x3f808000, 0x3f818000, 0x3f80ffff,
+		0x7f7fffff, 0x7f7f8000, 0xff7f7fff, 0, 0x80000000, 0x3f800000}
+	for _, typ := range []quant.Type{quant.F32, quant.F16, quant.BF16} {
+		for _, sh := range [][2]int{{8, 8}, {16, 33}, {13, 64}, {9, 7}, {24, 200}} {
+			n, cols := sh[0], sh[1]
+			x := make([]float32, n*cols)
+			for i := range x {
+				switch k := rng.IntN(6); {
+				case k == 0:
+					x[i] = math.Float32frombits(edges[rng.IntN(len(edges))])
+				case k == 1:
+					x[i] = math.Float32frombits(rng.Uint32())
+				default:
+					x[i] = float32(rng.NormFloat64() * math.Pow(2, float64(rng.IntN(60)-30)))
+				}
+			}
+			var got, want Activations
+			got.Quantize(x, n, cols, typ, nil)
+			restore := useGeneric(true)
+			want.Quantize(x, n, cols, typ, nil)
+			restore()
+			for i := range want.f {
+				if math.Float32bits(got.f[i]) != math.Float32bits(want.f[i]) {
+					t.Fatalf("%s %dx%d: f[%d] = %#08x, Go %#08x", typ, n, cols, i, math.Float32bits(got.f[i]), math.Float32bits(want.f[i]))
+				}
+			}
+			if got.fr != want.fr {
+				t.Fatalf("%s %dx%d: range %#x, Go %#x", typ, n, cols, got.fr, want.fr)
+			}
+		}
+	}
+}
+
 // TestAbsBytes: absBytes (SIMD part and Go tail) gives |int8| as unsigned
 // bytes, 0x80 for −128, for every byte value and lengths around 32.
 func TestAbsBytes(t *testing.T) {
