@@ -1172,49 +1172,149 @@ GLOBL c7fff<>(SB), RODATA|NOPTR, $4
 	MOVL         DX, hi \
 	RET
 
+DATA cw7fff<>+0(SB)/4, $0x7fff7fff  // two F16/BF16 magnitude masks
+GLOBL cw7fff<>(SB), RODATA|NOPTR, $4
+
+// Magnitude range of halves, 16 per step in 16-bit lanes: Y7 the greatest
+// magnitude per lane, Y6 the least of magnitude − 1 (so that ±0, as
+// 0xffff, never wins); Y5 = 0x7fff, Y4 = all ones (−1).
+#define HRANGE_INIT \
+	VPBROADCASTD cw7fff<>(SB), Y5 \
+	VPCMPEQW     Y4, Y4, Y4 \
+	VPCMPEQW     Y6, Y6, Y6 \
+	VPXOR        Y7, Y7, Y7
+
+// HRANGE_ADD(h, t): h (register or memory) holds 16 halves.
+#define HRANGE_ADD(h, t) \
+	VPAND   h, Y5, t \
+	VPMAXUW t, Y7, Y7 \
+	VPADDW  Y4, t, t \
+	VPMINUW t, Y6, Y6
+
+// HRANGE_RET(lo, hi): the magRange of all lanes (vphminposuw finds the
+// least word; the greatest is the complement of the least complement);
+// ends the kernel.
+#define HRANGE_RET(lo, hi) \
+	VEXTRACTI128 $1, Y6, X1 \
+	VPMINUW      X1, X6, X6 \
+	VPHMINPOSUW  X6, X6 \
+	VEXTRACTI128 $1, Y7, X1 \
+	VPMAXUW      X1, X7, X7 \
+	VPXOR        X4, X7, X7 \
+	VPHMINPOSUW  X7, X7 \
+	VMOVD        X6, AX \
+	VMOVD        X7, DX \
+	VZEROUPPER \
+	ANDL         $0xffff, AX \
+	INCL         AX \              // least magnitude, 0x10000 if all were ±0 …
+	MOVL         AX, CX \
+	SHRL         $16, CX \
+	NEGL         CX \
+	ORL          CX, AX \          // … then MaxUint32
+	NOTL         DX \
+	ANDL         $0xffff, DX \
+	MOVL         AX, lo \
+	MOVL         DX, hi \
+	RET
+
+// The half-to-float kernels are bound by reading the weights from memory
+// (each call streams the whole matrix once): 32 halves per step with a
+// software prefetch 2 KiB ahead (into the next rows, which come next) read
+// ~40% faster than 8 per step without.
+#define PREFETCH_AHEAD 2048
+
 // func unpackF16AVX2(row []byte, f []float32) (lo, hi uint32)
 TEXT ·unpackF16AVX2(SB), NOSPLIT, $0-56
 	MOVQ row_base+0(FP), SI
 	MOVQ f_base+24(FP), DI
 	MOVQ f_len+32(FP), CX
-	RANGE_INIT(c7fff<>(SB))
-	SHRQ $3, CX
-	JZ   h16done
+	HRANGE_INIT
+	MOVQ CX, R8
+	SHRQ $5, CX                    // steps of 32
+	JZ   h16tail
 
 h16loop:
-	VPMOVZXWD (SI), Y0
-	RANGE_ADD(Y0, Y1, Y2)
+	PREFETCHT0 PREFETCH_AHEAD(SI)
+	HRANGE_ADD((SI), Y1)
+	HRANGE_ADD(32(SI), Y2)
+	VCVTPH2PS  (SI), Y0
+	VCVTPH2PS  16(SI), Y1
+	VCVTPH2PS  32(SI), Y2
+	VCVTPH2PS  48(SI), Y3
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	VMOVUPS    Y2, 64(DI)
+	VMOVUPS    Y3, 96(DI)
+	ADDQ       $64, SI
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        h16loop
+
+h16tail:
+	ANDQ $24, R8                   // steps of 8 left, ×8
+	JZ   h16done
+
+h16t8:
+	VMOVDQU   (SI), X1             // 8 halves, upper lanes 0 (ignored as ±0)
+	HRANGE_ADD(Y1, Y1)
 	VCVTPH2PS (SI), Y0
 	VMOVUPS   Y0, (DI)
 	ADDQ      $16, SI
 	ADDQ      $32, DI
-	DECQ      CX
-	JNZ       h16loop
+	SUBQ      $8, R8
+	JNZ       h16t8
 
 h16done:
-	RANGE_RET(lo+48(FP), hi+52(FP))
+	HRANGE_RET(lo+48(FP), hi+52(FP))
 
 // func unpackBF16AVX2(row []byte, f []float32) (lo, hi uint32)
 TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-56
 	MOVQ row_base+0(FP), SI
 	MOVQ f_base+24(FP), DI
 	MOVQ f_len+32(FP), CX
-	RANGE_INIT(c7fff<>(SB))
-	SHRQ $3, CX
-	JZ   b16done
+	HRANGE_INIT
+	MOVQ CX, R8
+	SHRQ $5, CX
+	JZ   b16tail
 
 b16loop:
+	PREFETCHT0 PREFETCH_AHEAD(SI)
+	HRANGE_ADD((SI), Y1)
+	HRANGE_ADD(32(SI), Y2)
+	VPMOVZXWD  (SI), Y0
+	VPMOVZXWD  16(SI), Y1
+	VPMOVZXWD  32(SI), Y2
+	VPMOVZXWD  48(SI), Y3
+	VPSLLD     $16, Y0, Y0
+	VPSLLD     $16, Y1, Y1
+	VPSLLD     $16, Y2, Y2
+	VPSLLD     $16, Y3, Y3
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	VMOVUPS    Y2, 64(DI)
+	VMOVUPS    Y3, 96(DI)
+	ADDQ       $64, SI
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        b16loop
+
+b16tail:
+	ANDQ $24, R8
+	JZ   b16done
+
+b16t8:
+	VMOVDQU   (SI), X1
+	HRANGE_ADD(Y1, Y1)
 	VPMOVZXWD (SI), Y0
-	RANGE_ADD(Y0, Y1, Y2)
 	VPSLLD    $16, Y0, Y0
 	VMOVUPS   Y0, (DI)
 	ADDQ      $16, SI
 	ADDQ      $32, DI
-	DECQ      CX
-	JNZ       b16loop
+	SUBQ      $8, R8
+	JNZ       b16t8
 
 b16done:
-	RANGE_RET(lo+48(FP), hi+52(FP))
+	HRANGE_RET(lo+48(FP), hi+52(FP))
 
 DATA csign<>+0(SB)/4, $0x80000000
 GLOBL csign<>(SB), RODATA|NOPTR, $4

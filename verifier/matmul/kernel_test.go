@@ -292,6 +292,15 @@ func TestUnpackHalfAsm(t *testing.T) {
 	if r := bf16Generic(row, make([]float32, 1<<16)); r != (magRange{lo: 1, hi: 0x7fff}) {
 		t.Fatalf("BF16 range of every pattern: %#x", r)
 	}
+	zeros := make([]byte, 2*72) // ±0 only: no least magnitude
+	for i := 1; i < len(zeros); i += 6 {
+		zeros[i] = 0x80
+	}
+	for _, unpack := range []func([]byte, []float32) magRange{unpackF16Row, unpackBF16Row} {
+		if r := unpack(zeros, make([]float32, 72)); r != (magRange{lo: math.MaxUint32}) {
+			t.Fatalf("range of ±0: %#x", r)
+		}
+	}
 	rng := rand.New(rand.NewPCG(41, 42))
 	sh := make([]byte, 2*4096) // mostly zeros and moderate values, a few extremes
 	for i := range 4096 {
