@@ -29,7 +29,9 @@ type Activations struct {
 	sy []int32   // Q8_0 only, [groups][nblk][lanes]: Σq of the block
 	bs []uint32  // Q8_K only, [groups][nblk][8][lanes]: int16 pairs (bsum_2p, bsum_2p+1)
 	// Float vec_dot types (F32, F16, BF16: values already rounded to the type):
-	f []float32 // [groups][cols][lanes]
+	f   []float32  // [groups][cols][lanes]
+	fr  magRange   // F16, BF16: of all values in f
+	frg []magRange // F16, BF16: per group, joined into fr
 }
 
 // Type returns the vec_dot_type the batch is stored as.
@@ -81,6 +83,7 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 			a.bs = grow(a.bs, g*a.nblk*8*lanes)
 		}
 	}
+	a.frg = grow(a.frg, g)
 	run(g, func(w *worker, gi int) {
 		if k.epi == epiFloat {
 			a.interleaveFloat(gi, x)
@@ -95,10 +98,17 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 			a.quantizeLane(gi, l, xv, w.codes[:])
 		}
 	})
+	a.fr = noRange
+	if k.epi == epiFloat {
+		for _, r := range a.frg {
+			a.fr = a.fr.join(r)
+		}
+	}
 }
 
 // interleaveFloat stores the vectors of group g as f[e][lane], rounded to
-// F16/BF16 if that is the vec_dot type; lanes past n are zero.
+// F16/BF16 if that is the vec_dot type (then their magRange goes to frg[g]);
+// lanes past n are zero.
 func (a *Activations) interleaveFloat(g int, x []float32) {
 	cols := a.cols
 	f := a.f[g*cols*lanes : (g+1)*cols*lanes]
@@ -111,23 +121,94 @@ func (a *Activations) interleaveFloat(g int, x []float32) {
 	if nl < lanes {
 		clear(f)
 	}
+	e0 := 0 // elements done by the SIMD kernel
+	if c8 := cols &^ 7; nl == lanes && c8 > 0 && interleave8 != nil {
+		interleave8(x[g*lanes*cols:(g+1)*lanes*cols], cols, f[:c8*lanes], roundMode(a.vt))
+		e0 = c8
+	}
 	for l := range nl {
-		r := rows[l]
-		switch a.vt {
-		case quant.F32:
-			for e, v := range r {
-				f[e*lanes+l] = v
-			}
-		case quant.F16:
-			for e, v := range r {
-				f[e*lanes+l] = quant.F16ToF32(quant.F32ToF16(v))
-			}
-		case quant.BF16:
-			for e, v := range r {
-				f[e*lanes+l] = quant.BF16ToF32(quant.F32ToBF16(v))
-			}
+		interleaveLane(a.vt, rows[l][e0:], f[e0*lanes:], l)
+	}
+	a.frg[g] = halfRange(a.vt, f)
+}
+
+// interleaveLane stores one vector's elements r as lane l of f (f[e][lane]),
+// rounded to vt (F32: as is): the Go twin of interleave8, which does eight
+// lanes and eight elements at a time with a register transpose.
+func interleaveLane(vt quant.Type, r, f []float32, l int) {
+	switch vt {
+	case quant.F32:
+		for e, v := range r {
+			f[e*lanes+l] = v
+		}
+	case quant.F16:
+		for e, v := range r {
+			f[e*lanes+l] = quant.F16ToF32(quant.F32ToF16(v))
+		}
+	case quant.BF16:
+		for e, v := range r {
+			f[e*lanes+l] = quant.BF16ToF32(quant.F32ToBF16(v))
 		}
 	}
+}
+
+// roundMode numbers the float vec_dot types for interleave8: 0 F32, 1 F16,
+// 2 BF16.
+func roundMode(vt quant.Type) int {
+	switch vt {
+	case quant.F16:
+		return 1
+	case quant.BF16:
+		return 2
+	}
+	return 0
+}
+
+// halfRange is the magRange of f, float32 values that are exactly F16 (vt
+// = F16) or BF16 values (or F32, then noRange): the range of their float32
+// magnitudes (absRange, one SIMD pass, much cheaper than tracking it while
+// rounding) converted to half bit patterns, which orders them alike.
+func halfRange(vt quant.Type, f []float32) magRange {
+	half := quant.F32ToF16
+	switch vt {
+	case quant.BF16:
+		half = quant.F32ToBF16
+	case quant.F32:
+		return noRange
+	}
+	lo, hi := absRange(f)
+	r := magRange{lo: math.MaxUint32, hi: uint32(half(math.Float32frombits(hi)))}
+	if lo != math.MaxUint32 {
+		r.lo = uint32(half(math.Float32frombits(lo)))
+	}
+	return r
+}
+
+// absRangeGeneric returns the least nonzero and the greatest float32
+// magnitude bit pattern (sign cleared) of x; lo = MaxUint32 if every value
+// is ±0.
+func absRangeGeneric(x []float32) (lo, hi uint32) {
+	lo = math.MaxUint32
+	for _, v := range x {
+		m := math.Float32bits(v) &^ (1 << 31)
+		hi = max(hi, m)
+		if m != 0 {
+			lo = min(lo, m)
+		}
+	}
+	return lo, hi
+}
+
+// absRange is absRangeGeneric with the dispatched kernel for multiples of 8.
+func absRange(x []float32) (lo, hi uint32) {
+	n := len(x) &^ 7
+	lo, hi = math.MaxUint32, 0
+	if n > 0 && absRange8 != nil {
+		lo, hi = absRange8(x[:n])
+		x = x[n:]
+	}
+	l, h := absRangeGeneric(x)
+	return min(lo, l), max(hi, h)
 }
 
 func grow[T any](s []T, n int) []T {

@@ -21,12 +21,26 @@
 // in ggml_vec_dot_q8_0_q8_0, ggml_vec_dot_q4_K_q8_K etc. (ggml-cpu-quants.c).
 // The integer part is exact, so its evaluation order is free. The float part
 // has one fixed order, documented on each kernel (see kernel_generic.go), that
-// every implementation (pure Go, AVX2) follows operation by operation without
-// fused multiply-adds, so results are bitwise identical across code paths,
-// GOARCHes, thread counts, and batch compositions: output y[i][r] depends only
-// on weight row r and activation vector i. llama.cpp sums the float parts in
-// a different (SIMD-lane) order, so we agree with it to float32 rounding
-// (≈1e-7 relative per product), not bit for bit.
+// every implementation (pure Go, AVX2) follows operation by operation, so
+// results are bitwise identical across code paths, GOARCHes, thread counts,
+// and batch compositions: output y[i][r] depends only on weight row r and
+// activation vector i. llama.cpp sums the float parts in a different
+// (SIMD-lane) order, so we agree with it to float32 rounding (≈1e-7 relative
+// per product), not bit for bit.
+//
+// The reference rounds every product before adding it. A fused
+// multiply-add (one rounding of acc + w·x) gives the same bits whenever the
+// product w·x is exact in float32 and no input is a NaN, and the float tiles
+// fuse exactly then (unpack.go): F16 weights always have exact products with
+// F16 activations (≤ 22 significant bits, between 2^−48 and 2^32), so they
+// fuse unless a weight chunk or the activations contain a NaN; BF16 products
+// (≤ 16 bits) are exact while they stay in float32's normal range, which the
+// tiles check per weight chunk and call from the least and greatest
+// magnitudes (noted while unpacking the weights, and in one pass over the
+// rounded activations); F32 never fuses. NaN inputs are excluded only because x86
+// FMA would pick a different NaN payload than vaddps when the accumulator is
+// already NaN; Inf inputs and the NaNs they make (Inf·0, Inf − Inf) come out
+// the same.
 //
 // # Layout and speed
 //
@@ -59,12 +73,22 @@
 // weights use a wide tile, 12 rows × 16 vectors in zmm registers
 // (tileF32WAVX512, Go twin tileF32WGeneric), and with AVX512-VNNI the
 // integer tile sums groups with vpdpbusd (tileI8VNNI). F16 and BF16 rows
-// are widened with vcvtph2ps / a shift. The path is chosen once at init
-// from golang.org/x/sys/cpu; the build tag noasm forces the Go code. The
-// integer sums are exact and the float steps identical (every output is
-// the same even/odd chain of tileF32Generic whatever the tile shape), so
-// SIMD and Go results are bitwise equal (TestAsmLikeGeneric,
-// TestWideLikeNarrow, TestEveryAMD64Kernel), for NaN/Inf inputs too.
+// are widened with vcvtph2ps / a shift (and their magnitude range noted);
+// float activations are rounded (vcvtps2ph, or integer ops for BF16) and
+// interleaved eight vectors at a time by a register transpose.
+// Both float tiles have a second inner loop with vfmadd231ps (AVX-512, or
+// AVX2 with FMA), taken where the Numerics section allows; the Go twins
+// never fuse. On F16 and BF16 weights MatMulQ is 1.3–1.65× faster with it
+// (the separate multiply and add kept both FMA ports busy for half the
+// work; the 24 weight broadcasts per step and the row unpack, which streams
+// the weights from memory, keep it from 2×).
+// The path is chosen once at init from golang.org/x/sys/cpu; the build tag
+// noasm forces the Go code. The integer sums are exact and the float steps
+// identical (every output is the same even/odd chain of tileF32Generic
+// whatever the tile shape, fused only where that changes no bit), so SIMD
+// and Go results are bitwise equal (TestAsmLikeGeneric, TestWideLikeNarrow,
+// TestEveryAMD64Kernel, TestFloatEdgeCases, TestFusedLikeUnfused), for
+// NaN/Inf inputs too.
 //
 // # Left out
 //

@@ -5,11 +5,11 @@ package matmul
 // state. Tests and benchmarks only; not safe while kernels run.
 func useGeneric(on bool) (restore func()) {
 	i8, f, d, a, am, qs := tileI8, tileF32, dot16, axpy8, absMax, quantScale
-	fw, u16, ub16 := tileF32W, unpackF16, unpackBF16
+	fw, u16, ub16, ar, il := tileF32W, unpackF16, unpackBF16, absRange8, interleave8
 	if on {
 		tileI8, tileF32, dot16, axpy8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic
 		absMax, quantScale = absMaxGeneric, quantScaleGeneric
-		unpackF16, unpackBF16 = unpackF16Generic, unpackBF16Generic
+		unpackF16, unpackBF16, absRange8, interleave8 = unpackF16Generic, unpackBF16Generic, nil, nil
 		if tileF32W != nil {
 			tileF32W = tileF32WGeneric
 		}
@@ -18,6 +18,6 @@ func useGeneric(on bool) (restore func()) {
 	}
 	return func() {
 		tileI8, tileF32, dot16, axpy8, absMax, quantScale = i8, f, d, a, am, qs
-		tileF32W, unpackF16, unpackBF16 = fw, u16, ub16
+		tileF32W, unpackF16, unpackBF16, absRange8, interleave8 = fw, u16, ub16, ar, il
 	}
 }

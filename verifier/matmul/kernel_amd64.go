@@ -5,9 +5,14 @@ package matmul
 import "golang.org/x/sys/cpu"
 
 // useAVX2 selects the AVX2 kernels, decided once: AVX2 for the integer
-// kernels (vpmaddubsw on 256-bit registers), FMA is not needed (the kernels
-// never fuse, see the package doc).
+// kernels (vpmaddubsw on 256-bit registers). FMA is not needed: the kernels
+// fuse only where that cannot change a bit (useFMA).
 var useAVX2 = cpu.X86.HasAVX2
+
+// useFMA lets the float tiles fuse multiply and add when the weight kind
+// and data prove that this changes no bit (fuseF16, fuseBF16): vfmadd231ps,
+// which AVX-512 F implies.
+var useFMA = useAVX2 && cpu.X86.HasFMA
 
 // useAVX512 selects the AVX-512 kernels (F for the wide float tile; BW and
 // VL are implied on every CPU that has the other kernels' features), decided
@@ -27,6 +32,8 @@ var (
 	tileF32W        = defaultTileF32W
 	unpackF16       = pick(useAVX2 && cpu.X86.HasF16C, unpackF16AVX2, unpackF16Generic)
 	unpackBF16      = pick(useAVX2, unpackBF16AVX2, unpackBF16Generic)
+	interleave8     = pick(useAVX2 && cpu.X86.HasF16C, interleave8AVX2, nil)
+	absRange8       = pick(useAVX2, absRangeAVX2, nil)
 	absBytes32      = pick(useAVX2, absBytesAVX2, nil)
 	dot16           = pick(useAVX2, dot16AVX2, dot16Generic)
 	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
@@ -58,7 +65,8 @@ func tileI8AVX2(t *i8Tile)
 func tileI8VNNI(t *i8Tile)
 
 // tileF32AVX2 is tileF32Generic (the reference loop, documented there) in
-// AVX2, with the same separate multiply and add per element.
+// AVX2, with the same separate multiply and add per element, or with
+// vfmadd231ps if t.fma (then every product is exact: the same result).
 //
 //go:noescape
 func tileF32AVX2(t *fTile)
@@ -66,21 +74,39 @@ func tileF32AVX2(t *fTile)
 // tileF32WAVX512 is tileF32WGeneric in AVX-512: one zmm register holds the
 // 16 vectors of a group pair (two 8-lane groups joined), 24 registers hold
 // the even and odd sums of the 12 rows, weights are broadcast from memory
-// into each multiply; the same separate multiply and add per element.
+// into each multiply; the same separate multiply and add per element, or
+// vfmadd231ps if t.fma (then every product is exact: the same result).
 //
 //go:noescape
 func tileF32WAVX512(t *fTileW)
 
-// unpackF16AVX2 converts the first len(f)&^7 halves with vcvtph2ps, which
-// quiets signaling NaNs like unpackF16Generic.
+// unpackF16AVX2 is unpackF16Generic for the first len(f)&^7 halves: it
+// converts them with vcvtph2ps, which quiets signaling NaNs alike, and
+// returns their magRange.
 //
 //go:noescape
-func unpackF16AVX2(row []byte, f []float32)
+func unpackF16AVX2(row []byte, f []float32) (lo, hi uint32)
 
-// unpackBF16AVX2 widens the first len(f)&^7 bfloat16 values (a shift: exact).
+// unpackBF16AVX2 is unpackBF16Generic for the first len(f)&^7 values: it
+// widens them (a shift: exact) and returns their magRange.
 //
 //go:noescape
-func unpackBF16AVX2(row []byte, f []float32)
+func unpackBF16AVX2(row []byte, f []float32) (lo, hi uint32)
+
+// interleave8AVX2 is interleaveLane for the eight vectors x[l·cols:(l+1)·cols]
+// of a full group and their first len(f)/8 elements (a multiple of 8):
+// rounded to F16 with vcvtps2ph (nearest even; NaN then set to
+// F32ToF16's quiet NaN with the sign), to BF16 with F32ToBF16's integer
+// rounding, or not at all (mode 1, 2, 0), then transposed 8×8 in registers.
+// Both roundings were checked once against the Go twins on all 2^32 inputs.
+//
+//go:noescape
+func interleave8AVX2(x []float32, cols int, f []float32, mode int)
+
+// absRangeAVX2 is absRangeGeneric for len(x) a multiple of 8.
+//
+//go:noescape
+func absRangeAVX2(x []float32) (lo, hi uint32)
 
 // absBytesAVX2 is absBytes (vpabsb: −128 gives 0x80) for len(src) a
 // multiple of 32, len(dst) ≥ len(src).

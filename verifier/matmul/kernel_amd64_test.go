@@ -4,6 +4,7 @@ package matmul
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -39,5 +40,65 @@ func TestEveryAMD64Kernel(t *testing.T) {
 				compareAsmGeneric(t, w, randomX(rng, 19*cols), 19)
 			})
 		}
+	}
+}
+
+// TestFusedLikeUnfused calls the float tiles directly with fma on and off
+// on floatCases (12 rows, one group pair). Where the case may fuse, the
+// outputs are bitwise equal (Inf and the NaNs it makes included); where
+// BF16 products underflow or overflow, or NaN inputs carry payloads,
+// fusing would change bits, which is why fuseF16 and fuseBF16 refuse them.
+func TestFusedLikeUnfused(t *testing.T) {
+	if !useFMA {
+		t.Skip("no FMA on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(71, 72))
+	for _, c := range floatCases(rng) {
+		t.Run(c.name, func(t *testing.T) {
+			w, x, _, _ := c.build(t)
+			k := weightKinds[c.typ]
+			cols := c.cols
+			panel := make([]float32, fWideRows*cols)
+			for r := range fWideRows {
+				k.unpackF(w.Row(r), panel[r*cols:(r+1)*cols])
+			}
+			var a Activations
+			a.Quantize(x, c.n, cols, c.typ, nil)
+			dx := 0
+			if a.groups > 1 {
+				dx = cols * lanes * 4
+			}
+			tiles := map[string]func(fma bool) []float32{
+				"avx2": func(fma bool) []float32 {
+					ft := fTile{w: [2][]float32{panel[:cols], panel[cols : 2*cols]}, x: [2][]float32{a.f, a.f[dx/4:]},
+						out: make([]float32, 4*lanes), pairs: 1, xstride: 2 * cols * lanes * 4, fma: fma}
+					tileF32AVX2(&ft)
+					return ft.out
+				},
+			}
+			if useAVX512 {
+				tiles["avx512"] = func(fma bool) []float32 {
+					ft := fTileW{w: panel, x: a.f, out: make([]float32, fWideRows*2*lanes), cols: cols,
+						pairs: 1, xstride: 2 * cols * lanes * 4, dx: dx, fma: fma}
+					tileF32WAVX512(&ft)
+					return ft.out
+				}
+			}
+			for name, tile := range tiles {
+				plain, fused := tile(false), tile(true)
+				diff := 0
+				for i := range plain {
+					if math.Float32bits(plain[i]) != math.Float32bits(fused[i]) {
+						if c.fused {
+							t.Fatalf("%s: out[%d] = %#08x fused, %#08x not", name, i, math.Float32bits(fused[i]), math.Float32bits(plain[i]))
+						}
+						diff++
+					}
+				}
+				if (c.name == "bf16/tiny" || c.name == "bf16/huge" || c.name == "f16/payloads") && diff == 0 {
+					t.Errorf("%s: fusing changes nothing here; the case no longer shows why it is refused", name)
+				}
+			}
+		})
 	}
 }

@@ -19,12 +19,17 @@ var (
 	tileF32W        = defaultTileF32W
 	unpackF16       = unpackF16Generic
 	unpackBF16      = unpackBF16Generic
-	absBytes32      func(dst, src []byte) // none: Go only
+	interleave8     func(x []float32, cols int, f []float32, mode int) // none: Go only
+	absRange8       func(x []float32) (lo, hi uint32)                  // none: Go only
+	absBytes32      func(dst, src []byte)                              // none: Go only
 	dot16           = pick(useNEON, dot16NEON, dot16Generic)
 	axpy8           = pick(useNEON, axpy8NEON, axpy8Generic)
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
 )
+
+// useFMA: the float tiles here never fuse (the Go twins cannot).
+const useFMA = false
 
 func pick[F any](cond bool, yes, no F) F {
 	if cond {

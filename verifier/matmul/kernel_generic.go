@@ -99,7 +99,9 @@ func tileI8Pair(t *i8Tile, p int) {
 //	out[r][8i+l] = even + odd
 //
 // (an odd last element goes to even), for each of t.pairs group pairs. Two
-// chains per output halve the dependency latency of the SIMD version.
+// chains per output halve the dependency latency of the SIMD version. t.fma
+// is ignored: the SIMD tiles fuse only where every product is exact and no
+// input is a NaN, which gives these same bits (package doc, fuseF16).
 func tileF32Generic(t *fTile) {
 	for p := range t.pairs {
 		tileF32Pair(t, p)

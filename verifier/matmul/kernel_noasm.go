@@ -13,12 +13,17 @@ var (
 	tileF32W        = defaultTileF32W
 	unpackF16       = unpackF16Generic
 	unpackBF16      = unpackBF16Generic
-	absBytes32      func(dst, src []byte) // none: Go only
+	interleave8     func(x []float32, cols int, f []float32, mode int) // none: Go only
+	absRange8       func(x []float32) (lo, hi uint32)                  // none: Go only
+	absBytes32      func(dst, src []byte)                              // none: Go only
 	dot16           = dot16Generic
 	axpy8           = axpy8Generic
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
 )
+
+// useFMA: the float tiles here never fuse (the Go twins cannot).
+const useFMA = false
 
 // HasAsm reports whether SIMD kernels are in use (false in this build).
 func HasAsm() bool { return false }

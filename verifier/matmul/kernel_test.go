@@ -46,6 +46,9 @@ func TestTileLayout(t *testing.T) {
 	if o := unsafe.Offsetof(f.xstride); o != 128 {
 		t.Errorf("offset of fTile.xstride = %d, asm assumes 128", o)
 	}
+	if o := unsafe.Offsetof(f.fma); o != 136 {
+		t.Errorf("offset of fTile.fma = %d, asm assumes 136", o)
+	}
 	var fw fTileW
 	for _, c := range []struct {
 		name      string
@@ -54,6 +57,7 @@ func TestTileLayout(t *testing.T) {
 		{"w", unsafe.Offsetof(fw.w), 0}, {"x", unsafe.Offsetof(fw.x), 24}, {"out", unsafe.Offsetof(fw.out), 48},
 		{"cols", unsafe.Offsetof(fw.cols), 72}, {"pairs", unsafe.Offsetof(fw.pairs), 80},
 		{"xstride", unsafe.Offsetof(fw.xstride), 88}, {"dx", unsafe.Offsetof(fw.dx), 96},
+		{"fma", unsafe.Offsetof(fw.fma), 104},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of fTileW.%s = %d, asm assumes %d", c.name, c.got, c.want)
@@ -254,22 +258,142 @@ func TestWideLikeNarrow(t *testing.T) {
 }
 
 // TestUnpackHalfAsm: the dispatched F16/BF16 row converters agree with
-// their Go twins on every 16-bit pattern (NaNs quieted alike).
+// their Go twins on every 16-bit pattern (NaNs quieted alike), and their
+// magnitude ranges agree on random windows of a mixed row (odd tails,
+// all-zero windows, ranges with and without Inf/NaN).
 func TestUnpackHalfAsm(t *testing.T) {
 	row := make([]byte, 2<<16)
 	for h := range 1 << 16 {
 		row[2*h], row[2*h+1] = byte(h), byte(h>>8)
 	}
+	bf16Generic := func(row []byte, f []float32) (r magRange) {
+		r.lo, r.hi = unpackBF16Generic(row, f)
+		return r
+	}
+	f16Generic := func(row []byte, f []float32) (r magRange) {
+		r.lo, r.hi = unpackF16Generic(row, f)
+		return r
+	}
 	for _, c := range []struct {
 		name      string
-		got, want func([]byte, []float32)
-	}{{"F16", unpackF16Row, unpackF16Generic}, {"BF16", unpackBF16Row, unpackBF16Generic}} {
+		got, want func([]byte, []float32) magRange
+	}{{"F16", unpackF16Row, f16Generic}, {"BF16", unpackBF16Row, bf16Generic}} {
 		got, want := make([]float32, 1<<16), make([]float32, 1<<16)
-		c.got(row, got)
-		c.want(row, want)
+		rg, rw := c.got(row, got), c.want(row, want)
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%s %#04x: %#08x, Go %#08x", c.name, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+		if rg != rw {
+			t.Fatalf("%s: range %#x, Go %#x", c.name, rg, rw)
+		}
+	}
+	if r := bf16Generic(row, make([]float32, 1<<16)); r != (magRange{lo: 1, hi: 0x7fff}) {
+		t.Fatalf("BF16 range of every pattern: %#x", r)
+	}
+	zeros := make([]byte, 2*72) // ±0 only: no least magnitude
+	for i := 1; i < len(zeros); i += 6 {
+		zeros[i] = 0x80
+	}
+	for _, unpack := range []func([]byte, []float32) magRange{unpackF16Row, unpackBF16Row} {
+		if r := unpack(zeros, make([]float32, 72)); r != (magRange{lo: math.MaxUint32}) {
+			t.Fatalf("range of ±0: %#x", r)
+		}
+	}
+	rng := rand.New(rand.NewPCG(41, 42))
+	sh := make([]byte, 2*4096) // mostly zeros and moderate values, a few extremes
+	for i := range 4096 {
+		var h uint16
+		switch k := rng.IntN(40); {
+		case k < 10: // ±0
+			h = uint16(rng.IntN(2)) << 15
+		case k == 10:
+			h = uint16(rng.Uint32())
+		default:
+			h = quant.F32ToBF16(float32(rng.NormFloat64()))
+		}
+		sh[2*i], sh[2*i+1] = byte(h), byte(h>>8)
+	}
+	f, g := make([]float32, 4096), make([]float32, 4096)
+	for range 2000 {
+		a := rng.IntN(4096)
+		b := a + rng.IntN(min(80, 4096-a)+1)
+		if got, want := unpackBF16Row(sh[2*a:2*b], f[:b-a]), bf16Generic(sh[2*a:2*b], g[:b-a]); got != want {
+			t.Fatalf("BF16 range of elements %d..%d: %#x, Go %#x", a, b, got, want)
+		}
+		if got, want := unpackF16Row(sh[2*a:2*b], f[:b-a]), f16Generic(sh[2*a:2*b], g[:b-a]); got != want {
+			t.Fatalf("F16 range of elements %d..%d: %#x, Go %#x", a, b, got, want)
+		}
+	}
+}
+
+// TestAbsRange: the dispatched absRange agrees with its Go twin on random
+// windows (odd tails, all-zero windows) of values with ±0, subnormals, Inf
+// and NaNs among normal ones.
+func TestAbsRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(81, 82))
+	x := make([]float32, 4096)
+	for i := range x {
+		switch k := rng.IntN(40); {
+		case k < 12:
+			x[i] = float32(rng.IntN(2)) * float32(math.Copysign(0, -1))
+		case k == 12:
+			x[i] = math.Float32frombits(rng.Uint32())
+		case k == 13:
+			x[i] = -0x1p-140
+		default:
+			x[i] = float32(rng.NormFloat64())
+		}
+	}
+	for range 3000 {
+		a := rng.IntN(len(x))
+		b := a + rng.IntN(min(100, len(x)-a)+1)
+		lo, hi := absRange(x[a:b])
+		wlo, whi := absRangeGeneric(x[a:b])
+		if lo != wlo || hi != whi {
+			t.Fatalf("absRange(x[%d:%d]) = %#x, %#x; Go %#x, %#x", a, b, lo, hi, wlo, whi)
+		}
+	}
+}
+
+// TestInterleaveLikeGeneric: float activations converted with the SIMD
+// kernels (interleave8, absRange) are bitwise those of the Go twins, with
+// their ranges, for F32/F16/BF16, odd lengths and vector counts, and
+// values at every rounding edge: NaNs with payloads, ±Inf, F16 overflow
+// (65504, 65519.99, 65520), F16 and float32 subnormals, BF16 ties, ±0.
+func TestInterleaveLikeGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(91, 92))
+	edges := []uint32{0x7fc00000, 0xffc12345, 0x7f800001, 0x7fbfffff, 0x7f800000, 0xff800000,
+		0x477fe000, 0x477fefff, 0x477ff000, 0x477ff001, 0x33000000, 0x33000001, 0x32ffffff,
+		0x387fc000, 0x38800000, 0x00000001, 0x807fffff, 0x3f808000, 0x3f818000, 0x3f80ffff,
+		0x7f7fffff, 0x7f7f8000, 0xff7f7fff, 0, 0x80000000, 0x3f800000}
+	for _, typ := range []quant.Type{quant.F32, quant.F16, quant.BF16} {
+		for _, sh := range [][2]int{{8, 8}, {16, 33}, {13, 64}, {9, 7}, {24, 200}} {
+			n, cols := sh[0], sh[1]
+			x := make([]float32, n*cols)
+			for i := range x {
+				switch k := rng.IntN(6); {
+				case k == 0:
+					x[i] = math.Float32frombits(edges[rng.IntN(len(edges))])
+				case k == 1:
+					x[i] = math.Float32frombits(rng.Uint32())
+				default:
+					x[i] = float32(rng.NormFloat64() * math.Pow(2, float64(rng.IntN(60)-30)))
+				}
+			}
+			var got, want Activations
+			got.Quantize(x, n, cols, typ, nil)
+			restore := useGeneric(true)
+			want.Quantize(x, n, cols, typ, nil)
+			restore()
+			for i := range want.f {
+				if math.Float32bits(got.f[i]) != math.Float32bits(want.f[i]) {
+					t.Fatalf("%s %dx%d: f[%d] = %#08x, Go %#08x", typ, n, cols, i, math.Float32bits(got.f[i]), math.Float32bits(want.f[i]))
+				}
+			}
+			if got.fr != want.fr {
+				t.Fatalf("%s %dx%d: range %#x, Go %#x", typ, n, cols, got.fr, want.fr)
 			}
 		}
 	}
@@ -293,5 +417,157 @@ func TestAbsBytes(t *testing.T) {
 				t.Fatalf("n %d: |%#x| = %#x, want %#x", n, b, dst[i], want)
 			}
 		}
+	}
+}
+
+// TestFuseBF16: whenever fuseBF16 admits two bfloat16 ranges, every product
+// of values in them is exact in float32 (checked for one-value ranges over
+// every exponent pair, subnormals included, and three mantissas), and
+// typical weight and activation ranges are admitted.
+func TestFuseBF16(t *testing.T) {
+	var vals []uint16
+	for e := range 255 {
+		for _, m := range []uint16{0, 0x01, 0x7f} {
+			if e == 0 && m == 0 {
+				continue
+			}
+			vals = append(vals, uint16(e)<<7|m)
+		}
+	}
+	one := func(h uint16) magRange { return noRange.add(h) }
+	for _, a := range vals {
+		for _, b := range vals {
+			if !fuseBF16(one(a), one(b)) {
+				continue
+			}
+			wa, xb := quant.BF16ToF32(a), quant.BF16ToF32(b)
+			p := float64(wa) * float64(xb) // exact: 16 bits
+			if float64(float32(p)) != p {
+				t.Fatalf("fuseBF16(%#04x, %#04x) but %g·%g = %g is not a float32", a, b, wa, xb, p)
+			}
+		}
+	}
+	r := func(lo, hi float32) magRange { return one(quant.F32ToBF16(lo)).join(one(quant.F32ToBF16(hi))) }
+	for _, c := range []struct {
+		name   string
+		w, x   magRange
+		exact  bool
+		reason string
+	}{
+		{"typical", r(1e-8, 4), r(1e-6, 300), true, ""},
+		{"zeros", noRange.add(0).add(0x8000), r(1e30, 1e38), true, "all products ±0"},
+		{"empty", noRange, r(1e-38, 3e38), true, ""},
+		{"tiny", r(1e-30, 1), r(1e-20, 1), false, "1e-50 underflows"},
+		{"huge", r(1, 1e20), r(1, 1e19), false, "1e39 overflows"},
+		{"subnormal", noRange.add(1), r(1, 2), false, "2^-133 is subnormal"},
+		{"inf", r(1, float32(math.Inf(1))), r(1, 2), false, ""},
+		{"nan", r(1, 2), r(1, float32(math.NaN())), false, ""},
+		{"edge low", r(0x1p-63, 1), r(0x1p-63, 1), true, "2^-126"},
+		{"edge high", r(1, 0x1.fep62), r(1, 0x1.fep63), true, "< 2^127"},
+		{"past high", r(1, 0x1p63), r(1, 0x1p64), false, "2^127 fits, but exponents alone bound it by 2^129"},
+	} {
+		if got := fuseBF16(c.w, c.x); got != c.exact {
+			t.Errorf("%s: fuseBF16(%#x, %#x) = %v, want %v (%s)", c.name, c.w, c.x, got, c.exact, c.reason)
+		}
+	}
+}
+
+// floatCase is an F16/BF16 product whose values are chosen, not random.
+type floatCase struct {
+	name       string
+	typ        quant.Type
+	rows, cols int
+	n          int
+	w, x       func(i int) float32 // weight element i (row-major), activation element i
+	fused      bool                // whether the tiles may fuse (fuseF16, fuseBF16)
+}
+
+// floatCases are inputs at the edges of fuseF16 and fuseBF16: subnormal
+// halves, ±65504, Inf, NaNs (with payloads); BF16 products that underflow (1e-30·1e-20) or
+// overflow (2^100·2^28, next to −1.9·2^127 that would cancel it in a fused
+// add), subnormal bfloat16 and Inf/NaN; and BF16 ranges that may fuse.
+func floatCases(rng *rand.Rand) []floatCase {
+	norm := func(s float64) func(int) float32 {
+		return func(int) float32 { return float32(rng.NormFloat64() * s) }
+	}
+	pick := func(vs ...float32) func(int) float32 {
+		return func(int) float32 { return vs[rng.IntN(len(vs))] }
+	}
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	sub16 := func(int) float32 { return float32(rng.IntN(2047)-1023) * 0x1p-24 } // F16 subnormals
+	return []floatCase{
+		{"f16/normal", quant.F16, 13, 70, 19, norm(1), norm(3), true},
+		{"f16/subnormal", quant.F16, 25, 33, 9, sub16, sub16, true},
+		{"f16/mixed", quant.F16, 12, 64, 17, pick(0x1p-24, -0x1p-24, 65504, -65504, 1, 0, -0.5), pick(0x1p-24, 65504, -65504, 0.25, -3), true},
+		{"f16/inf", quant.F16, 12, 40, 16, pick(1, 2, -1, 0, inf), pick(1, -1, 0x1p-20, 7), true},
+		{"f16/nan", quant.F16, 12, 41, 16, pick(1, 2, -1, 0), pick(1, -1, nan, 65504, -inf), false},
+		{"f16/payloads", quant.F16, 12, 36, 16, pick(nanBits(0x7fc02000), nanBits(0xffd00000), inf, 0, 3), pick(nanBits(0x7fe04000), nanBits(0xff808000), -inf, 0, 2), false},
+		{"bf16/normal", quant.BF16, 25, 66, 19, norm(1e-3), norm(30), true},
+		{"bf16/wide", quant.BF16, 12, 32, 16, pick(0x1p-60, 0x1p60, -1), pick(0x1p-66, 0x1p66, 3), true},
+		{"bf16/tiny", quant.BF16, 13, 70, 17, norm(1e-30), norm(1e-20), false},
+		{"bf16/subnormal", quant.BF16, 12, 64, 16, pick(0x1p-130, 0x1.8p-128, 1e-39, -2e-39, 0.5), norm(1), false},
+		{"bf16/huge", quant.BF16, 12, 64, 16, pick(0x1p100, -0x1p100, 0x1.8p99), pick(0x1p28, -0x1.9p27, 1, 0x1.fep27), false},
+		{"bf16/inf", quant.BF16, 12, 40, 16, norm(1), pick(1, -2, inf), false},
+		{"bf16/nan", quant.BF16, 12, 40, 16, pick(1, -1, nan), norm(1), false},
+	}
+}
+
+func nanBits(b uint32) float32 { return math.Float32frombits(b) }
+
+// build returns the case's matrix, activations and its magnitude ranges.
+func (c floatCase) build(t *testing.T) (w Matrix, x []float32, rw, rx magRange) {
+	data := make([]byte, 2*c.rows*c.cols)
+	rw, rx = noRange, noRange
+	half := quant.F32ToF16
+	if c.typ == quant.BF16 {
+		half = quant.F32ToBF16
+	}
+	for i := range c.rows * c.cols {
+		h := half(c.w(i))
+		rw = rw.add(h)
+		data[2*i], data[2*i+1] = byte(h), byte(h>>8)
+	}
+	w, err := NewMatrix(c.typ, c.rows, c.cols, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x = make([]float32, c.n*c.cols)
+	for i := range x {
+		x[i] = c.x(i)
+		rx = rx.add(half(x[i]))
+	}
+	return w, x, rw, rx
+}
+
+// TestFloatEdgeCases: on floatCases the dispatched float tiles (the wide one
+// and the 2-row one, which may fuse) give the generic result bit for bit
+// (any NaN for NaN), and they are asked to fuse where the case says.
+func TestFloatEdgeCases(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	for _, c := range floatCases(rng) {
+		t.Run(c.name, func(t *testing.T) {
+			w, x, rw, rx := c.build(t)
+			if got := weightKinds[c.typ].fuse(rw, rx); got != c.fused {
+				t.Fatalf("fuse = %v, want %v", got, c.fused)
+			}
+			var a Activations
+			a.Quantize(x, c.n, c.cols, c.typ, nil)
+			if a.fr != rx {
+				t.Fatalf("activation range %#x, want %#x", a.fr, rx)
+			}
+			defer func(fw func(*fTileW), f func(*fTile)) { tileF32W, tileF32 = fw, f }(tileF32W, tileF32)
+			fusedW, fused := false, false // whether matMulF asked a tile to fuse
+			if wide := tileF32W; wide != nil {
+				tileF32W = func(t *fTileW) { fusedW = fusedW || t.fma; wide(t) }
+			}
+			narrow := tileF32
+			tileF32 = func(t *fTile) { fused = fused || t.fma; narrow(t) }
+			compareAsmGeneric(t, w, x, c.n)
+			tileF32W = nil
+			compareAsmGeneric(t, w, x, c.n)
+			if want := c.fused && useFMA; fused != want || fusedW != (want && defaultTileF32W != nil) {
+				t.Errorf("tiles fused: 2-row %v, wide %v; want %v", fused, fusedW, want)
+			}
+		})
 	}
 }

@@ -138,6 +138,8 @@ func matMulF(y []float32, w Matrix, k weightKind, a *Activations, run runner) {
 		nr := min(chunk, w.Rows-r0)
 		pan := &wk.pan
 		pan.unpackFloat(w, k, r0, nr, chunk)
+		fma := useFMA && k.fuse != nil && k.fuse(pan.fr, a.fr)
+		wk.fw.fma, wk.ft.fma = fma, fma
 		wk.out = grow(wk.out, (gBlock/2)*tr*2*lanes)
 		for g0 := 0; g0 < a.groups; g0 += gBlock {
 			g1 := min(g0+gBlock, a.groups)
@@ -209,6 +211,7 @@ type panel struct {
 	mins           []uint32  // [chunkRows][nsb·8]
 	ab             []float32 // [chunkRows][nsb·2]
 	f              []float32 // [chunkRows][cols], float kinds
+	fr             magRange  // of the rows in f (F16, BF16)
 }
 
 func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {
@@ -230,13 +233,14 @@ func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {
 }
 
 // unpackFloat converts rows r0…r0+nr−1 of a float matrix into p.f, which
-// holds `chunk` rows (the rows past nr keep stale values).
+// holds `chunk` rows (the rows past nr keep stale values), and sets p.fr.
 func (p *panel) unpackFloat(w Matrix, k weightKind, r0, nr, chunk int) {
 	cols := w.Cols
 	p.cols = cols
 	p.f = grow(p.f, chunk*cols)
+	p.fr = noRange
 	for i := range nr {
-		k.unpackF(w.Row(r0+i), p.f[i*cols:(i+1)*cols])
+		p.fr = p.fr.join(k.unpackF(w.Row(r0+i), p.f[i*cols:(i+1)*cols]))
 	}
 }
 
@@ -315,7 +319,8 @@ type fTile struct {
 	x       [2][]float32 // [cols·lanes] per group, from the first pair on
 	out     []float32    // [pairs][2][2·lanes]
 	pairs   int
-	xstride int // bytes
+	xstride int  // bytes
+	fma     bool // fuse multiply and add (only where products are exact)
 }
 
 func setFloatGroups(t *fTile, a *Activations, ga, gb, pairs int, out []float32) {
@@ -335,6 +340,7 @@ type fTileW struct {
 	out     []float32
 	cols    int
 	pairs   int
-	xstride int // bytes
-	dx      int // bytes
+	xstride int  // bytes
+	dx      int  // bytes
+	fma     bool // fuse multiply and add (only where products are exact)
 }

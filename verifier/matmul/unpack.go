@@ -52,8 +52,14 @@ type weightKind struct {
 	off int // epiOff0: the code offset
 	// unpack writes one row into the panel slot (q, sc, mins, ab) or, for
 	// float kinds, f. Slices have exactly the sizes listed above.
-	unpack  func(row []byte, q []byte, sc, mins []uint32, ab []float32)
-	unpackF func(row []byte, f []float32)
+	unpack func(row []byte, q []byte, sc, mins []uint32, ab []float32)
+	// unpackF returns the magnitude range of the row (F16 and BF16; F32
+	// returns noRange without looking).
+	unpackF func(row []byte, f []float32) magRange
+	// fuse reports whether the float tiles may fuse multiply and add for
+	// weights and activations with these ranges (nil: never, F32, whose
+	// products have up to 48 bits).
+	fuse func(rw, rx magRange) bool
 }
 
 // The int16 bound of spm: one vpmaddubsw step adds two products |w|·|y| with
@@ -62,8 +68,8 @@ type weightKind struct {
 // only 4 steps long.
 var weightKinds = map[quant.Type]weightKind{
 	quant.F32:  {act: quant.F32, sb: 1, epi: epiFloat, unpackF: unpackF32},
-	quant.F16:  {act: quant.F16, sb: 1, epi: epiFloat, unpackF: unpackF16Row},
-	quant.BF16: {act: quant.BF16, sb: 1, epi: epiFloat, unpackF: unpackBF16Row},
+	quant.F16:  {act: quant.F16, sb: 1, epi: epiFloat, unpackF: unpackF16Row, fuse: fuseF16},
+	quant.BF16: {act: quant.BF16, sb: 1, epi: epiFloat, unpackF: unpackBF16Row, fuse: fuseBF16},
 	quant.Q8_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 1, epi: epiPlain, unpack: unpackQ8_0},
 	quant.Q4_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 8, epi: epiOff0, off: 8, unpack: unpackQ4_0},
 	quant.Q5_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 4, epi: epiOff0, off: 16, unpack: unpackQ5_0},
@@ -133,14 +139,15 @@ func pair2(lo, hi int32) uint32 { return uint32(uint16(lo)) | uint32(uint16(hi))
 
 // unpackF32 copies a row of little-endian float32 (the byte order of GGUF
 // and of every GOARCH with kernels here; others fall back to decoding).
-func unpackF32(row []byte, f []float32) {
+func unpackF32(row []byte, f []float32) magRange {
 	if len(f) > 0 && littleEndian {
 		copy(f, unsafe.Slice((*float32)(unsafe.Pointer(&row[0])), len(f)))
-		return
+		return noRange
 	}
 	for i := range f {
 		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(row[4*i:]))
 	}
+	return noRange
 }
 
 // littleEndian reports the host byte order.
@@ -151,39 +158,126 @@ var littleEndian = func() bool {
 
 // unpackF16Row and unpackBF16Row convert a row with the dispatched kernel
 // (unpackF16, unpackBF16: a multiple of 8 elements) and the rest in Go.
-func unpackF16Row(row []byte, f []float32) {
+func unpackF16Row(row []byte, f []float32) magRange {
 	n := len(f) &^ 7
+	r := noRange
 	if n > 0 {
-		unpackF16(row[:2*n], f[:n])
+		r.lo, r.hi = unpackF16(row[:2*n], f[:n])
 	}
-	unpackF16Generic(row[2*n:], f[n:])
+	var t magRange
+	t.lo, t.hi = unpackF16Generic(row[2*n:], f[n:])
+	return r.join(t)
 }
 
-func unpackBF16Row(row []byte, f []float32) {
+func unpackBF16Row(row []byte, f []float32) magRange {
 	n := len(f) &^ 7
+	r := noRange
 	if n > 0 {
-		unpackBF16(row[:2*n], f[:n])
+		r.lo, r.hi = unpackBF16(row[:2*n], f[:n])
 	}
-	unpackBF16Generic(row[2*n:], f[n:])
+	var t magRange
+	t.lo, t.hi = unpackBF16Generic(row[2*n:], f[n:])
+	return r.join(t)
 }
 
 // unpackF16Generic widens halves exactly, quieting signaling NaNs (setting
-// the top mantissa bit) as x86's vcvtph2ps and ggml's F16C path do.
-func unpackF16Generic(row []byte, f []float32) {
+// the top mantissa bit) as x86's vcvtph2ps and ggml's F16C path do, and
+// returns their magnitude range (magRange's lo and hi).
+func unpackF16Generic(row []byte, f []float32) (lo, hi uint32) {
+	r := noRange
 	for i := range f {
 		h := binary.LittleEndian.Uint16(row[2*i:])
+		r = r.add(h)
 		v := quant.F16ToF32(h)
 		if h&0x7c00 == 0x7c00 && h&0x3ff != 0 {
 			v = math.Float32frombits(math.Float32bits(v) | 1<<22)
 		}
 		f[i] = v
 	}
+	return r.lo, r.hi
 }
 
-func unpackBF16Generic(row []byte, f []float32) {
+// unpackBF16Generic widens bfloat16 values (exact) and returns their
+// magnitude range (magRange's lo and hi).
+func unpackBF16Generic(row []byte, f []float32) (lo, hi uint32) {
+	r := noRange
 	for i := range f {
-		f[i] = quant.BF16ToF32(binary.LittleEndian.Uint16(row[2*i:]))
+		h := binary.LittleEndian.Uint16(row[2*i:])
+		r = r.add(h)
+		f[i] = quant.BF16ToF32(h)
 	}
+	return r.lo, r.hi
+}
+
+// magRange bounds the magnitudes of a set of F16 or BF16 values by their
+// bit patterns with the sign cleared (ordered as |v|; Inf is 0x7c00 resp.
+// 0x7f80, NaNs are above): lo is the least nonzero one (MaxUint32 if all
+// are ±0), hi the greatest. The float tiles fuse multiply and add only when
+// the ranges of weights and activations prove that this changes no bit
+// (fuseF16, fuseBF16).
+type magRange struct{ lo, hi uint32 }
+
+// noRange is the range of no values (or of values that were not looked at).
+var noRange = magRange{lo: math.MaxUint32}
+
+func (r magRange) add(h uint16) magRange {
+	m := uint32(h & 0x7fff)
+	r.hi = max(r.hi, m)
+	if m != 0 {
+		r.lo = min(r.lo, m)
+	}
+	return r
+}
+
+func (r magRange) join(s magRange) magRange {
+	return magRange{lo: min(r.lo, s.lo), hi: max(r.hi, s.hi)}
+}
+
+// A fused multiply-add rounds acc + w·x once, the separate multiply and add
+// of tileF32Generic round w·x first: the two agree bit for bit whenever
+// every product w·x is exact in float32 (±0 and ±Inf included) and no input
+// is a NaN. The NaN condition is about payloads only: x86 FMA propagates a
+// NaN factor in preference to a NaN accumulator, vaddps the accumulator
+// first, so with NaN inputs the output would be a NaN either way but not
+// always the same one. Without NaN inputs every NaN that arises (Inf·0,
+// Inf − Inf) is the same default NaN on both paths.
+
+// fuseF16 admits any F16 weights and activations without NaNs: a product of
+// two halves has at most 22 significant bits and lies between 2^−48 and
+// 65504² < 2^32 (or is ±0, ±Inf, or the default NaN of Inf·0), so it is
+// exact in float32.
+func fuseF16(rw, rx magRange) bool {
+	const inf = 0x7c00
+	return rw.hi <= inf && rx.hi <= inf
+}
+
+// fuseBF16 admits bfloat16 weights and activations whose products are all
+// exact in float32 and finite. Each factor has at most 8 significant bits,
+// so a product has at most 16, and it is exact if it lies in float32's
+// normal range: 2^(ew+ex) ≤ |w·x| < 2^(ew'+ex'+2), with ew, ex lower and
+// ew', ex' upper bounds of the binary exponents, so ew+ex ≥ −126 and
+// ew'+ex' ≤ 126 suffice. A factor of ±0 gives an exact ±0. Inf and NaN are
+// refused (Inf·finite is exact, but not worth a case). Real weights (|w| in
+// 2^−30…2^4) and activations (2^−40…2^12) pass; tiny or huge outliers fall
+// back to the separate multiply and add for their chunk or call.
+func fuseBF16(rw, rx magRange) bool {
+	const inf = 0x7f80
+	if rw.hi >= inf || rx.hi >= inf {
+		return false
+	}
+	if rw.lo == math.MaxUint32 || rx.lo == math.MaxUint32 {
+		return true // one side is all zeros: every product is ±0
+	}
+	return minExp(rw.lo)+minExp(rx.lo) >= -126 && int(rw.hi>>7)+int(rx.hi>>7)-254 <= 126
+}
+
+// minExp is a lower bound of log2|v| for a nonzero bfloat16 magnitude m:
+// the unbiased exponent, or −133 for a subnormal (the least is 2^−133).
+func minExp(m uint32) int {
+	if m>>7 == 0 {
+		return -133
+	}
+	return int(m>>7) - 127
 }
 
 // Q8_0: f16 d; i8 qs[32].
