@@ -174,7 +174,7 @@ func Load(f *gguf.File, opt Options) (*Session, error) {
 	if s.budget <= 0 {
 		s.budget = defaultBudget
 	}
-	if need := activationBytes(&c, 1, 1); need > s.budget {
+	if need := activationBytes(&c, 1, 1, s.threads); need > s.budget {
 		s.Close()
 		return nil, fmt.Errorf("engine: %s: activations of one token need %d bytes, over the memory budget of %d: %w", f.Path, need, s.budget, model.ErrUnsupported)
 	}
@@ -373,12 +373,15 @@ const defaultBudget = 4 << 30
 // activationBytes is an upper bound on the activation memory of a batch of
 // rows token rows whose longest sequence has maxLen tokens: the per-row
 // buffers of state, the fixed-size FFN and output chunks, and the CPU
-// attention scratch.
-func activationBytes(c *model.Config, rows, maxLen int) int64 {
+// attention scratch (one per thread for short sequences).
+func activationBytes(c *model.Config, rows, maxLen, threads int) int64 {
 	E, Q, KV, F, V := int64(c.Embed), int64(c.QDim()), int64(c.KVDim()), int64(c.FFN), int64(c.Vocab)
 	perRow := 3*E + 2*Q + 2*KV
 	fixed := ffnChunk*2*F + outChunk*(V+E)
 	attn := int64(min(attnBlock, maxLen))*(int64(maxLen)+int64(c.HeadDim)) + 3*int64(maxLen)*int64(c.HeadDim)
+	if maxLen <= attnLocalLen {
+		attn *= int64(max(1, threads))
+	}
 	return 4 * (int64(rows)*perRow + fixed + attn)
 }
 
@@ -393,7 +396,7 @@ func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) erro
 			maxLen = max(maxLen, sp.Len)
 		}
 	}
-	need := activationBytes(&s.cfg, rows, maxLen)
+	need := activationBytes(&s.cfg, rows, maxLen, s.threads)
 	if s.streaming {
 		need += 4 * int64(total) * int64(E) // every batch's residual stream
 	}

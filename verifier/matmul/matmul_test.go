@@ -255,6 +255,23 @@ func TestDeterminism(t *testing.T) {
 					MatMul(yb, w, xb, 10, p)
 					assertSame(t, fmt.Sprintf("threads %d vector %d last of 10", threads, v), yb[9*rows:], want[v*rows:(v+1)*rows])
 				}
+				// Products run serially inside Pool.Run items, two
+				// per item, on each worker's scratch.
+				items := make([][]float32, 6)
+				p.Run(len(items), func(l *Local, i int) {
+					if l.ID() < 0 || l.ID() >= p.Threads() {
+						t.Errorf("worker id %d of %d", l.ID(), p.Threads())
+					}
+					y := make([]float32, n*rows)
+					l.MatMul(y, w, x, n)
+					one := make([]float32, rows)
+					l.MatMul(one, w, x[i*cols:(i+1)*cols], 1)
+					items[i] = append(y, one...)
+				})
+				for i, y := range items {
+					assertSame(t, fmt.Sprintf("threads %d Local item %d", threads, i), y[:n*rows], want)
+					assertSame(t, fmt.Sprintf("threads %d Local item %d vector", threads, i), y[n*rows:], want[i*rows:(i+1)*rows])
+				}
 				p.Close()
 			}
 		})

@@ -22,6 +22,7 @@ type Pool struct {
 
 // worker holds one goroutine's scratch buffers, grown on demand and reused.
 type worker struct {
+	id  int // index in Pool.workers
 	pan panel
 	it  i8Tile
 	ft  fTile
@@ -30,6 +31,9 @@ type worker struct {
 	// codes is the scratch block of activation quantization; a local
 	// array would escape (it reaches assembly) and allocate per block.
 	codes [256]byte
+	// act holds the activations of Local.MatMul (products run serially
+	// inside one work item of Pool.Run).
+	act Activations
 }
 
 type job struct {
@@ -47,7 +51,7 @@ func NewPool(threads int) *Pool {
 	}
 	p := &Pool{done: make(chan struct{})}
 	for i := range threads {
-		p.workers = append(p.workers, new(worker))
+		p.workers = append(p.workers, &worker{id: i})
 		if i == 0 {
 			continue
 		}
@@ -119,4 +123,51 @@ func (p *Pool) runLocked(n int, fn func(w *worker, i int)) {
 	}
 	j.work(p.workers[0])
 	j.wg.Wait()
+}
+
+// Local is the scratch of the worker running one item of Pool.Run: small
+// matrix products inside the item run serially on it (Local.MatMul), so that
+// many of them share one hand-out of work to the pool instead of paying a
+// wake-up of every worker each.
+type Local worker
+
+// ID returns the index of the worker, in [0, Threads()): callers keep
+// per-worker scratch of their own by it.
+func (l *Local) ID() int { return l.id }
+
+// MatMul is MatMul computed on the calling goroutine with l's scratch. Its
+// result is bitwise the same as MatMul's with any Pool.
+func (l *Local) MatMul(y []float32, w Matrix, x []float32, n int) {
+	wk := (*worker)(l)
+	wk.act.quantize(x, n, w.Cols, w.Type, wk.serial)
+	matMulQ(y, w, &wk.act, wk.serial)
+}
+
+// serial is a runner that runs every item on w itself.
+func (w *worker) serial(n int, fn func(w *worker, i int)) {
+	for i := range n {
+		fn(w, i)
+	}
+}
+
+// Run calls fn(l, i) for every i in [0, n) on the pool's workers (l is the
+// scratch of the worker running item i) and waits. Items are handed out in
+// order, one at a time, to whichever worker is free: fn must compute each
+// item's outputs from its inputs alone, so that results do not depend on
+// the thread count. fn must not call methods of p (it holds p's lock). A nil
+// Pool runs every item on the calling goroutine.
+func (p *Pool) Run(n int, fn func(l *Local, i int)) {
+	if n <= 0 {
+		return
+	}
+	if p == nil {
+		var w worker
+		for i := range n {
+			fn((*Local)(&w), i)
+		}
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runLocked(n, func(w *worker, i int) { fn((*Local)(w), i) })
 }
