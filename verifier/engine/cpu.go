@@ -26,6 +26,8 @@ type CPU struct {
 	threads int
 	pool    *matmul.Pool
 	act     matmul.Activations // x converted once for weights sharing it
+	ms      []matmul.Matrix    // scratch of MatMul
+	ys      [][]float32
 
 	attn attnBuf // attention scratch of the shared path
 	// attnW is the scratch of each pool worker for short sequences, and
@@ -79,22 +81,30 @@ func (c *CPU) NewWeight(t *model.Tensor) (Weight, error) {
 	return &cpuWeight{m: m, rows: t.Rows, cols: t.Cols}, nil
 }
 
-// MatMul multiplies each weight by the n rows of x. Weights with the same
-// vec_dot type (Q, K and V; gate and up) share one conversion of x.
+// MatMul multiplies each weight by the n rows of x. Consecutive weights
+// with the same vec_dot type (Q, K and V; gate and up) share one conversion
+// of x and one job of the pool.
 func (c *CPU) MatMul(x []float32, n int, ws []Weight, ys [][]float32) {
 	if len(ws) == 1 {
 		cw := ws[0].(*cpuWeight)
 		matmul.MatMul(ys[0][:n*cw.rows], cw.m, x[:n*cw.cols], n, c.pool)
 		return
 	}
-	var vt quant.Type
-	for j, w := range ws {
-		cw := w.(*cpuWeight)
-		if t, _ := matmul.VecDotType(cw.m.Type); j == 0 || t != vt {
-			c.act.Quantize(x[:n*cw.cols], n, cw.cols, cw.m.Type, c.pool)
-			vt = t
+	for j0 := 0; j0 < len(ws); {
+		cw := ws[j0].(*cpuWeight)
+		vt, _ := matmul.VecDotType(cw.m.Type)
+		c.act.Quantize(x[:n*cw.cols], n, cw.cols, cw.m.Type, c.pool)
+		c.ms, c.ys = c.ms[:0], c.ys[:0]
+		for j := j0; j < len(ws); j++ {
+			wj := ws[j].(*cpuWeight)
+			if t, _ := matmul.VecDotType(wj.m.Type); t != vt {
+				break
+			}
+			c.ms = append(c.ms, wj.m)
+			c.ys = append(c.ys, ys[j][:n*wj.rows])
 		}
-		matmul.MatMulQ(ys[j][:n*cw.rows], cw.m, &c.act, c.pool)
+		matmul.MatMulQs(c.ys, c.ms, &c.act, c.pool)
+		j0 += len(c.ms)
 	}
 }
 

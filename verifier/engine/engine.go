@@ -35,6 +35,7 @@ import (
 	"sync/atomic"
 
 	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/matmul"
 	"github.com/proof-of-training/pot/verifier/model"
 )
 
@@ -491,10 +492,15 @@ func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) er
 	return nil
 }
 
-// eachRow calls fn(i) for i in [0, n) from up to s.threads goroutines and
-// returns the error of the smallest failing i.
+// eachRow calls fn(i) for i in [0, n) from up to s.threads goroutines (the
+// CPU backend's pool, else new ones) and returns the error of the smallest
+// failing i. fn must not use the backend.
 func (s *Session) eachRow(n int, fn func(i int) error) error {
 	errs := make([]error, n)
+	if c, ok := s.be.(*CPU); ok { // the pool's workers are already awake
+		c.pool.Run(n, func(_ *matmul.Local, i int) { errs[i] = fn(i) })
+		return firstNonNil(errs)
+	}
 	var next atomic.Int64
 	work := func() {
 		for {

@@ -385,3 +385,34 @@ func TestPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestMatMulQs: several products in one job give each product's MatMulQ
+// result, for any thread count.
+func TestMatMulQs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, typ := range allTypes {
+		t.Run(typ.String(), func(t *testing.T) {
+			cols, n := 256, 19
+			ws := []Matrix{randomMatrix(t, rng, typ, 53, cols), randomMatrix(t, rng, typ, 8, cols), randomMatrix(t, rng, typ, 17, cols)}
+			var a Activations
+			a.Quantize(randomX(rng, n*cols), n, cols, typ, nil)
+			for _, threads := range []int{0, 1, 2, 3} {
+				var p *Pool
+				if threads > 0 {
+					p = NewPool(threads)
+				}
+				ys := make([][]float32, len(ws))
+				for j, w := range ws {
+					ys[j] = make([]float32, n*w.Rows)
+				}
+				MatMulQs(ys, ws, &a, p)
+				for j, w := range ws {
+					want := make([]float32, n*w.Rows)
+					MatMulQ(want, w, &a, nil)
+					assertSame(t, fmt.Sprintf("threads %d product %d", threads, j), ys[j], want)
+				}
+				p.Close()
+			}
+		})
+	}
+}
