@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/proof-of-training/pot/verifier/model"
@@ -225,5 +226,21 @@ func TestAttentionPaths(t *testing.T) {
 		if !slices.Equal(out, local) {
 			t.Fatalf("%d threads: attention differs", threads)
 		}
+	}
+}
+
+// TestLogSoftmaxNonFinite: a NaN or infinite logit is an error naming it,
+// never a distribution.
+func TestLogSoftmaxNonFinite(t *testing.T) {
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		logits := []float32{0.5, -1, 2, 0}
+		logits[2] = bad
+		if _, err := logSoftmax(logits, 2, nil, false, false); err == nil || !strings.Contains(err.Error(), "token 2") {
+			t.Errorf("logit %v: err = %v", bad, err)
+		}
+	}
+	d, err := logSoftmax([]float32{-0.0, 0, -3}, 1, nil, false, true)
+	if err != nil || d.TopIDs[0] != 0 || d.Full[0] != d.Full[1] {
+		t.Fatalf("zeros: %+v, %v", d, err)
 	}
 }
