@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
+	"slices"
 	"unsafe"
 
 	"github.com/proof-of-training/pot/verifier/matmul"
@@ -26,8 +26,15 @@ type CPU struct {
 	threads int
 	pool    *matmul.Pool
 	act     matmul.Activations // x converted once for weights sharing it
+	ms      []matmul.Matrix    // scratch of MatMul
+	ys      [][]float32
 
-	attn attnBuf // attention scratch
+	attn attnBuf // attention scratch of the shared path
+	// attnW is the scratch of each pool worker for short sequences, and
+	// attnGen numbers Attention calls (a worker's cached K and Vᵀ are
+	// valid within one call only).
+	attnW   []attnBuf
+	attnGen uint64
 }
 
 // NewCPU returns a CPU backend using threads goroutines (≤ 0: one per CPU).
@@ -35,7 +42,7 @@ func NewCPU(threads int) *CPU {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	return &CPU{threads: threads, pool: matmul.NewPool(threads)}
+	return &CPU{threads: threads, pool: matmul.NewPool(threads), attnW: make([]attnBuf, threads)}
 }
 
 // Name returns "cpu".
@@ -74,46 +81,47 @@ func (c *CPU) NewWeight(t *model.Tensor) (Weight, error) {
 	return &cpuWeight{m: m, rows: t.Rows, cols: t.Cols}, nil
 }
 
-// MatMul multiplies each weight by the n rows of x. Weights with the same
-// vec_dot type (Q, K and V; gate and up) share one conversion of x.
+// MatMul multiplies each weight by the n rows of x. Consecutive weights
+// with the same vec_dot type (Q, K and V; gate and up) share one conversion
+// of x and one job of the pool.
 func (c *CPU) MatMul(x []float32, n int, ws []Weight, ys [][]float32) {
 	if len(ws) == 1 {
 		cw := ws[0].(*cpuWeight)
 		matmul.MatMul(ys[0][:n*cw.rows], cw.m, x[:n*cw.cols], n, c.pool)
 		return
 	}
-	var vt quant.Type
-	for j, w := range ws {
-		cw := w.(*cpuWeight)
-		if t, _ := matmul.VecDotType(cw.m.Type); j == 0 || t != vt {
-			c.act.Quantize(x[:n*cw.cols], n, cw.cols, cw.m.Type, c.pool)
-			vt = t
+	for j0 := 0; j0 < len(ws); {
+		cw := ws[j0].(*cpuWeight)
+		vt, _ := matmul.VecDotType(cw.m.Type)
+		c.act.Quantize(x[:n*cw.cols], n, cw.cols, cw.m.Type, c.pool)
+		c.ms, c.ys = c.ms[:0], c.ys[:0]
+		for j := j0; j < len(ws); j++ {
+			wj := ws[j].(*cpuWeight)
+			if t, _ := matmul.VecDotType(wj.m.Type); t != vt {
+				break
+			}
+			c.ms = append(c.ms, wj.m)
+			c.ys = append(c.ys, ys[j][:n*wj.rows])
 		}
-		matmul.MatMulQ(ys[j][:n*cw.rows], cw.m, &c.act, c.pool)
+		matmul.MatMulQs(c.ys, c.ms, &c.act, c.pool)
+		j0 += len(c.ms)
 	}
 }
 
-// parallel calls fn(lo, hi) on contiguous parts of [0, n) from up to
-// c.threads goroutines. Which goroutine runs a part never changes a result:
-// parts are disjoint and each element's computation is self-contained.
-func (c *CPU) parallel(n int, fn func(lo, hi int)) {
-	t := min(c.threads, n)
+// parallel calls fn(lo, hi) on contiguous parts of [0, n) on the matmul
+// pool's workers (no goroutine is started per call). Which worker runs a
+// part never changes a result: parts are disjoint and each element's
+// computation is self-contained. Below minPart elements per part the work
+// is split into fewer parts, so that tiny operations do not pay a wake-up.
+func (c *CPU) parallel(n, minPart int, fn func(lo, hi int)) {
+	t := min(c.threads, n/max(1, minPart))
 	if t <= 1 {
 		if n > 0 {
 			fn(0, n)
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for i := range t {
-		lo, hi := i*n/t, (i+1)*n/t
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
+	c.pool.Run(t, func(_ *matmul.Local, i int) { fn(i*n/t, (i+1)*n/t) })
 }
 
 // RMSNorm follows ggml_compute_forward_rms_norm_f32 then ggml_mul: the
@@ -122,7 +130,7 @@ func (c *CPU) parallel(n int, fn func(lo, hi int)) {
 // root rounded to float32 is the correctly rounded sqrtf), y = (x·scale)·w.
 func (c *CPU) RMSNorm(y, x, w []float32, n int, eps float32) {
 	dim := len(w)
-	c.parallel(n, func(lo, hi int) {
+	c.parallel(n, 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xi, yi := x[i*dim:(i+1)*dim], y[i*dim:(i+1)*dim]
 			var sum float64
@@ -141,27 +149,35 @@ func (c *CPU) RMSNorm(y, x, w []float32, n int, eps float32) {
 // AddRow adds b to each of the n rows of x.
 func (c *CPU) AddRow(x, b []float32, n int) {
 	dim := len(b)
-	for i := range n {
-		xi := x[i*dim : (i+1)*dim]
-		for j, v := range b {
-			xi[j] += v
+	c.parallel(n, elemPart/max(1, dim), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi := x[i*dim : (i+1)*dim]
+			for j, v := range b {
+				xi[j] += v
+			}
 		}
-	}
+	})
 }
 
 // Add sets x += y.
 func (c *CPU) Add(x, y []float32) {
 	y = y[:len(x)]
-	for i, v := range y {
-		x[i] += v
-	}
+	c.parallel(len(x), elemPart, func(lo, hi int) {
+		for i, v := range y[lo:hi] {
+			x[lo+i] += v
+		}
+	})
 }
+
+// elemPart is the fewest elements of an elementwise operation (Add) given
+// to one worker: about 10 µs of work, the order of a worker's wake-up.
+const elemPart = 16 << 10
 
 // SwiGLU sets g = silu(g)·u with silu(z) = z/(1+expf(−z)) as ggml_silu_f32
 // (our expf, exp.go).
 func (c *CPU) SwiGLU(g, u []float32) {
 	u = u[:len(g)]
-	c.parallel(len(g), func(lo, hi int) {
+	c.parallel(len(g), elemPart/4, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			z := g[i]
 			s := z / (1 + expf(-z))
@@ -182,7 +198,7 @@ func (c *CPU) Rope(q, k []float32, pos []int32, qHeads, kHeads int, r *Rope) {
 	hd, dim := r.HeadDim, r.Dim
 	thetaScale := float32(math.Pow(float64(r.Base), float64(float32(-2)/float32(dim))))
 	qw, kw := qHeads*hd, kHeads*hd
-	c.parallel(len(pos), func(lo, hi int) {
+	c.parallel(len(pos), 1, func(lo, hi int) {
 		var cache [maxRopeDim]float32 // cos, sin per pair
 		for i := lo; i < hi; i++ {
 			theta := float32(pos[i])
@@ -235,38 +251,100 @@ const attnBlock = 256
 // has Len columns, so a row's result depends only on its own sequence, never
 // on the batch around it or the thread count.
 func (c *CPU) Attention(out, q, k, v []float32, spans []Span, a *AttnShape) {
+	var short, long []Span
+	for _, sp := range spans {
+		if sp.Len <= attnLocalLen {
+			short = append(short, sp)
+		} else {
+			long = append(long, sp)
+		}
+	}
+	c.attentionLocal(out, q, k, v, short, a)
+	for _, sp := range long {
+		c.attentionShared(out, q, k, v, sp, a)
+	}
+}
+
+// attnLocalLen is the longest sequence whose heads are computed one per
+// work item, each on one worker (attentionLocal); longer ones share every
+// product among the workers (attentionShared). A short sequence's products
+// are too small to split (a 48-token head is about 0.3 MFLOP, less than the
+// cost of waking the other workers), while a worker's scratch for a long
+// one (≈ attnBlock·Len floats) would be multiplied by the thread count.
+const attnLocalLen = 512
+
+// attentionLocal computes the heads of the spans (each at most attnLocalLen
+// long) as independent work items of the pool, longest sequences first so
+// that the last items are the cheapest. Each worker copies the K and Vᵀ of
+// a KV head into its scratch once for consecutive query heads of the group.
+func (c *CPU) attentionLocal(out, q, k, v []float32, spans []Span, a *AttnShape) {
+	if len(spans) == 0 {
+		return
+	}
 	hd, group := a.HeadDim, a.Heads/a.KVHeads
 	qw, kw := a.Heads*hd, a.KVHeads*hd
-	for _, sp := range spans {
+	spans = slices.Clone(spans)
+	slices.SortStableFunc(spans, func(x, y Span) int { return y.Len - x.Len })
+	c.attnGen++
+	gen := c.attnGen
+	c.pool.Run(len(spans)*a.Heads, func(l *matmul.Local, it int) {
+		si, h := it/a.Heads, it%a.Heads
+		sp, kh := spans[si], h/group
 		L := sp.Len
-		sc := c.attnScratch(L, hd)
-		for kh := range a.KVHeads {
-			// Contiguous K [L][hd] and transposed V [hd][L] of this KV head.
-			for j := range L {
-				copy(sc.k[j*hd:(j+1)*hd], k[(sp.Start+j)*kw+kh*hd:][:hd])
-				for d, x := range v[(sp.Start+j)*kw+kh*hd:][:hd] {
-					sc.vt[d*L+j] = x
-				}
+		sc := &c.attnW[l.ID()]
+		sc.size(L, hd)
+		if key := [3]uint64{gen, uint64(si), uint64(kh)}; sc.key != key {
+			sc.key = key
+			sc.loadKV(k, v, sp, kw, kh*hd, hd)
+		}
+		km := f32Matrix(L, hd, sc.k[:L*hd])
+		vm := f32Matrix(hd, L, sc.vt[:hd*L])
+		for i0 := 0; i0 < L; i0 += attnBlock {
+			nb := min(attnBlock, L-i0)
+			for i := range nb {
+				copy(sc.q[i*hd:(i+1)*hd], q[(sp.Start+i0+i)*qw+h*hd:][:hd])
 			}
-			km := f32Matrix(L, hd, sc.k[:L*hd])
-			vm := f32Matrix(hd, L, sc.vt[:hd*L])
-			for h := kh * group; h < (kh+1)*group; h++ {
-				for i0 := 0; i0 < L; i0 += attnBlock {
-					nb := min(attnBlock, L-i0)
-					for i := range nb {
-						copy(sc.q[i*hd:(i+1)*hd], q[(sp.Start+i0+i)*qw+h*hd:][:hd])
+			s := sc.s[:nb*L]
+			l.MatMul(s, km, sc.q[:nb*hd], nb)
+			for i := range nb {
+				causalSoftmax(s[i*L:(i+1)*L], i0+i, a.Scale)
+			}
+			l.MatMul(sc.o[:nb*hd], vm, s, nb)
+			for i := range nb {
+				copy(out[(sp.Start+i0+i)*qw+h*hd:][:hd], sc.o[i*hd:(i+1)*hd])
+			}
+		}
+	})
+}
+
+// attentionShared computes the heads of one long sequence one after the
+// other, each product shared among the pool's workers.
+func (c *CPU) attentionShared(out, q, k, v []float32, sp Span, a *AttnShape) {
+	hd, group := a.HeadDim, a.Heads/a.KVHeads
+	qw, kw := a.Heads*hd, a.KVHeads*hd
+	L := sp.Len
+	sc := &c.attn
+	sc.size(L, hd)
+	for kh := range a.KVHeads {
+		sc.loadKV(k, v, sp, kw, kh*hd, hd)
+		km := f32Matrix(L, hd, sc.k[:L*hd])
+		vm := f32Matrix(hd, L, sc.vt[:hd*L])
+		for h := kh * group; h < (kh+1)*group; h++ {
+			for i0 := 0; i0 < L; i0 += attnBlock {
+				nb := min(attnBlock, L-i0)
+				for i := range nb {
+					copy(sc.q[i*hd:(i+1)*hd], q[(sp.Start+i0+i)*qw+h*hd:][:hd])
+				}
+				s := sc.s[:nb*L]
+				matmul.MatMul(s, km, sc.q[:nb*hd], nb, c.pool)
+				c.parallel(nb, 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						causalSoftmax(s[i*L:(i+1)*L], i0+i, a.Scale)
 					}
-					s := sc.s[:nb*L]
-					matmul.MatMul(s, km, sc.q[:nb*hd], nb, c.pool)
-					c.parallel(nb, func(lo, hi int) {
-						for i := lo; i < hi; i++ {
-							causalSoftmax(s[i*L:(i+1)*L], i0+i, a.Scale)
-						}
-					})
-					matmul.MatMul(sc.o[:nb*hd], vm, s, nb, c.pool)
-					for i := range nb {
-						copy(out[(sp.Start+i0+i)*qw+h*hd:][:hd], sc.o[i*hd:(i+1)*hd])
-					}
+				})
+				matmul.MatMul(sc.o[:nb*hd], vm, s, nb, c.pool)
+				for i := range nb {
+					copy(out[(sp.Start+i0+i)*qw+h*hd:][:hd], sc.o[i*hd:(i+1)*hd])
 				}
 			}
 		}
@@ -294,14 +372,14 @@ func causalSoftmax(row []float32, i int, scale float32) {
 	clear(row[i+1:])
 }
 
-// attnBuf is the attention scratch, grown on demand.
+// attnBuf is attention scratch, grown on demand.
 type attnBuf struct {
 	k, vt, q, s, o []float32
+	key            [3]uint64 // (call, span, KV head) whose K, Vᵀ k and vt hold
 }
 
-// attnScratch returns scratch for sequences of length L with head width hd.
-func (c *CPU) attnScratch(L, hd int) *attnBuf {
-	b := &c.attn
+// size makes b hold sequences of length L with head width hd.
+func (b *attnBuf) size(L, hd int) {
 	grow := func(s []float32, n int) []float32 {
 		if len(s) < n {
 			return make([]float32, n)
@@ -311,7 +389,18 @@ func (c *CPU) attnScratch(L, hd int) *attnBuf {
 	nb := min(attnBlock, L)
 	b.k, b.vt = grow(b.k, L*hd), grow(b.vt, L*hd)
 	b.q, b.o, b.s = grow(b.q, nb*hd), grow(b.o, nb*hd), grow(b.s, nb*L)
-	return b
+}
+
+// loadKV copies the K [L][hd] and transposed V [hd][L] of the KV head at
+// column off of k and v (rows kw wide) for span sp into b.
+func (b *attnBuf) loadKV(k, v []float32, sp Span, kw, off, hd int) {
+	L := sp.Len
+	for j := range L {
+		copy(b.k[j*hd:(j+1)*hd], k[(sp.Start+j)*kw+off:][:hd])
+		for d, x := range v[(sp.Start+j)*kw+off:][:hd] {
+			b.vt[d*L+j] = x
+		}
+	}
 }
 
 // f32Matrix views float32 scratch as an F32 matmul.Matrix (GGUF's F32 is

@@ -12,10 +12,16 @@ import (
 // over the ids outside a set, accumulated directly (never 1 − Σ inside, which
 // would cancel), in ascending id order.
 func logSoftmax(logits []float32, topK int, ids []int32, wantIDs, full bool) (Dist, error) {
-	if err := checkFinite(logits); err != nil {
-		return Dist{}, err
+	// One pass for the finiteness check and the maximum (of finite values,
+	// so the same as slices.Max).
+	mf := float32(math.Inf(-1))
+	for _, v := range logits {
+		if v-v != 0 { // NaN or ±Inf
+			return Dist{}, checkFinite(logits)
+		}
+		mf = max(mf, v)
 	}
-	m := float64(slices.Max(logits))
+	m := float64(mf)
 	ep := expPool.Get().(*[]float64)
 	defer expPool.Put(ep)
 	if len(*ep) < len(logits) {

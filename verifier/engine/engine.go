@@ -35,6 +35,7 @@ import (
 	"sync/atomic"
 
 	"github.com/proof-of-training/pot/verifier/gguf"
+	"github.com/proof-of-training/pot/verifier/matmul"
 	"github.com/proof-of-training/pot/verifier/model"
 )
 
@@ -178,7 +179,7 @@ func Load(f *gguf.File, opt Options) (*Session, error) {
 	if s.budget <= 0 {
 		s.budget = defaultBudget
 	}
-	if need := activationBytes(&c, 1, 1); need > s.budget {
+	if need := activationBytes(&c, 1, 1, s.threads); need > s.budget {
 		s.Close()
 		return nil, fmt.Errorf("engine: %s: activations of one token need %d bytes, over the memory budget of %d: %w", f.Path, need, s.budget, model.ErrUnsupported)
 	}
@@ -379,12 +380,15 @@ const defaultBudget = 4 << 30
 // activationBytes is an upper bound on the activation memory of a batch of
 // rows token rows whose longest sequence has maxLen tokens: the per-row
 // buffers of state, the fixed-size FFN and output chunks, and the CPU
-// attention scratch.
-func activationBytes(c *model.Config, rows, maxLen int) int64 {
+// attention scratch (one per thread for short sequences).
+func activationBytes(c *model.Config, rows, maxLen, threads int) int64 {
 	E, Q, KV, F, V := int64(c.Embed), int64(c.QDim()), int64(c.KVDim()), int64(c.FFN), int64(c.Vocab)
 	perRow := 3*E + 2*Q + 2*KV
 	fixed := ffnChunk*2*F + outChunk*(V+E)
 	attn := int64(min(attnBlock, maxLen))*(int64(maxLen)+int64(c.HeadDim)) + 3*int64(maxLen)*int64(c.HeadDim)
+	if maxLen <= attnLocalLen {
+		attn *= int64(max(1, threads))
+	}
 	return 4 * (int64(rows)*perRow + fixed + attn)
 }
 
@@ -399,7 +403,7 @@ func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) erro
 			maxLen = max(maxLen, sp.Len)
 		}
 	}
-	need := activationBytes(&s.cfg, rows, maxLen)
+	need := activationBytes(&s.cfg, rows, maxLen, s.threads)
 	if s.streaming {
 		need += 4 * int64(total) * int64(E) // every batch's residual stream
 	}
@@ -494,10 +498,15 @@ func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) er
 	return nil
 }
 
-// eachRow calls fn(i) for i in [0, n) from up to s.threads goroutines and
-// returns the error of the smallest failing i.
+// eachRow calls fn(i) for i in [0, n) from up to s.threads goroutines (the
+// CPU backend's pool, else new ones) and returns the error of the smallest
+// failing i. fn must not use the backend.
 func (s *Session) eachRow(n int, fn func(i int) error) error {
 	errs := make([]error, n)
+	if c, ok := s.be.(*CPU); ok { // the pool's workers are already awake
+		c.pool.Run(n, func(_ *matmul.Local, i int) { errs[i] = fn(i) })
+		return firstNonNil(errs)
+	}
 	var next atomic.Int64
 	work := func() {
 		for {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/proof-of-training/pot/verifier/model"
@@ -185,5 +186,61 @@ func TestOutRows(t *testing.T) {
 		if got := outRows(c.file, c.vocab); c.vocab > 0 && got > 8 && int64(got)*4*int64(c.vocab) > c.file/32 {
 			t.Errorf("outRows(%d, %d) = %d: logits over 1/32 of the file", c.file, c.vocab, got)
 		}
+	}
+}
+
+// TestAttentionPaths checks that the two CPU attention paths (one head per
+// work item for short sequences, shared products for long ones) give
+// bitwise the same output, and that a batch mixing both does not depend on
+// the thread count.
+func TestAttentionPaths(t *testing.T) {
+	a := &AttnShape{Heads: 4, KVHeads: 2, HeadDim: 16, Scale: 0.25}
+	L := attnLocalLen + 40 // more than one query block, and long
+	spans := []Span{{0, 7}, {7, L}, {7 + L, 33}}
+	n := 7 + L + 33
+	rng := rand.New(rand.NewPCG(9, 10))
+	fill := func(m int) []float32 {
+		x := make([]float32, m)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	qw, kw := a.Heads*a.HeadDim, a.KVHeads*a.HeadDim
+	q, k, v := fill(n*qw), fill(n*kw), fill(n*kw)
+	local, shared := make([]float32, n*qw), make([]float32, n*qw)
+	c := NewCPU(2)
+	defer c.Close()
+	c.attentionLocal(local, q, k, v, spans, a)
+	for _, sp := range spans {
+		c.attentionShared(shared, q, k, v, sp, a)
+	}
+	if !slices.Equal(local, shared) {
+		t.Fatal("per-head and shared attention differ")
+	}
+	for _, threads := range []int{1, 3} {
+		out := make([]float32, n*qw)
+		ct := NewCPU(threads)
+		ct.Attention(out, q, k, v, spans, a)
+		ct.Close()
+		if !slices.Equal(out, local) {
+			t.Fatalf("%d threads: attention differs", threads)
+		}
+	}
+}
+
+// TestLogSoftmaxNonFinite: a NaN or infinite logit is an error naming it,
+// never a distribution.
+func TestLogSoftmaxNonFinite(t *testing.T) {
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		logits := []float32{0.5, -1, 2, 0}
+		logits[2] = bad
+		if _, err := logSoftmax(logits, 2, nil, false, false); err == nil || !strings.Contains(err.Error(), "token 2") {
+			t.Errorf("logit %v: err = %v", bad, err)
+		}
+	}
+	d, err := logSoftmax([]float32{-0.0, 0, -3}, 1, nil, false, true)
+	if err != nil || d.TopIDs[0] != 0 || d.Full[0] != d.Full[1] {
+		t.Fatalf("zeros: %+v, %v", d, err)
 	}
 }

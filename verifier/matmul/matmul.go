@@ -56,6 +56,40 @@ func MatMulQ(y []float32, w Matrix, a *Activations, p *Pool) {
 	matMulQ(y, w, a, p.runLocked)
 }
 
+// MatMulQs computes ys[j] = ws[j]·a for several weights sharing the
+// activations (Q, K and V; gate and up) as one job of the pool, so that the
+// workers are handed out work once and the small matrices' chunks fill the
+// gaps of the large ones. Each ys[j] is bitwise what MatMulQ gives. It panics
+// as MatMulQ does, or if len(ys) != len(ws).
+func MatMulQs(ys [][]float32, ws []Matrix, a *Activations, p *Pool) {
+	if len(ys) != len(ws) {
+		panic(fmt.Sprintf("matmul: MatMulQs with %d outputs for %d weights", len(ys), len(ws)))
+	}
+	var firsts []int // first item of each product
+	var fns []func(w *worker, i int)
+	items := 0
+	for j, w := range ws {
+		n, fn := planQ(ys[j], w, a)
+		firsts = append(firsts, items)
+		fns = append(fns, fn)
+		items += n
+	}
+	fn := func(w *worker, i int) {
+		j := len(firsts) - 1
+		for firsts[j] > i {
+			j--
+		}
+		fns[j](w, i-firsts[j])
+	}
+	if p == nil {
+		serial(items, fn)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runLocked(items, fn)
+}
+
 type runner func(n int, fn func(w *worker, i int))
 
 func serial(n int, fn func(w *worker, i int)) {
@@ -66,6 +100,12 @@ func serial(n int, fn func(w *worker, i int)) {
 }
 
 func matMulQ(y []float32, w Matrix, a *Activations, run runner) {
+	run(planQ(y, w, a))
+}
+
+// planQ checks the arguments of y = w·a and cuts the product into work
+// items: it returns their number and the function computing one.
+func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item int)) {
 	k, ok := weightKinds[w.Type]
 	if !ok || w.rowBytes == 0 {
 		panic(fmt.Sprintf("matmul: MatMulQ with an invalid %s matrix (use NewMatrix)", w.Type))
@@ -77,13 +117,12 @@ func matMulQ(y []float32, w Matrix, a *Activations, run runner) {
 		panic(fmt.Sprintf("matmul: MatMulQ: len(y) = %d, want %d·%d", len(y), a.n, w.Rows))
 	}
 	if k.epi == epiFloat {
-		matMulF(y, w, k, a, run)
-		return
+		return planF(y, w, k, a)
 	}
 	cols := w.Cols
 	gBlock := max(2, actBlockBytes/(cols*lanes)) &^ 1 // group pairs per sweep
 	items := (w.Rows + chunkRows - 1) / chunkRows
-	run(items, func(wk *worker, item int) {
+	return items, func(wk *worker, item int) {
 		r0 := item * chunkRows
 		nr := min(chunkRows, w.Rows-r0)
 		pan := &wk.pan
@@ -103,7 +142,7 @@ func matMulQ(y []float32, w Matrix, a *Activations, run runner) {
 				})
 			}
 		}
-	})
+	}
 }
 
 // eachPairs cuts the activation groups [g0, g1) into calls of fn(g, gb,
@@ -120,11 +159,11 @@ func eachPairs(g0, g1 int, fn func(g, gb, pairs int)) {
 	}
 }
 
-// matMulF is matMulQ for float weights. Rows are unpacked to float32 in
+// planF is planQ for float weights. Rows are unpacked to float32 in
 // chunks; the wide tile (tileF32W, when the build has one) computes
 // fWideRows rows at a time, else the 2-row tile. Both compute every output
 // with the same operations (tileF32Generic), so the choice never changes y.
-func matMulF(y []float32, w Matrix, k weightKind, a *Activations, run runner) {
+func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *worker, item int)) {
 	cols := w.Cols
 	wide := tileF32W != nil
 	chunk, block, tr := chunkRows, actBlockBytes, 2
@@ -133,7 +172,7 @@ func matMulF(y []float32, w Matrix, k weightKind, a *Activations, run runner) {
 	}
 	gBlock := max(2, block/(cols*lanes*4)) &^ 1 // group pairs per sweep
 	items := (w.Rows + chunk - 1) / chunk
-	run(items, func(wk *worker, item int) {
+	return items, func(wk *worker, item int) {
 		r0 := item * chunk
 		nr := min(chunk, w.Rows-r0)
 		pan := &wk.pan
@@ -168,7 +207,7 @@ func matMulF(y []float32, w Matrix, k weightKind, a *Activations, run runner) {
 				})
 			}
 		}
-	})
+	}
 }
 
 // scatterRows writes an nr-row × 2-group output tile (out[row][16], rows

@@ -255,6 +255,23 @@ func TestDeterminism(t *testing.T) {
 					MatMul(yb, w, xb, 10, p)
 					assertSame(t, fmt.Sprintf("threads %d vector %d last of 10", threads, v), yb[9*rows:], want[v*rows:(v+1)*rows])
 				}
+				// Products run serially inside Pool.Run items, two
+				// per item, on each worker's scratch.
+				items := make([][]float32, 6)
+				p.Run(len(items), func(l *Local, i int) {
+					if l.ID() < 0 || l.ID() >= p.Threads() {
+						t.Errorf("worker id %d of %d", l.ID(), p.Threads())
+					}
+					y := make([]float32, n*rows)
+					l.MatMul(y, w, x, n)
+					one := make([]float32, rows)
+					l.MatMul(one, w, x[i*cols:(i+1)*cols], 1)
+					items[i] = append(y, one...)
+				})
+				for i, y := range items {
+					assertSame(t, fmt.Sprintf("threads %d Local item %d", threads, i), y[:n*rows], want)
+					assertSame(t, fmt.Sprintf("threads %d Local item %d vector", threads, i), y[n*rows:], want[i*rows:(i+1)*rows])
+				}
 				p.Close()
 			}
 		})
@@ -365,6 +382,37 @@ func TestPanics(t *testing.T) {
 				}
 			}()
 			tc.fn()
+		})
+	}
+}
+
+// TestMatMulQs: several products in one job give each product's MatMulQ
+// result, for any thread count.
+func TestMatMulQs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, typ := range allTypes {
+		t.Run(typ.String(), func(t *testing.T) {
+			cols, n := 256, 19
+			ws := []Matrix{randomMatrix(t, rng, typ, 53, cols), randomMatrix(t, rng, typ, 8, cols), randomMatrix(t, rng, typ, 17, cols)}
+			var a Activations
+			a.Quantize(randomX(rng, n*cols), n, cols, typ, nil)
+			for _, threads := range []int{0, 1, 2, 3} {
+				var p *Pool
+				if threads > 0 {
+					p = NewPool(threads)
+				}
+				ys := make([][]float32, len(ws))
+				for j, w := range ws {
+					ys[j] = make([]float32, n*w.Rows)
+				}
+				MatMulQs(ys, ws, &a, p)
+				for j, w := range ws {
+					want := make([]float32, n*w.Rows)
+					MatMulQ(want, w, &a, nil)
+					assertSame(t, fmt.Sprintf("threads %d product %d", threads, j), ys[j], want)
+				}
+				p.Close()
+			}
 		})
 	}
 }
