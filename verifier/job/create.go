@@ -219,8 +219,9 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	return fingerprint.Write(cfg.Out, h, pool, cfg.Key)
 }
 
-// fingerprintLanes splits threads between the reference's lane and the
-// profiles' lane of CreateFingerprint (one lane when there is one thread).
+// fingerprintLanes gives CreateFingerprint's lanes their threads: both
+// lanes use all of them (their serial steps and hand-offs interleave, as
+// for a verification's reference and candidate), one lane on one thread.
 func fingerprintLanes(threads int) (ref, copies, lanes int) {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
@@ -228,7 +229,7 @@ func fingerprintLanes(threads int) (ref, copies, lanes int) {
 	if threads == 1 {
 		return 1, 1, 1
 	}
-	return threads - threads/2, threads / 2, 2
+	return threads, threads, 2
 }
 
 // probeFeed hands the reference's calibration probes to the profiles'
