@@ -66,10 +66,9 @@ func (f *File) pageRange(t *TensorInfo, outward bool) (buf []byte, lo, hi uint64
 }
 
 // pages is pageRange for the bytes [off, off+n) of t's data; inside is
-// false if they are not all inside t (then ok is false too), and ok is false
-// for an empty range. A mapping
-// starts on a page boundary (mmap returns page-aligned addresses), so file
-// offsets align the same way.
+// false if they are not all inside t (then ok is false too), and ok is
+// false for an empty range. A mapping starts on a page boundary (mmap
+// returns page-aligned addresses), so file offsets align the same way.
 func (f *File) pages(t *TensorInfo, off, n uint64, outward bool) (buf []byte, lo, hi uint64, ok, inside bool) {
 	buf, start, end, mapped, found := f.locate(t)
 	if found && (off > end-start || n > end-start-off) {
