@@ -8,7 +8,8 @@
 // matmul) lives here, and a Metal backend lives in package metalbridge,
 // which this package never imports. Weights stay quantized and memory-mapped.
 // Layer streaming (Options.Streaming) pushes all sequences through one layer
-// at a time, prefetching the next layer and releasing the previous one, so a
+// at a time, prefetching the next layer and releasing the previous one, and
+// then applies the output projection one vocabulary slice at a time, so a
 // model larger than memory can still be scored.
 //
 // Determinism: on the CPU backend every output is bitwise identical for any
@@ -37,6 +38,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/gguf"
 	"github.com/proof-of-training/pot/verifier/matmul"
 	"github.com/proof-of-training/pot/verifier/model"
+	"github.com/proof-of-training/pot/verifier/quant"
 )
 
 // ErrBadInput marks an invalid request: an empty or too long sequence, a
@@ -179,11 +181,31 @@ func Load(f *gguf.File, opt Options) (*Session, error) {
 	if s.budget <= 0 {
 		s.budget = defaultBudget
 	}
+	if s.streaming {
+		rowBytes, err := quant.RowSize(m.Output.Type, int64(m.Output.Cols))
+		if err == nil {
+			err = s.sliceOutput(outSliceRows(rowBytes))
+		}
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("engine: %s: %w", f.Path, err)
+		}
+	}
 	if need := activationBytes(&c, 1, 1, s.threads); need > s.budget {
 		s.Close()
 		return nil, fmt.Errorf("engine: %s: activations of one token need %d bytes, over the memory budget of %d: %w", f.Path, need, s.budget, model.ErrUnsupported)
 	}
 	return s, nil
+}
+
+// sliceOutput makes the output projection run in vocabulary slices of rows
+// rows (streaming mode; see outputSliced).
+func (s *Session) sliceOutput(rows int) error {
+	if err := s.w.sliceOutput(s.m.Output, s.be, rows); err != nil {
+		return err
+	}
+	s.st.sliceY = s.be.Alloc(s.st.outRows * min(rows, s.cfg.Vocab))
+	return nil
 }
 
 // Close releases the backend if the session created it. The gguf.File stays
@@ -406,6 +428,7 @@ func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) erro
 	need := activationBytes(&s.cfg, rows, maxLen, s.threads)
 	if s.streaming {
 		need += 4 * int64(total) * int64(E) // every batch's residual stream
+		need += 4 * int64(len(s.st.sliceY)) // one output slice's products
 	}
 	if need > s.budget {
 		return fmt.Errorf("%w: %d token rows need %d bytes of activations, over the memory budget of %d", ErrBadInput, total, need, s.budget)
@@ -437,7 +460,9 @@ func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) erro
 // runStreaming pushes all batches through one layer at a time, keeping the
 // residual stream of every batch. While layer l computes, layer l+1 is read
 // ahead (WillNeed); after it, layer l's pages are dropped (DontNeed), so the
-// resident weights are about two layers. The arithmetic is exactly run's.
+// resident weights are about two layers. The output projection, the largest
+// matrix, follows in vocabulary slices (outputSliced), so it too is resident
+// a slice at a time. The arithmetic is exactly run's.
 // madvise failures are ignored: they are hints and change no result.
 func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) error) error {
 	E, f := s.cfg.Embed, s.m.File
@@ -474,7 +499,11 @@ func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) er
 		if l+1 < s.cfg.Layers {
 			advise(s.w.layers[l+1].tensors, true)
 		} else {
-			advise(head, true)
+			// The output projection is read one slice at a time, each
+			// slice prefetching the next (outputSliced).
+			advise(head[:1], true)
+			sl := &s.w.outSlices[0]
+			f.WillNeedRange(s.m.Output.Info, sl.off, sl.n)
 		}
 		for i, b := range plan {
 			if err := s.layer(l, b, xOf[i]); err != nil {

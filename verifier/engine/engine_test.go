@@ -430,3 +430,56 @@ func TestYield(t *testing.T) {
 		}
 	}
 }
+
+// TestSlicedOutput: streaming computes the output projection in vocabulary
+// slices; whatever the slice size (dividing the vocabulary of 512 or not,
+// one row, all rows or more), the logits are bitwise those of normal mode.
+func TestSlicedOutput(t *testing.T) {
+	for _, model := range []string{"stories260K.greedy256", "qwen2-tiny-Q4_K", "qwen2-tiny-F16", "qwen2-tiny-Q8_0"} {
+		t.Run(model, func(t *testing.T) {
+			r := loadRef(t, model)
+			tokens := r.Tokens[:min(len(r.Tokens), 40)]
+			want, err := openSession(t, r.Model, Options{Threads: 2, Streaming: StreamOff}).Logits(tokens)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := openSession(t, r.Model, Options{Threads: 2, Streaming: StreamOn})
+			if n := len(s.w.outSlices); n != 1 { // 8 MiB slices: one for a tiny model
+				t.Errorf("%d output slices by default, want 1", n)
+			}
+			for _, rows := range []int{48, 64, 1, 500, 512, 1000} {
+				if err := s.sliceOutput(rows); err != nil {
+					t.Fatal(err)
+				}
+				if n, wantN := len(s.w.outSlices), (r.NVocab+rows-1)/rows; n != wantN {
+					t.Errorf("%d rows: %d slices, want %d", rows, n, wantN)
+				}
+				got, err := s.Logits(tokens)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%d-row slices: logits differ from normal mode", rows)
+				}
+			}
+		})
+	}
+}
+
+// TestOutSliceRows: slices are about outSliceBytes, a multiple of
+// outSliceAlign rows, never empty.
+func TestOutSliceRows(t *testing.T) {
+	for _, tc := range []struct {
+		rowBytes int64
+		want     int
+	}{
+		{952, 8784},   // Q8_0, E = 896: 8 MiB / 952 = 8811 rows
+		{1792, 4656},  // F16, E = 896
+		{256, 32736},  // F32, E = 64
+		{1 << 30, 48}, // huge rows: one multiple
+	} {
+		if got := outSliceRows(tc.rowBytes); got != tc.want {
+			t.Errorf("outSliceRows(%d) = %d, want %d", tc.rowBytes, got, tc.want)
+		}
+	}
+}

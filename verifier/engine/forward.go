@@ -41,6 +41,36 @@ func outRows(fileBytes int64, vocab int) int {
 	return int(min(outChunk, max(8, fileBytes/32/(4*int64(max(1, vocab))))))
 }
 
+// outSliceBytes is the weight bytes of one vocabulary slice of the output
+// projection in streaming mode (outSlices). The output matrix is the
+// largest (qwen2.5-0.5B: 145 MB in Q8_0, 272 MB in F16, a third of the
+// file), and each chunk of scored rows reads it whole; sliced, only one
+// slice of it is resident at a time. A few MB keep each product large
+// enough for every thread (8 MiB of Q8_0 at E = 896 is ~550 chunks of 16
+// rows) while staying small next to two layers' weights.
+const outSliceBytes = 8 << 20
+
+// outSliceAlign is the multiple slice rows are rounded to: a multiple of
+// the matmul chunks (16 rows, or 24 on the wide float tile), so that no
+// slice but the last ends in a partial chunk.
+const outSliceAlign = 48
+
+// outSlice is one vocabulary slice of the output projection: a Weight over
+// rows [r0, r1) of the same mapped bytes, which are bytes [off, off+n) of
+// the tensor.
+type outSlice struct {
+	w      [1]Weight
+	r0, r1 int
+	off, n uint64
+}
+
+// outSliceRows is the number of output rows per slice for rows of rowBytes
+// bytes: about outSliceBytes, a multiple of outSliceAlign, at least one
+// multiple.
+func outSliceRows(rowBytes int64) int {
+	return int(max(1, outSliceBytes/max(1, rowBytes)/outSliceAlign) * outSliceAlign)
+}
+
 // layerWeights are one block's weights.
 type layerWeights struct {
 	attnNorm   []float32 // (E)
@@ -59,7 +89,31 @@ type weights struct {
 	embRowSize int           // bytes per token_embd row
 	outputNorm []float32     // (E)
 	output     [1]Weight     // (Vocab×E); token_embd when tied
+	outSlices  []outSlice    // output by vocabulary slices (streaming), or nil
 	layers     []layerWeights
+}
+
+// sliceOutput prepares t (the output projection) as views of rows rows each
+// (the last one shorter), for the backend. Each output logit depends only
+// on its own weight row (matmul: y[i][r] is a function of row r and x_i),
+// so the sliced products give the same bits as the whole one.
+func (w *weights) sliceOutput(t *model.Tensor, be Backend, rows int) error {
+	rowBytes, err := quant.RowSize(t.Type, int64(t.Cols))
+	if err != nil {
+		return err
+	}
+	w.outSlices = nil
+	for r0 := 0; r0 < t.Rows; r0 += rows {
+		r1 := min(r0+rows, t.Rows)
+		off, end := int64(r0)*rowBytes, int64(r1)*rowBytes
+		view := &model.Tensor{Info: t.Info, Type: t.Type, Rows: r1 - r0, Cols: t.Cols, Data: t.Data[off:end:end]}
+		wt, err := be.NewWeight(view)
+		if err != nil {
+			return err
+		}
+		w.outSlices = append(w.outSlices, outSlice{w: [1]Weight{wt}, r0: r0, r1: r1, off: uint64(off), n: uint64(end - off)})
+	}
+	return nil
 }
 
 // newWeights wraps every matrix for the backend and converts the small F32
@@ -126,6 +180,7 @@ type state struct {
 	up     []float32 // (ffnChunk, F)
 	outH   []float32 // (outRows, E) final hidden state of scored rows
 	logits []float32 // (outRows, Vocab)
+	sliceY []float32 // (outRows, rows of the largest output slice); streaming only
 	// outRows is the output chunk (scored rows per output projection).
 	outRows int
 	ys3     [3][]float32 // views handed to MatMul
@@ -248,7 +303,8 @@ func (s *Session) layer(l int, b *batch, x []float32) error {
 
 // output computes the logits at b's scored rows, st.outRows at a time:
 // logits = W_out · (rmsnorm(x_row)·output_norm), and hands each row to sink
-// (possibly from several goroutines at once, never twice for a row).
+// (possibly from several goroutines at once, never twice for a row). With
+// output slices (streaming), W_out is applied one slice at a time.
 func (s *Session) output(b *batch, x []float32, sink func(sr scoredRow, logits []float32) error) error {
 	c, st, be := &s.cfg, &s.st, s.be
 	E, V := c.Embed, c.Vocab
@@ -266,14 +322,49 @@ func (s *Session) output(b *batch, x []float32, sink func(sr scoredRow, logits [
 			copy(st.outH[i*E:(i+1)*E], x[row*E:(row+1)*E])
 		}
 		be.RMSNorm(st.outH[:m*E], st.outH[:m*E], s.w.outputNorm, m, c.RMSEps)
-		st.ys1 = [1][]float32{st.logits[:m*V]}
-		be.MatMul(st.outH, m, s.w.output[:], st.ys1[:])
+		if s.w.outSlices != nil {
+			if err := s.outputSliced(m); err != nil {
+				return err
+			}
+		} else {
+			st.ys1 = [1][]float32{st.logits[:m*V]}
+			be.MatMul(st.outH, m, s.w.output[:], st.ys1[:])
+		}
 		if err := be.Sync(); err != nil {
 			return fmt.Errorf("engine: %s backend: %w", be.Name(), err)
 		}
 		if err := s.eachRow(m, func(i int) error { return sink(rows[i], st.logits[i*V:(i+1)*V]) }); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// outputSliced sets the logits of the m rows of st.outH one vocabulary
+// slice at a time: while slice j is multiplied, slice j+1 is read ahead, and
+// once its columns are copied into the logits rows, its pages are dropped,
+// so that only about two slices of W_out are resident, not the whole matrix.
+// madvise failures are ignored: they are hints and change no result.
+func (s *Session) outputSliced(m int) error {
+	st, be, f, info, V := &s.st, s.be, s.m.File, s.m.Output.Info, s.cfg.Vocab
+	E := s.cfg.Embed
+	for j := range s.w.outSlices {
+		sl := &s.w.outSlices[j]
+		if j+1 < len(s.w.outSlices) {
+			next := &s.w.outSlices[j+1]
+			f.WillNeedRange(info, next.off, next.n)
+		}
+		n := sl.r1 - sl.r0
+		y := st.sliceY[:m*n]
+		st.ys1 = [1][]float32{y}
+		be.MatMul(st.outH[:m*E], m, sl.w[:], st.ys1[:])
+		if err := be.Sync(); err != nil {
+			return fmt.Errorf("engine: %s backend: %w", be.Name(), err)
+		}
+		for i := range m {
+			copy(st.logits[i*V+sl.r0:i*V+sl.r1], y[i*n:(i+1)*n])
+		}
+		f.DontNeedRange(info, sl.off, sl.n)
 	}
 	return nil
 }

@@ -243,6 +243,66 @@ func TestPageHints(t *testing.T) {
 	}
 }
 
+// TestPageHintsRange: the byte-range hints check their range against the
+// tensor, and round the part of the tensor they name as the whole-tensor
+// hints round the tensor.
+func TestPageHintsRange(t *testing.T) {
+	f := openT(t, "qwen2-tiny-F32.gguf")
+	ti := &f.Tensors[len(f.Tensors)/2]
+	want := bytes.Clone(f.TensorData(ti))
+	half := ti.Size / 2
+	for _, r := range [][2]uint64{{0, half}, {half, ti.Size - half}, {ti.Size, 0}} {
+		if err := f.WillNeedRange(ti, r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.DontNeedRange(ti, r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(f.TensorData(ti), want) {
+		t.Error("tensor data changed after DontNeedRange")
+	}
+	for _, r := range [][2]uint64{{ti.Size + 1, 0}, {0, ti.Size + 1}, {1, ti.Size}, {half, math.MaxUint64}} {
+		if err := f.DontNeedRange(ti, r[0], r[1]); err == nil || !strings.Contains(err.Error(), "outside") {
+			t.Errorf("range [%d, +%d) of a %d-byte tensor: error %v", r[0], r[1], ti.Size, err)
+		}
+		if err := f.WillNeedRange(ti, r[0], r[1]); err == nil {
+			t.Errorf("WillNeedRange [%d, +%d) of a %d-byte tensor: no error", r[0], r[1], ti.Size)
+		}
+	}
+
+	// The page arithmetic: a 5-page tensor 10 bytes past a page boundary.
+	page := uint64(os.Getpagesize())
+	g := &File{mapped: true, data: make([]byte, 10*page+100), DataOffset: int64(page)}
+	tensor := &TensorInfo{Name: "x", Offset: 10, Size: 5 * page}
+	cases := []struct {
+		off, n       uint64
+		outLo, outHi uint64
+		inLo, inHi   uint64
+		inOK         bool
+	}{
+		{0, page, page, 3 * page, 2 * page, 2 * page, false},                // inside one page pair: inward empty
+		{page - 10, 2 * page, 2 * page, 4 * page, 2 * page, 4 * page, true}, // page-aligned part
+		{3 * page, 2 * page, 4 * page, 7 * page, 5 * page, 6 * page, true},  // tail: inward drops both ends
+	}
+	for i, c := range cases {
+		_, lo, hi, _, inside := g.pages(tensor, c.off, c.n, true)
+		if !inside || lo != c.outLo || hi != c.outHi {
+			t.Errorf("case %d outward: [%d,%d) inside %v, want [%d,%d)", i, lo, hi, inside, c.outLo, c.outHi)
+		}
+		_, lo, hi, ok, _ := g.pages(tensor, c.off, c.n, false)
+		if ok != c.inOK || (ok && (lo != c.inLo || hi != c.inHi)) {
+			t.Errorf("case %d inward: [%d,%d) %v, want [%d,%d) %v", i, lo, hi, ok, c.inLo, c.inHi, c.inOK)
+		}
+	}
+	if _, _, _, ok, inside := g.pages(tensor, 5*page, 0, true); ok || !inside {
+		t.Error("an empty range at the tensor's end names pages")
+	}
+	if _, _, _, ok, inside := g.pages(tensor, 5*page, 1, false); ok || inside {
+		t.Error("a range past the tensor's end is accepted")
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.gguf")
