@@ -13,6 +13,7 @@ import (
 	"github.com/proof-of-training/pot/verifier/cert"
 	"github.com/proof-of-training/pot/verifier/fingerprint"
 	"github.com/proof-of-training/pot/verifier/synth"
+	"github.com/proof-of-training/pot/verifier/variant"
 )
 
 // TestFloorCache: a floor measured from a seed the verifier drew is kept
@@ -137,5 +138,76 @@ func TestFingerprintLanes(t *testing.T) {
 	}
 	if len(got[1].Floors) != 3 || got[1].Floors[0].Name != "F16" || got[1].Floors[2].Name != "Q4_0" {
 		t.Errorf("floors %v, want F16, Q8_0, Q4_0 in order (F32 is the reference's own)", len(got[1].Floors))
+	}
+}
+
+// TestFloorCacheAttack: a cached floor must not let a changed model
+// through. A legitimate requantization fills the cache; then edited models
+// requantized to the very same types (so the cached floor is reused) must
+// be DIFFERENT, and another legitimate run reusing it must stay SAME.
+// (Smaller edits — 10% noise on one tensor, the output norm × 1.05, even
+// × 1.3 — come out SAME behaviourally under this tiny model's Q4_0 noise,
+// with a fresh floor as with a reused one: below the behavioural detection
+// limits; the weights layer, which a --ref run without --behaviour
+// decides by, calls every one DIFFERENT.)
+func TestFloorCacheAttack(t *testing.T) {
+	fx := baseFixture(t, "stories260K")
+	p, _ := LookupPreset("standard")
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "floors")
+	legit := filepath.Join(dir, "legit.gguf")
+	if err := variant.Write(fx.ref, legit, variant.Requantize("Q4_0")); err != nil {
+		t.Fatal(err)
+	}
+	first, err := Run(Config{Candidate: legit, Reference: fx.ref, Preset: p, Behaviour: true, FloorCache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Verdict != cert.Same || first.Floor.Seed != "" {
+		t.Fatalf("legitimate Q4_0, floor measured: %s (floor seed %q), want SAME", first.Verdict, first.Floor.Seed)
+	}
+	for _, c := range []struct {
+		name string
+		edit variant.Edit
+		// seen: the behavioural test resolves it (else only the weights
+		// layer does: see the doc comment)
+		seen bool
+	}{
+		{"50% noise on one tensor", variant.Noise("blk.2.ffn_down.weight", 0.5, 5), true},
+		{"different seed", variant.Reinit(11), true},
+		{"output norm × 1.3", variant.Scale("output_norm.weight", 1.3), false},
+	} {
+		edited, cand := filepath.Join(dir, "edited.gguf"), filepath.Join(dir, "edited-q4_0.gguf")
+		if err := variant.Write(fx.ref, edited, c.edit); err != nil {
+			t.Fatal(err)
+		}
+		if err := variant.Write(edited, cand, variant.Requantize("Q4_0")); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(Config{Candidate: cand, Reference: fx.ref, Preset: p, Behaviour: true, FloorCache: cache})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if res.Floor.Seed != first.Seed {
+			t.Errorf("%s: the cached floor was not reused (floor seed %.8s)", c.name, res.Floor.Seed)
+		}
+		if c.seen && res.Verdict != cert.Different {
+			t.Errorf("%s, requantized to Q4_0, against a reused floor: %s after %d challenges, want DIFFERENT", c.name, res.Verdict, res.N)
+		}
+		// Without --behaviour the weights layer judges every block.
+		w, err := Run(Config{Candidate: cand, Reference: fx.ref, Preset: p, FloorCache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Verdict != cert.Different {
+			t.Errorf("%s, requantized to Q4_0: weights layer %s, want DIFFERENT", c.name, w.Verdict)
+		}
+	}
+	again, err := Run(Config{Candidate: legit, Reference: fx.ref, Preset: p, Behaviour: true, FloorCache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Verdict != cert.Same || again.Floor.Seed != first.Seed {
+		t.Errorf("legitimate Q4_0 reusing the floor: %s (floor seed %.8s), want SAME with the first run's floor", again.Verdict, again.Floor.Seed)
 	}
 }
