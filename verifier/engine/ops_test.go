@@ -102,15 +102,8 @@ func TestAttention(t *testing.T) {
 	spans := []Span{{0, 5}, {5, 9}}
 	n := 14
 	rng := rand.New(rand.NewPCG(5, 6))
-	fill := func(m int) []float32 {
-		x := make([]float32, m)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		return x
-	}
+	q, k, v := randomQKV(rng, n, a)
 	qw, kw := a.Heads*a.HeadDim, a.KVHeads*a.HeadDim
-	q, k, v := fill(n*qw), fill(n*kw), fill(n*kw)
 	out1, out2 := make([]float32, n*qw), make([]float32, n*qw)
 	NewCPU(1).Attention(out1, q, k, v, spans, a)
 	NewCPU(3).Attention(out2, q, k, v, spans, a)
@@ -199,15 +192,8 @@ func TestAttentionPaths(t *testing.T) {
 	spans := []Span{{0, 7}, {7, L}, {7 + L, 33}}
 	n := 7 + L + 33
 	rng := rand.New(rand.NewPCG(9, 10))
-	fill := func(m int) []float32 {
-		x := make([]float32, m)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		return x
-	}
-	qw, kw := a.Heads*a.HeadDim, a.KVHeads*a.HeadDim
-	q, k, v := fill(n*qw), fill(n*kw), fill(n*kw)
+	q, k, v := randomQKV(rng, n, a)
+	qw := a.Heads * a.HeadDim
 	local, shared := make([]float32, n*qw), make([]float32, n*qw)
 	c := NewCPU(2)
 	defer c.Close()
@@ -243,4 +229,17 @@ func TestLogSoftmaxNonFinite(t *testing.T) {
 	if err != nil || d.TopIDs[0] != 0 || d.Full[0] != d.Full[1] {
 		t.Fatalf("zeros: %+v, %v", d, err)
 	}
+}
+
+// randomQKV draws standard normal q, k, v for n rows of attention shape a.
+func randomQKV(rng *rand.Rand, n int, a *AttnShape) (q, k, v []float32) {
+	fill := func(m int) []float32 {
+		x := make([]float32, m)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	qw, kw := a.Heads*a.HeadDim, a.KVHeads*a.HeadDim
+	return fill(n * qw), fill(n * kw), fill(n * kw)
 }

@@ -96,8 +96,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	refThreads, copyThreads, lanes := fingerprintLanes(cfg.Threads)
-	sess, err := engine.Load(ref, engine.Options{Threads: refThreads})
+	sess, err := engine.Load(ref, engine.Options{Threads: cfg.Threads})
 	if err != nil {
 		return "", err
 	}
@@ -128,7 +127,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 	close(queue)
 	var calMu sync.Mutex
 	calDone := 0 // calibration batches measured, over all profiles
-	measure := func(threads int) error {
+	measure := func() error {
 		for i := range queue {
 			if cal.failed() {
 				return nil // the failing lane reports
@@ -139,7 +138,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 				continue // the reference's own types: the zero floor
 			}
 			samples, err := behaviour.Calibrate(behaviour.Calibration{Reference: cfg.Reference, Types: types, M: cfg.Calibration,
-				Probes: cal.get, Engine: engine.Options{Threads: threads}, TempDir: cfg.TempDir, Batch: batch,
+				Probes: cal.get, Engine: engine.Options{Threads: cfg.Threads}, TempDir: cfg.TempDir, Batch: batch,
 				Progress: func(done, total int) {
 					calMu.Lock()
 					calDone += batch
@@ -184,7 +183,13 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 			}
 			progress(Event{Stage: "pool", Done: int64(len(pool)), Total: int64(cfg.PoolSize)})
 		}
-		return measure(refThreads)
+		return measure()
+	}
+	// Both lanes use all threads (their serial steps and hand-offs
+	// interleave); with one thread, one lane does everything.
+	lanes := 2
+	if cfg.Threads == 1 || (cfg.Threads <= 0 && runtime.NumCPU() == 1) {
+		lanes = 1
 	}
 	errs := make([]error, lanes)
 	var wg sync.WaitGroup
@@ -195,7 +200,7 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 			if l == 0 {
 				errs[l] = reference()
 			} else {
-				errs[l] = measure(copyThreads)
+				errs[l] = measure()
 			}
 			if errs[l] != nil {
 				cal.fail(errs[l]) // wakes a lane waiting for calibration probes
@@ -217,19 +222,6 @@ func CreateFingerprint(cfg FingerprintConfig) (string, error) {
 		Reference: *id, TopK: cfg.TopK, K: cfg.K, PoolSeed: hex.EncodeToString(seed),
 		Engine: EngineVersion, Backend: sess.Backend(), Floors: profiles}
 	return fingerprint.Write(cfg.Out, h, pool, cfg.Key)
-}
-
-// fingerprintLanes gives CreateFingerprint's lanes their threads: both
-// lanes use all of them (their serial steps and hand-offs interleave, as
-// for a verification's reference and candidate), one lane on one thread.
-func fingerprintLanes(threads int) (ref, copies, lanes int) {
-	if threads <= 0 {
-		threads = runtime.NumCPU()
-	}
-	if threads == 1 {
-		return 1, 1, 1
-	}
-	return threads, threads, 2
 }
 
 // probeFeed hands the reference's calibration probes to the profiles'

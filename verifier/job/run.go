@@ -466,10 +466,14 @@ func (r *runner) finish(v cert.Verdict, reason string) (*Result, error) {
 	return r.res, nil
 }
 
-// session loads a model for scoring.
+// session loads a model for scoring, on all of Config.Threads: the
+// reference and the candidate (or the faithful copy) overlap
+// (behaviour.Prefetch), and where one is in a serial step the other fills
+// the cores (measured on 2 cores, standard mode, 0.5B F16 reference: 0.52 s
+// per challenge, against 0.62 s with the threads split between them).
 // (onCPU forces the CPU backend whatever Config.Backend says.)
-func (r *runner) session(f *gguf.File, onCPU bool, threads int) (*engine.Session, error) {
-	opt := engine.Options{Threads: threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle, Meter: &r.meter}
+func (r *runner) session(f *gguf.File, onCPU bool) (*engine.Session, error) {
+	opt := engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle, Meter: &r.meter}
 	if r.cfg.Backend != nil && !onCPU {
 		be, err := r.cfg.Backend()
 		if err != nil {
@@ -498,8 +502,7 @@ func (r *runner) behaviour() (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		refThreads, _ := r.threads()
-		refSess, err := r.session(r.ref, false, refThreads)
+		refSess, err := r.session(r.ref, false)
 		if err != nil {
 			return nil, err
 		}
@@ -553,8 +556,7 @@ func (r *runner) behaviour() (*Result, error) {
 	// A fingerprint's log-probs and floors were made on its creator's
 	// backend: exact only there, so the candidate is scored there too.
 	onCPU := r.fp != nil && r.fp.Backend == "cpu"
-	_, candThreads := r.threads()
-	candSess, err := r.session(r.cand, onCPU, candThreads)
+	candSess, err := r.session(r.cand, onCPU)
 	if err != nil {
 		return nil, err
 	}
@@ -574,14 +576,6 @@ func (r *runner) behaviour() (*Result, error) {
 	defer since(&r.res.Timing.Challenges, time.Now())
 	return r.loop(src, candSess, ck)
 }
-
-// threads is the CPU threads of each session. The reference and the
-// candidate (or the faithful copy) run side by side (behaviour.Prefetch),
-// each on all threads: where one is in a serial step or between products,
-// the other's work fills the cores. (Measured on 2 cores, standard mode,
-// 0.5B F16 reference: 0.52 s per challenge against 0.62 s with the threads
-// split between them.)
-func (r *runner) threads() (ref, cand int) { return r.cfg.Threads, r.cfg.Threads }
 
 // loop runs challenges until the rank test decides.
 func (r *runner) loop(src behaviour.Source, candSess *engine.Session, ck *checkpoint) (*Result, error) {
@@ -730,7 +724,6 @@ func (r *runner) calibrate(ms *behaviour.ModelSource) (score.Floor, error) {
 // measureFloor measures the floor calibrate describes.
 func (r *runner) measureFloor(ms *behaviour.ModelSource) (score.Floor, error) {
 	defer since(&r.res.Timing.Calibrate, time.Now())
-	_, copyThreads := r.threads()
 	c := behaviour.Calibration{Reference: r.cfg.Reference, Types: behaviour.TypeMap(r.cand), M: r.cfg.Preset.Calibration,
 		Probes: func(from uint64, n int) ([]behaviour.Probe, error) {
 			return ms.Probes(behaviour.CalibrationBase+from, n)
@@ -741,7 +734,7 @@ func (r *runner) measureFloor(ms *behaviour.ModelSource) (score.Floor, error) {
 			return r.ck.save()
 		},
 		Pause:   r.cfg.Pause,
-		Engine:  engine.Options{Threads: copyThreads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle, Meter: &r.meter},
+		Engine:  engine.Options{Threads: r.cfg.Threads, Streaming: r.cfg.Streaming, Yield: r.cfg.Throttle, Meter: &r.meter},
 		Backend: r.cfg.Backend,
 		TempDir: r.cfg.TempDir, Batch: r.cfg.Preset.Batch,
 		Progress: func(done, total int) {
