@@ -28,19 +28,29 @@
 // (SIMD-lane) order, so we agree with it to float32 rounding (≈1e-7 relative
 // per product), not bit for bit.
 //
-// The reference rounds every product before adding it. A fused
-// multiply-add (one rounding of acc + w·x) gives the same bits whenever the
-// product w·x is exact in float32 and no input is a NaN, and the float tiles
-// fuse exactly then (unpack.go): F16 weights always have exact products with
-// F16 activations (≤ 22 significant bits, between 2^−48 and 2^32), so they
-// fuse unless a weight chunk or the activations contain a NaN; BF16 products
-// (≤ 16 bits) are exact while they stay in float32's normal range, which the
-// tiles check per weight chunk and call from the least and greatest
-// magnitudes (noted while unpacking the weights, and in one pass over the
-// rounded activations); F32 never fuses. NaN inputs are excluded only because x86
-// FMA would pick a different NaN payload than vaddps when the accumulator is
-// already NaN; Inf inputs and the NaNs they make (Inf·0, Inf − Inf) come out
-// the same.
+// The float steps are acc = acc + w·x. For F32 weights each is a float32
+// fused multiply-add, acc = fl32(acc + w·x) with a single rounding (what
+// ggml's FMA kernels compute per element, and vfmadd231ps computes; the
+// Go twins use fma32, a correctly rounded emulation tested against exact
+// big.Float sums), for every input, NaN and Inf included: fma32 picks the
+// NaN that x86 FMA propagates (x, then w, then acc, quieted) and x86's
+// default NaN for Inf·0 and Inf − Inf, so F32 results do not depend on
+// where NaNs are (a per-chunk NaN rule would have tied the rounding of
+// one output to its neighbour rows and batch vectors).
+//
+// For F16 and BF16 the reference rounds every product before adding it. A
+// fused multiply-add gives the same bits whenever the product w·x is exact
+// in float32 and no input is a NaN, and the float tiles fuse exactly then
+// (unpack.go): F16 weights always have exact products with F16
+// activations (≤ 22 significant bits, between 2^−48 and 2^32), so they
+// fuse unless a weight chunk or the activations contain a NaN; BF16
+// products (≤ 16 bits) are exact while they stay in float32's normal range,
+// which the tiles check per weight chunk and call from the least and
+// greatest magnitudes (noted while unpacking the weights, and in one pass
+// over the rounded activations). NaN inputs are excluded only because x86
+// FMA would pick a different NaN payload than vaddps when the accumulator
+// is already NaN; Inf inputs and the NaNs they make (Inf·0, Inf − Inf)
+// come out the same.
 //
 // # Layout and speed
 //
@@ -77,17 +87,21 @@
 // float activations are rounded (vcvtps2ph, or integer ops for BF16) and
 // interleaved eight vectors at a time by a register transpose.
 // Both float tiles have a second inner loop with vfmadd231ps (AVX-512, or
-// AVX2 with FMA), taken where the Numerics section allows; the Go twins
-// never fuse. On F16 and BF16 weights MatMulQ is 1.3–1.65× faster with it
-// (the separate multiply and add kept both FMA ports busy for half the
-// work; the 24 weight broadcasts per step and the row unpack, which streams
-// the weights from memory, keep it from 2×).
+// AVX2 with FMA), always taken for F32 and where the Numerics section
+// allows for F16/BF16; the Go twins then step with fma32 (F32 runs on them
+// wherever the dispatched tiles cannot fuse: arm64, noasm, x86 without
+// FMA; several times slower than the unfused Go loop). On F16 and BF16
+// weights MatMulQ is 1.3–1.65× faster with it (the separate multiply and
+// add kept both FMA ports busy for half the work; the 24 weight broadcasts
+// per step and the row unpack, which streams the weights from memory, keep
+// it from 2×).
 // The path is chosen once at init from golang.org/x/sys/cpu; the build tag
 // noasm forces the Go code. The integer sums are exact and the float steps
 // identical (every output is the same even/odd chain of tileF32Generic
-// whatever the tile shape, fused only where that changes no bit), so SIMD
-// and Go results are bitwise equal (TestAsmLikeGeneric, TestWideLikeNarrow,
-// TestEveryAMD64Kernel, TestFloatEdgeCases, TestFusedLikeUnfused), for
+// whatever the tile shape; F32 always fused, F16/BF16 fused only where
+// that changes no bit), so SIMD and Go results are bitwise equal
+// (TestAsmLikeGeneric, TestWideLikeNarrow, TestEveryAMD64Kernel,
+// TestFloatEdgeCases, TestFusedLikeUnfused; fma32 itself: TestFMA32), for
 // NaN/Inf inputs too.
 //
 // # Left out

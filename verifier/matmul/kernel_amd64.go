@@ -5,13 +5,14 @@ package matmul
 import "golang.org/x/sys/cpu"
 
 // useAVX2 selects the AVX2 kernels, decided once: AVX2 for the integer
-// kernels (vpmaddubsw on 256-bit registers). FMA is not needed: the kernels
-// fuse only where that cannot change a bit (useFMA).
+// kernels (vpmaddubsw on 256-bit registers). FMA is not needed: without it
+// F32 products run on the Go twins (useFMA).
 var useAVX2 = cpu.X86.HasAVX2
 
-// useFMA lets the float tiles fuse multiply and add when the weight kind
-// and data prove that this changes no bit (fuseF16, fuseBF16): vfmadd231ps,
-// which AVX-512 F implies.
+// useFMA lets the float tiles fuse multiply and add: always for F32 (the
+// definition of its numerics), and for F16/BF16 when the data prove that
+// this changes no bit (fuseF16, fuseBF16): vfmadd231ps, which AVX-512 F
+// implies.
 var useFMA = useAVX2 && cpu.X86.HasFMA
 
 // useAVX512 selects the AVX-512 kernels (F for the wide float tile; BW and
@@ -66,7 +67,7 @@ func tileI8VNNI(t *i8Tile)
 
 // tileF32AVX2 is tileF32Generic (the reference loop, documented there) in
 // AVX2, with the same separate multiply and add per element, or with
-// vfmadd231ps if t.fma (then every product is exact: the same result).
+// vfmadd231ps (fma32's bits) if t.fma.
 //
 //go:noescape
 func tileF32AVX2(t *fTile)
@@ -75,7 +76,7 @@ func tileF32AVX2(t *fTile)
 // 16 vectors of a group pair (two 8-lane groups joined), 24 registers hold
 // the even and odd sums of the 12 rows, weights are broadcast from memory
 // into each multiply; the same separate multiply and add per element, or
-// vfmadd231ps if t.fma (then every product is exact: the same result).
+// vfmadd231ps (fma32's bits) if t.fma.
 //
 //go:noescape
 func tileF32WAVX512(t *fTileW)

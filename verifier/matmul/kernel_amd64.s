@@ -792,17 +792,26 @@ ffused:                                // fpair with FUSED
 	SUBQ         $2, CX
 	JGE          ffused
 
-ftail:                                 // (never fused: it is the same)
+ftail:
 	CMPQ         CX, $-1           // one element left (odd cols): it goes to even
 	JNE          fsum
 	VMOVUPS      (DI), Y8
 	VMOVUPS      (DI)(R9*1), Y10
 	VBROADCASTSS (SI), Y12
+	VBROADCASTSS (SI)(R8*1), Y13
+	CMPB         F_FMA(AX), $0
+	JNE          ftailfused
 	FMAC(Y12, Y8, Y14, Y0)
 	FMAC(Y12, Y10, Y14, Y2)
-	VBROADCASTSS (SI)(R8*1), Y12
-	FMAC(Y12, Y8, Y14, Y4)
-	FMAC(Y12, Y10, Y14, Y6)
+	FMAC(Y13, Y8, Y14, Y4)
+	FMAC(Y13, Y10, Y14, Y6)
+	JMP          fsum
+
+ftailfused:
+	FUSED(Y12, Y8, Y0)
+	FUSED(Y12, Y10, Y2)
+	FUSED(Y13, Y8, Y4)
+	FUSED(Y13, Y10, Y6)
 
 fsum:
 	VADDPS  Y1, Y0, Y0             // even + odd
@@ -982,6 +991,10 @@ qsloop:
 	VMULPS.BCST a0, Z24, Z26 \
 	VADDPS      Z26, ev, ev
 
+// WONEF(a0, ev): WONE with vfmadd231ps.
+#define WONEF(a0, ev) \
+	VFMADD231PS.BCST a0, Z24, ev
+
 // func tileF32WAVX512(t *fTileW)
 // Z0..Z23: even/odd sums of rows 0..11 (Z2r even, Z2r+1 odd), lanes 0..7
 // the pair's first group, 8..15 its second. Rows 0..3 are addressed from SI,
@@ -1080,11 +1093,13 @@ wfused:                                        // wpair with WFUSED
 	SUBQ         $2, CX
 	JGE          wfused
 
-wtail:                                         // (never fused: it is the same)
+wtail:
 	CMPQ         CX, $-1                   // one element left (odd cols): it goes to even
 	JNE          wsum
 	VMOVUPS      (DI), Y24
 	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24
+	CMPB         FW_FMA(AX), $0
+	JNE          wtailfused
 	WONE((SI), Z0)
 	WONE((SI)(R8*1), Z2)
 	WONE((SI)(R8*2), Z4)
@@ -1097,6 +1112,21 @@ wtail:                                         // (never fused: it is the same)
 	WONE((R13)(R8*1), Z18)
 	WONE((R13)(R8*2), Z20)
 	WONE((R13)(R12*1), Z22)
+	JMP          wsum
+
+wtailfused:
+	WONEF((SI), Z0)
+	WONEF((SI)(R8*1), Z2)
+	WONEF((SI)(R8*2), Z4)
+	WONEF((SI)(R12*1), Z6)
+	WONEF((BX), Z8)
+	WONEF((BX)(R8*1), Z10)
+	WONEF((BX)(R8*2), Z12)
+	WONEF((BX)(R12*1), Z14)
+	WONEF((R13), Z16)
+	WONEF((R13)(R8*1), Z18)
+	WONEF((R13)(R8*2), Z20)
+	WONEF((R13)(R12*1), Z22)
 
 wsum:
 	VADDPS  Z1, Z0, Z0                     // even + odd

@@ -44,7 +44,11 @@ func TestEveryAMD64Kernel(t *testing.T) {
 }
 
 // TestFusedLikeUnfused calls the float tiles directly with fma on and off
-// on floatCases (12 rows, one group pair). Where the case may fuse, the
+// on floatCases (12 rows, one group pair). Fused, the SIMD tiles give the
+// Go twins' fma32 bits exactly, NaN payloads included (which checks
+// nanFMA's choice of NaN against vfmadd231ps); not fused, the same up to
+// NaN payloads (the compiler may order a scalar multiply's operands
+// either way). For F16/BF16, where the case may fuse, fused and unfused
 // outputs are bitwise equal (Inf and the NaNs it makes included); where
 // BF16 products underflow or overflow, or NaN inputs carry payloads,
 // fusing would change bits, which is why fuseF16 and fuseBF16 refuse them.
@@ -68,24 +72,41 @@ func TestFusedLikeUnfused(t *testing.T) {
 			if a.groups > 1 {
 				dx = cols * lanes * 4
 			}
-			tiles := map[string]func(fma bool) []float32{
-				"avx2": func(fma bool) []float32 {
+			narrow := func(tile func(*fTile)) func(fma bool) []float32 {
+				return func(fma bool) []float32 {
 					ft := fTile{w: [2][]float32{panel[:cols], panel[cols : 2*cols]}, x: [2][]float32{a.f, a.f[dx/4:]},
 						out: make([]float32, 4*lanes), pairs: 1, xstride: 2 * cols * lanes * 4, fma: fma}
-					tileF32AVX2(&ft)
-					return ft.out
-				},
-			}
-			if useAVX512 {
-				tiles["avx512"] = func(fma bool) []float32 {
-					ft := fTileW{w: panel, x: a.f, out: make([]float32, fWideRows*2*lanes), cols: cols,
-						pairs: 1, xstride: 2 * cols * lanes * 4, dx: dx, fma: fma}
-					tileF32WAVX512(&ft)
+					tile(&ft)
 					return ft.out
 				}
 			}
+			wide := func(tile func(*fTileW)) func(fma bool) []float32 {
+				return func(fma bool) []float32 {
+					ft := fTileW{w: panel, x: a.f, out: make([]float32, fWideRows*2*lanes), cols: cols,
+						pairs: 1, xstride: 2 * cols * lanes * 4, dx: dx, fma: fma}
+					tile(&ft)
+					return ft.out
+				}
+			}
+			type pair struct{ asm, generic func(bool) []float32 }
+			tiles := map[string]pair{"avx2": {narrow(tileF32AVX2), narrow(tileF32Generic)}}
+			if useAVX512 {
+				tiles["avx512"] = pair{wide(tileF32WAVX512), wide(tileF32WGeneric)}
+			}
 			for name, tile := range tiles {
-				plain, fused := tile(false), tile(true)
+				for _, fma := range []bool{false, true} {
+					got, want := tile.asm(fma), tile.generic(fma)
+					for i := range got {
+						g, w := math.Float32bits(got[i]), math.Float32bits(want[i])
+						if g != w && (fma || got[i] == got[i] || want[i] == want[i]) {
+							t.Fatalf("%s fma=%v: out[%d] = %#08x asm, %#08x generic", name, fma, i, g, w)
+						}
+					}
+				}
+				if c.typ == quant.F32 {
+					continue
+				}
+				plain, fused := tile.asm(false), tile.asm(true)
 				diff := 0
 				for i := range plain {
 					if math.Float32bits(plain[i]) != math.Float32bits(fused[i]) {

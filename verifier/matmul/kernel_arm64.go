@@ -28,7 +28,8 @@ var (
 	quantScale      = quantScaleGeneric
 )
 
-// useFMA: the float tiles here never fuse (the Go twins cannot).
+// useFMA: the dispatched float tiles here never fuse; F32, which always
+// fuses, runs on the Go twins (fma32) instead, F16/BF16 unfused.
 const useFMA = false
 
 func pick[F any](cond bool, yes, no F) F {
@@ -50,7 +51,8 @@ func HasAsm() bool { return useNEON }
 func tileI8NEON(t *i8Tile)
 
 // tileF32NEON is tileF32Generic (see there) in NEON, with the same separate
-// multiply and add per element.
+// multiply and add per element; t.fma must be false (planF sends fused F32
+// products to the Go twin: FMLA would give fma32's bits but is untested).
 //
 //go:noescape
 func tileF32NEON(t *fTile)

@@ -93,15 +93,15 @@ func tileI8Pair(t *i8Tile, p int) {
 //
 //	even, odd := float32(0), float32(0)
 //	for e := 0; e < cols; e += 2 {
-//		even = even + w[r][e]·x[i][e][l]       (product rounded, then sum rounded;
-//		odd  = odd + w[r][e+1]·x[i][e+1][l]     no fused multiply-add)
+//		even = even + w[r][e]·x[i][e][l]       (t.fma false: product rounded, then sum rounded;
+//		odd  = odd + w[r][e+1]·x[i][e+1][l]     t.fma true: fma32, one rounding)
 //	}
 //	out[r][8i+l] = even + odd
 //
 // (an odd last element goes to even), for each of t.pairs group pairs. Two
-// chains per output halve the dependency latency of the SIMD version. t.fma
-// is ignored: the SIMD tiles fuse only where every product is exact and no
-// input is a NaN, which gives these same bits (package doc, fuseF16).
+// chains per output halve the dependency latency of the SIMD version. The
+// SIMD tiles take t.fma as given (vfmadd231ps, which fma32 matches bit for
+// bit); which kinds fuse is decided in planF (package doc, Numerics).
 func tileF32Generic(t *fTile) {
 	for p := range t.pairs {
 		tileF32Pair(t, p)
@@ -115,14 +115,21 @@ func tileF32Pair(t *fTile, p int) {
 	for r := range 2 {
 		for i := range 2 {
 			x := t.x[i][p*t.xstride/4 : p*t.xstride/4+cols*lanes]
-			dotLanes(t.w[r], x, out[r*2*lanes+i*lanes:r*2*lanes+(i+1)*lanes])
+			dotLanes(t.w[r], x, out[r*2*lanes+i*lanes:r*2*lanes+(i+1)*lanes], t.fma)
 		}
 	}
 }
 
 // dotLanes is the per-output loop of tileF32Generic: out[l] for the lanes
-// vectors of one group (x[e][l], e < len(w)) against one row w.
-func dotLanes(w, x, out []float32) {
+// vectors of one group (x[e][l], e < len(w)) against one row w, fused
+// (fma32) or not. The explicit float32 conversions of the products keep
+// the compiler from fusing the separate multiply and add (the Go spec
+// allows fusing x*y + z only without them; arm64 would).
+func dotLanes(w, x, out []float32, fma bool) {
+	if fma {
+		dotLanesFused(w, x, out)
+		return
+	}
 	var even, odd [lanes]float32
 	e := 0
 	for ; e+1 < len(w); e += 2 {
@@ -143,6 +150,28 @@ func dotLanes(w, x, out []float32) {
 	}
 }
 
+// dotLanesFused is dotLanes with every step acc = fma32(w, x, acc).
+func dotLanesFused(w, x, out []float32) {
+	var even, odd [lanes]float32
+	e := 0
+	for ; e+1 < len(w); e += 2 {
+		w0, w1 := w[e], w[e+1]
+		x0, x1 := x[e*lanes:(e+1)*lanes], x[(e+1)*lanes:(e+2)*lanes]
+		for l := range lanes {
+			even[l] = fma32(w0, x0[l], even[l])
+			odd[l] = fma32(w1, x1[l], odd[l])
+		}
+	}
+	if e < len(w) {
+		for l := range lanes {
+			even[l] = fma32(w[e], x[e*lanes+l], even[l])
+		}
+	}
+	for l := range lanes {
+		out[l] = even[l] + odd[l]
+	}
+}
+
 // tileF32WGeneric is the wide float tile (fTileW) with tileF32Generic's
 // operations for every output: the AVX-512 kernel's twin.
 func tileF32WGeneric(t *fTileW) {
@@ -153,7 +182,7 @@ func tileF32WGeneric(t *fTileW) {
 		for r := range fWideRows {
 			out := t.out[(p*fWideRows+r)*2*lanes:]
 			for i, x := range xs {
-				dotLanes(t.w[r*cols:(r+1)*cols], x, out[i*lanes:(i+1)*lanes])
+				dotLanes(t.w[r*cols:(r+1)*cols], x, out[i*lanes:(i+1)*lanes], t.fma)
 			}
 		}
 	}

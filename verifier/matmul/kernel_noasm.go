@@ -22,7 +22,8 @@ var (
 	quantScale      = quantScaleGeneric
 )
 
-// useFMA: the float tiles here never fuse (the Go twins cannot).
+// useFMA: the dispatched float tiles here never fuse; F32, which always
+// fuses, runs on the Go twins (fma32) instead, F16/BF16 unfused.
 const useFMA = false
 
 // HasAsm reports whether SIMD kernels are in use (false in this build).

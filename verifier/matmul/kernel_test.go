@@ -1,6 +1,7 @@
 package matmul
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -509,6 +510,13 @@ func floatCases(rng *rand.Rand) []floatCase {
 		{"bf16/huge", quant.BF16, 12, 64, 16, pick(0x1p100, -0x1p100, 0x1.8p99), pick(0x1p28, -0x1.9p27, 1, 0x1.fep27), false},
 		{"bf16/inf", quant.BF16, 12, 40, 16, norm(1), pick(1, -2, inf), false},
 		{"bf16/nan", quant.BF16, 12, 40, 16, pick(1, -1, nan), norm(1), false},
+		// F32 always fuses (fma32): rounding, overflowing products that the
+		// fused sum cancels, subnormals, Inf and NaN payloads
+		{"f32/normal", quant.F32, 13, 71, 19, norm(1), norm(3), true},
+		{"f32/huge", quant.F32, 12, 64, 16, pick(0x1p100, -0x1p100, 3e38, -0x1.8p99), pick(0x1p28, -0x1.9p27, 1, 0x1.fep27, -3), true},
+		{"f32/subnormal", quant.F32, 12, 65, 16, pick(1e-40, -3e-39, 1e-20, 0x1p-75, 0.5), pick(1e-20, 0x1p-75, -1e-39, 3), true},
+		{"f32/inf", quant.F32, 12, 41, 17, pick(1, 2, -1, 0, inf, -inf), norm(1), true},
+		{"f32/payloads", quant.F32, 12, 37, 16, pick(nanBits(0x7fc02000), nanBits(0xffd00000), nanBits(0x7f800001), inf, 0, 3), pick(nanBits(0x7fe04000), nanBits(0xff808000), -inf, 0, 2), true},
 	}
 }
 
@@ -516,8 +524,23 @@ func nanBits(b uint32) float32 { return math.Float32frombits(b) }
 
 // build returns the case's matrix, activations and its magnitude ranges.
 func (c floatCase) build(t *testing.T) (w Matrix, x []float32, rw, rx magRange) {
-	data := make([]byte, 2*c.rows*c.cols)
 	rw, rx = noRange, noRange
+	if c.typ == quant.F32 { // no ranges: F32 fuses whatever the data
+		data := make([]byte, 4*c.rows*c.cols)
+		for i := range c.rows * c.cols {
+			binary.LittleEndian.PutUint32(data[4*i:], math.Float32bits(c.w(i)))
+		}
+		w, err := NewMatrix(c.typ, c.rows, c.cols, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x = make([]float32, c.n*c.cols)
+		for i := range x {
+			x[i] = c.x(i)
+		}
+		return w, x, rw, rx
+	}
+	data := make([]byte, 2*c.rows*c.cols)
 	half := quant.F32ToF16
 	if c.typ == quant.BF16 {
 		half = quant.F32ToBF16
@@ -547,7 +570,8 @@ func TestFloatEdgeCases(t *testing.T) {
 	for _, c := range floatCases(rng) {
 		t.Run(c.name, func(t *testing.T) {
 			w, x, rw, rx := c.build(t)
-			if got := weightKinds[c.typ].fuse(rw, rx); got != c.fused {
+			k := weightKinds[c.typ]
+			if got := k.fused || k.fuse(rw, rx); got != c.fused {
 				t.Fatalf("fuse = %v, want %v", got, c.fused)
 			}
 			var a Activations

@@ -163,9 +163,18 @@ func eachPairs(g0, g1 int, fn func(g, gb, pairs int)) {
 // chunks; the wide tile (tileF32W, when the build has one) computes
 // fWideRows rows at a time, else the 2-row tile. Both compute every output
 // with the same operations (tileF32Generic), so the choice never changes y.
+// F32 always fuses (k.fused); where the dispatched tiles cannot (no FMA:
+// arm64, noasm, x86 without FMA) their Go twins do it with fma32.
 func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *worker, item int)) {
 	cols := w.Cols
-	wide := tileF32W != nil
+	narrowTile, wideTile := tileF32, tileF32W
+	if k.fused && !useFMA {
+		narrowTile = tileF32Generic
+		if wideTile != nil {
+			wideTile = tileF32WGeneric
+		}
+	}
+	wide := wideTile != nil
 	chunk, block, tr := chunkRows, actBlockBytes, 2
 	if wide {
 		chunk, block, tr = fWideChunk, fWideBlockBytes, fWideRows
@@ -177,7 +186,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 		nr := min(chunk, w.Rows-r0)
 		pan := &wk.pan
 		pan.unpackFloat(w, k, r0, nr, chunk)
-		fma := useFMA && k.fuse != nil && k.fuse(pan.fr, a.fr)
+		fma := k.fused || useFMA && k.fuse != nil && k.fuse(pan.fr, a.fr)
 		wk.fw.fma, wk.ft.fma = fma, fma
 		wk.out = grow(wk.out, (gBlock/2)*tr*2*lanes)
 		for g0 := 0; g0 < a.groups; g0 += gBlock {
@@ -189,7 +198,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 					eachPairs(g0, g1, func(g, gb, pairs int) {
 						t.x, t.dx = a.f[g*cols*lanes:], (gb-g)*cols*lanes*4
 						t.pairs, t.xstride, t.out = pairs, 2*cols*lanes*4, wk.out[:pairs*fWideRows*2*lanes]
-						tileF32W(t)
+						wideTile(t)
 						for p := range pairs {
 							scatterRows(y, w.Rows, a.n, r0+r, min(fWideRows, nr-r), g+2*p, min(g+2*p+1, gb+2*p), t.out[p*fWideRows*2*lanes:])
 						}
@@ -200,7 +209,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 				wk.ft.w[0], wk.ft.w[1] = pan.f[r*cols:(r+1)*cols], pan.f[rb*cols:(rb+1)*cols]
 				eachPairs(g0, g1, func(g, gb, pairs int) {
 					setFloatGroups(&wk.ft, a, g, gb, pairs, wk.out)
-					tileF32(&wk.ft)
+					narrowTile(&wk.ft)
 					for p := range pairs {
 						scatter(y, w.Rows, a.n, r0+r, r0+rb, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
 					}
@@ -359,7 +368,7 @@ type fTile struct {
 	out     []float32    // [pairs][2][2·lanes]
 	pairs   int
 	xstride int  // bytes
-	fma     bool // fuse multiply and add (only where products are exact)
+	fma     bool // fuse multiply and add (F32 always; F16/BF16 where products are exact)
 }
 
 func setFloatGroups(t *fTile, a *Activations, ga, gb, pairs int, out []float32) {
@@ -381,5 +390,5 @@ type fTileW struct {
 	pairs   int
 	xstride int  // bytes
 	dx      int  // bytes
-	fma     bool // fuse multiply and add (only where products are exact)
+	fma     bool // fuse multiply and add (F32 always; F16/BF16 where products are exact)
 }

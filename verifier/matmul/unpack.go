@@ -57,9 +57,13 @@ type weightKind struct {
 	// returns noRange without looking).
 	unpackF func(row []byte, f []float32) magRange
 	// fuse reports whether the float tiles may fuse multiply and add for
-	// weights and activations with these ranges (nil: never, F32, whose
-	// products have up to 48 bits).
+	// weights and activations with these ranges, where that changes no bit
+	// (F16, BF16; nil for F32, which always fuses).
 	fuse func(rw, rx magRange) bool
+	// fused: every step of the float tiles is fma32, whatever the data
+	// (F32, whose products have up to 48 bits: fusing changes bits, so it
+	// is the definition, not an optimization).
+	fused bool
 }
 
 // The int16 bound of spm: one vpmaddubsw step adds two products |w|·|y| with
@@ -67,7 +71,7 @@ type weightKind struct {
 // w ≤ 15 (Q4_*) 8, w ≤ 31 (Q5_*) 4, Q6_K (w ≤ 63) 2; Q2_K/Q3_K groups are
 // only 4 steps long.
 var weightKinds = map[quant.Type]weightKind{
-	quant.F32:  {act: quant.F32, sb: 1, epi: epiFloat, unpackF: unpackF32},
+	quant.F32:  {act: quant.F32, sb: 1, epi: epiFloat, unpackF: unpackF32, fused: true},
 	quant.F16:  {act: quant.F16, sb: 1, epi: epiFloat, unpackF: unpackF16Row, fuse: fuseF16},
 	quant.BF16: {act: quant.BF16, sb: 1, epi: epiFloat, unpackF: unpackBF16Row, fuse: fuseBF16},
 	quant.Q8_0: {act: quant.Q8_0, sb: 32, gs: 32, spm: 1, epi: epiPlain, unpack: unpackQ8_0},
@@ -233,8 +237,9 @@ func (r magRange) join(s magRange) magRange {
 	return magRange{lo: min(r.lo, s.lo), hi: max(r.hi, s.hi)}
 }
 
-// A fused multiply-add rounds acc + w·x once, the separate multiply and add
-// of tileF32Generic round w·x first: the two agree bit for bit whenever
+// For F16 and BF16 (F32 always fuses): a fused multiply-add rounds
+// acc + w·x once, the separate multiply and add of tileF32Generic round
+// w·x first: the two agree bit for bit whenever
 // every product w·x is exact in float32 (±0 and ±Inf included) and no input
 // is a NaN. The NaN condition is about payloads only: x86 FMA propagates a
 // NaN factor in preference to a NaN accumulator, vaddps the accumulator

@@ -2,8 +2,8 @@ package matmul
 
 import "fmt"
 
-// Vector helpers for the attention part of the forward pass. Like the
-// matrix kernels they never fuse a multiply with an add, and their
+// Vector helpers for the attention part of the forward pass. They never
+// fuse a multiply with an add (unlike the F32 matrix tiles), and their
 // summation order is fixed and documented, so every code path gives bitwise
 // the same result.
 
