@@ -123,3 +123,64 @@ func TestFusedLikeUnfused(t *testing.T) {
 		})
 	}
 }
+
+// TestFMA32LikeHardware runs fma32's test triples through the fused SIMD
+// tiles: with w = (1, 0, a) and every lane's x = (c, 0, b), each output row
+// is (fma(a, b, fma(1, c, 0))) + fma(0, 0, 0), which fma32 must reproduce
+// bit for bit.
+func TestFMA32LikeHardware(t *testing.T) {
+	if !useFMA {
+		t.Skip("no FMA on this CPU")
+	}
+	n := 1_000_000
+	if testing.Short() {
+		n = 100_000
+	}
+	rows := 2
+	if useAVX512 {
+		rows = fWideRows
+	}
+	const cols = 3
+	w := make([]float32, fWideRows*cols)
+	x := make([]float32, cols*lanes)
+	var tri [][3]float32
+	check := func() {
+		for r := range rows {
+			w[r*cols], w[r*cols+1], w[r*cols+2] = 1, 0, tri[r][0]
+		}
+		var out []float32
+		if useAVX512 {
+			for r := range rows {
+				ft := fTileW{w: w, x: x, out: make([]float32, fWideRows*2*lanes), cols: cols, pairs: 1, xstride: 2 * cols * lanes * 4, fma: true}
+				for l := range lanes {
+					x[l], x[lanes+l], x[2*lanes+l] = tri[r][2], 0, tri[r][1]
+				}
+				tileF32WAVX512(&ft)
+				out = append(out, ft.out[r*2*lanes])
+			}
+		} else {
+			for r := range rows {
+				ft := fTile{w: [2][]float32{w[:cols], w[cols : 2*cols]}, x: [2][]float32{x, x},
+					out: make([]float32, 4*lanes), pairs: 1, xstride: 2 * cols * lanes * 4, fma: true}
+				for l := range lanes {
+					x[l], x[lanes+l], x[2*lanes+l] = tri[r][2], 0, tri[r][1]
+				}
+				tileF32AVX2(&ft)
+				out = append(out, ft.out[r*2*lanes])
+			}
+		}
+		for r, v := range out {
+			a, b, c := tri[r][0], tri[r][1], tri[r][2]
+			want := fma32(a, b, fma32(1, c, 0)) + fma32(0, 0, 0)
+			if math.Float32bits(v) != math.Float32bits(want) {
+				t.Fatalf("fma(%x, %x, %x): %#08x in the tile, %#08x from fma32", a, b, c, math.Float32bits(v), math.Float32bits(want))
+			}
+		}
+		tri = tri[:0]
+	}
+	fmaTriples(rand.New(rand.NewPCG(91, 92)), n, func(a, b, c float32) {
+		if tri = append(tri, [3]float32{a, b, c}); len(tri) == rows {
+			check()
+		}
+	})
+}
