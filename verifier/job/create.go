@@ -281,5 +281,6 @@ func (f *probeFeed) get(from uint64, n int) ([]behaviour.Probe, error) {
 }
 
 // EngineVersion names the scoring engine in fingerprints and certificates;
-// it changes whenever log-probabilities could change.
-const EngineVersion = "pot-engine/1"
+// it changes whenever log-probabilities could change. 2: F32 products
+// (F32 weights and attention) fuse multiply and add (matmul's Numerics).
+const EngineVersion = "pot-engine/2"
