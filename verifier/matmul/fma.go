@@ -30,22 +30,20 @@ func fma32(a, b, c float32) float32 {
 	p := float64(float64(a) * float64(b)) // exact; the conversion forbids fusing it into s
 	cc := float64(c)
 	s := p + cc
-	if math.IsInf(s, 0) || s != s { // an Inf or NaN operand (finite ones stay below 2^257)
+	if s-s != 0 { // s is ±Inf or NaN: an Inf or NaN operand (finite ones stay below 2^257)
 		return nanFMA(a, b, c, s)
 	}
 	bb := s - p
 	e := (p - (s - bb)) + (cc - bb)
-	if e != 0 && math.Float64bits(s)&1 == 0 {
-		s = math.Float64frombits(math.Float64bits(s) + 1 - 2*uint64(boolBit((s < 0) != (e < 0))))
-	}
-	return float32(s)
-}
-
-func boolBit(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	// Round to odd without branches (the condition is random in the data,
+	// a branch on it costs more than the rest): add ±1 to s's bits when e
+	// is nonzero and s's last bit even, +1 (away from zero) when s and e
+	// have the same sign.
+	sb, eb := math.Float64bits(s), math.Float64bits(e)
+	nz := (eb<<1 | -(eb << 1)) >> 63 // e ≠ 0
+	adj := nz & ^sb & 1
+	same := ^(sb ^ eb) >> 63
+	return float32(math.Float64frombits(sb + (adj&same)<<1 - adj))
 }
 
 // defaultNaN is x86's "QNaN floating-point indefinite", the NaN an invalid
