@@ -21,10 +21,10 @@
 // in ggml_vec_dot_q8_0_q8_0, ggml_vec_dot_q4_K_q8_K etc. (ggml-cpu-quants.c).
 // The integer part is exact, so its evaluation order is free. The float part
 // has one fixed order, documented on each kernel (see kernel_generic.go), that
-// every implementation (pure Go, AVX2) follows operation by operation, so
-// results are bitwise identical across code paths, GOARCHes, thread counts,
-// and batch compositions: output y[i][r] depends only on weight row r and
-// activation vector i. llama.cpp sums the float parts in a different
+// every implementation (pure Go, AVX2, AVX-512, NEON) follows operation by
+// operation, so results are bitwise identical across code paths, GOARCHes
+// (NaN payloads aside, see below), thread counts, and batch compositions:
+// output y[i][r] depends only on weight row r and activation vector i. llama.cpp sums the float parts in a different
 // (SIMD-lane) order, so we agree with it to float32 rounding (≈1e-7 relative
 // per product), not bit for bit.
 //
@@ -32,11 +32,13 @@
 // fused multiply-add, acc = fl32(acc + w·x) with a single rounding (what
 // ggml's FMA kernels compute per element, and vfmadd231ps computes; the
 // Go twins use fma32, a correctly rounded emulation tested against exact
-// big.Float sums), for every input, NaN and Inf included: fma32 picks the
-// NaN that x86 FMA propagates (x, then w, then acc, quieted) and x86's
-// default NaN for Inf·0 and Inf − Inf, so F32 results do not depend on
-// where NaNs are (a per-chunk NaN rule would have tied the rounding of
-// one output to its neighbour rows and batch vectors).
+// big.Float sums), for every input, NaN and Inf included. Which NaN comes
+// out of a NaN input or an invalid operation is the instruction set's
+// choice, so fma32 follows the host's (nanFMA: x86's or arm64's): the NaN
+// payloads of F32 results, like those of any float operation, may differ
+// between GOARCHes, never between code paths on one. (A per-chunk NaN rule
+// would have tied the rounding of one output to its neighbour rows and
+// batch vectors.)
 //
 // For F16 and BF16 the reference rounds every product before adding it. A
 // fused multiply-add gives the same bits whenever the product w·x is exact
@@ -78,20 +80,22 @@
 //
 // Each kernel has a pure-Go twin (…Generic, always compiled, the reference)
 // and an AVX2 version (kernel_amd64.s); the integer product kernel also has
-// a NEON version using SDOT (kernel_arm64.s, needs FEAT_DotProd: Apple M1+;
-// tested here under qemu-aarch64 only). With AVX-512 (F, BW, VL) the float
+// a NEON version using SDOT, the 2-row float tile one with FMUL/FADD or
+// FMLA (kernel_arm64.s, needs FEAT_DotProd: Apple M1+; tested here under
+// qemu-aarch64 only). With AVX-512 (F, BW, VL) the float
 // weights use a wide tile, 12 rows × 16 vectors in zmm registers
 // (tileF32WAVX512, Go twin tileF32WGeneric), and with AVX512-VNNI the
 // integer tile sums groups with vpdpbusd (tileI8VNNI). F16 and BF16 rows
 // are widened with vcvtph2ps / a shift (and their magnitude range noted);
 // float activations are rounded (vcvtps2ph, or integer ops for BF16) and
 // interleaved eight vectors at a time by a register transpose.
-// Both float tiles have a second inner loop with vfmadd231ps (AVX-512, or
-// AVX2 with FMA), always taken for F32 and where the Numerics section
-// allows for F16/BF16; the Go twins then step with fma32 (F32 runs on them
-// wherever the dispatched tiles cannot fuse: arm64, noasm, x86 without
-// FMA; ~13× slower than the unfused Go loop: 0.4 against 5.1 GFLOP/cpu-s,
-// fma32 is not inlined). On F16 and BF16
+// The float tiles have a second inner loop with vfmadd231ps (AVX-512, or
+// AVX2 with FMA) or FMLA (NEON), always taken for F32 and where the
+// Numerics section allows for F16/BF16; the Go twins then step with fma32
+// (F32 runs on them only where no tile can fuse: noasm, x86 without FMA,
+// arm64 without FEAT_DotProd; ~13× slower than the unfused Go loop: 0.4
+// against 5.1 GFLOP/cpu-s, fma32 is not inlined). F32 rows are read in
+// place (no unpack) when aligned. On F16 and BF16
 // weights MatMulQ is 1.3–1.65× faster with it (the separate multiply and
 // add kept both FMA ports busy for half the work; the 24 weight broadcasts
 // per step and the row unpack, which streams the weights from memory, keep
@@ -110,8 +114,8 @@
 // IQ*/TQ* types, Q8_1/Q8_K as weight types, a zmm (16-vector) integer
 // tile, vdpbf16ps for BF16 (its pairwise DAZ/FTZ rounding would force every
 // other path to emulate it; BF16 runs on the wide float tile), NEON
-// versions of the float, vector and quantization kernels (pure Go on
-// arm64, ~15× slower than AVX2), any repacking of weights at load time, and
+// versions of the unpack, vector and quantization kernels (pure Go on
+// arm64), any repacking of weights at load time, and
 // a kernel for tiny batches: vectors are processed 16 at a time, so n = 1
 // costs as much as n = 16 (decode is ~30× less efficient than prefill).
 //

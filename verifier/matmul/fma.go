@@ -1,6 +1,9 @@
 package matmul
 
-import "math"
+import (
+	"math"
+	"runtime"
+)
 
 // fma32 returns a·b + c rounded once to float32 (round to nearest even):
 // the IEEE 754 fusedMultiplyAdd of binary32, which x86's vfmadd231ps
@@ -46,19 +49,51 @@ func fma32(a, b, c float32) float32 {
 	return float32(math.Float64frombits(sb + (adj&same)<<1 - adj))
 }
 
-// defaultNaN is x86's "QNaN floating-point indefinite", the NaN an invalid
-// operation (Inf·0, Inf − Inf) produces from non-NaN operands.
-const defaultNaN = 0xffc00000
-
-// nanFMA is fma32 when a, b or c is ±Inf or NaN (s = a·b + c in float64).
-// A NaN input is returned quieted, the first of b, a, c that is one: the
-// choice of vfmadd231ps acc, x, w (acc = x·w + acc), which the tiles call
-// with a = w, b = x, c = acc. An invalid operation gives defaultNaN, as on
-// x86 (arm64's default NaN has the other sign); Inf results are exact.
+// nanFMA is fma32 when a, b or c is ±Inf or NaN (s = a·b + c in float64):
+// no rounding is involved, only which NaN comes out, which differs between
+// the instruction sets the tiles use, so the Go twins follow the host's
+// (the tiles call the instruction with a = w, b = x, c = acc):
+//
+//   - x86 (vfmadd231ps acc, x, w, acc = x·w + acc): the first of b, a, c
+//     that is a NaN, quieted; an invalid operation (Inf·0, Inf − Inf) gives
+//     the "QNaN floating-point indefinite" 0xffc00000.
+//   - arm64 (FMLA acc, w, x; FPCR.DN clear, the default): a signalling NaN
+//     among c, a, b (in that order) before a quiet one, quieted; Inf·0 gives
+//     the default NaN 0x7fc00000 even when c is a quiet NaN; other invalid
+//     operations too.
+//
+// Other GOARCHes have no float tiles; they take x86's choice.
 func nanFMA(a, b, c float32, s float64) float32 {
+	if runtime.GOARCH == "arm64" {
+		return nanFMAArm(a, b, c, s)
+	}
 	for _, v := range [3]float32{b, a, c} {
 		if v != v {
-			return math.Float32frombits(math.Float32bits(v) | 1<<22)
+			return quiet(v)
+		}
+	}
+	if s != s {
+		return math.Float32frombits(0xffc00000)
+	}
+	return float32(s)
+}
+
+// nanFMAArm is nanFMA's arm64 choice (Arm ARM, FPMulAdd and FPProcessNaNs3).
+func nanFMAArm(a, b, c float32, s float64) float32 {
+	const defaultNaN = 0x7fc00000
+	infTimesZero := math.IsInf(float64(a), 0) && b == 0 || a == 0 && math.IsInf(float64(b), 0)
+	if c != c && !signalling(c) && infTimesZero {
+		return math.Float32frombits(defaultNaN)
+	}
+	ops := [3]float32{c, a, b}
+	for _, v := range ops {
+		if v != v && signalling(v) {
+			return quiet(v)
+		}
+	}
+	for _, v := range ops {
+		if v != v {
+			return v
 		}
 	}
 	if s != s {
@@ -66,3 +101,9 @@ func nanFMA(a, b, c float32, s float64) float32 {
 	}
 	return float32(s)
 }
+
+// quiet sets a NaN's quiet bit.
+func quiet(v float32) float32 { return math.Float32frombits(math.Float32bits(v) | 1<<22) }
+
+// signalling reports whether a NaN has its quiet bit clear.
+func signalling(v float32) bool { return math.Float32bits(v)&(1<<22) == 0 }

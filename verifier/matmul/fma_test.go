@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -141,38 +142,48 @@ func TestFMA32(t *testing.T) {
 	t.Logf("%d triples; float32(math.FMA) wrong on %d", n, naive)
 }
 
-// TestFMA32Special: Inf, overflow and NaN inputs, with the exact bits x86
-// FMA gives (defaultNaN for invalid operations, the first NaN of b, a, c
-// quieted).
+// TestFMA32Special: Inf, overflow and NaN inputs, with the exact bits the
+// host's fused multiply-add gives (nanFMA: x86's choice, or arm64's).
 func TestFMA32Special(t *testing.T) {
 	inf, max := float32(math.Inf(1)), float32(math.MaxFloat32)
-	qa, qb, qc, sn := nanBits(0x7fc00001), nanBits(0xffc00002), nanBits(0x7fc00003), nanBits(0x7f800004)
+	qa, qb, qc := nanBits(0x7fc00001), nanBits(0xffc00002), nanBits(0x7fc00003)
+	sn, snc := nanBits(0x7f800004), nanBits(0xff800005)
+	x86NaN, armNaN := nanBits(0xffc00000), nanBits(0x7fc00000)
 	for _, c := range []struct {
-		a, b, c, want float32
+		a, b, c, x86, arm float32
 	}{
-		{inf, 2, 1, inf},
-		{inf, -2, 1, -inf},
-		{inf, 0, 1, nanBits(defaultNaN)},
-		{inf, 1, -inf, nanBits(defaultNaN)},
-		{1, 1, -inf, -inf},
-		{max, 2, 0, inf},
-		{max, 2, -max, max},              // the product overflows float32, the fused sum does not
-		{max, -2, max, -max},             // likewise
-		{0x1p100, 0x1p28, -max, 0x1p104}, // 2^128 − max = 2^104
-		{max, 1.5, -max, 0x1.fffffep126}, // exact: max/2
-		{0x1p-100, 0x1p-100, 0, 0},       // underflow
-		{-0x1p-100, 0x1p-100, 0, float32(math.Copysign(0, -1))},
-		{0x1p-75, 0x1p-75, 0, 0},               // 2^−150, the midpoint of 0 and 2^−149: ties to even
-		{0x1.000002p-75, 0x1p-75, 0, 0x1p-149}, // just above it
-		{qa, qb, qc, qb},
-		{qa, 1, qc, qa},
-		{1, 1, qc, qc},
-		{sn, 1, 0, nanBits(0x7fc00004)},
-		{inf, 0, qc, qc},
+		{inf, 2, 1, inf, inf},
+		{inf, -2, 1, -inf, -inf},
+		{inf, 0, 1, x86NaN, armNaN},
+		{inf, 1, -inf, x86NaN, armNaN},
+		{1, 1, -inf, -inf, -inf},
+		{max, 2, 0, inf, inf},
+		{max, 2, -max, max, max},                         // the product overflows float32, the fused sum does not
+		{max, -2, max, -max, -max},                       // likewise
+		{0x1p100, 0x1p28, -max, 0x1p104, 0x1p104},        // 2^128 − max = 2^104
+		{max, 1.5, -max, 0x1.fffffep126, 0x1.fffffep126}, // exact: max/2
+		{0x1p-100, 0x1p-100, 0, 0, 0},                    // underflow
+		{-0x1p-100, 0x1p-100, 0, negZero, negZero},
+		{0x1p-75, 0x1p-75, 0, 0, 0},                      // 2^−150, the midpoint of 0 and 2^−149: ties to even
+		{0x1.000002p-75, 0x1p-75, 0, 0x1p-149, 0x1p-149}, // just above it
+		{qa, qb, qc, qb, qc},
+		{qa, 1, qc, qa, qc},
+		{1, 1, qc, qc, qc},
+		{sn, 1, 0, nanBits(0x7fc00004), nanBits(0x7fc00004)},
+		{qa, 1, snc, qa, nanBits(0xffc00005)}, // arm64: a signalling NaN first
+		{1, sn, qc, nanBits(0x7fc00004), nanBits(0x7fc00004)},
+		{inf, 0, qc, qc, armNaN}, // arm64: Inf·0 wins over a quiet addend
+		{0, inf, snc, nanBits(0xffc00005), nanBits(0xffc00005)},
 	} {
+		want := c.x86
+		if runtime.GOARCH == "arm64" {
+			want = c.arm
+		}
 		got := fma32(c.a, c.b, c.c)
-		if math.Float32bits(got) != math.Float32bits(c.want) {
-			t.Errorf("fma32(%x, %x, %x) = %x (%#08x), want %#08x", c.a, c.b, c.c, got, math.Float32bits(got), math.Float32bits(c.want))
+		if math.Float32bits(got) != math.Float32bits(want) {
+			t.Errorf("fma32(%x, %x, %x) = %x (%#08x), want %#08x", c.a, c.b, c.c, got, math.Float32bits(got), math.Float32bits(want))
 		}
 	}
 }
+
+var negZero = float32(math.Copysign(0, -1))

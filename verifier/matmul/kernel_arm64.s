@@ -16,6 +16,7 @@
 #define SCVTF(d, n)     WORD $(0x4E21D800 | ((n)<<5) | (d))             // Vd.4S = float32(Vn.4S)
 #define FMUL(d, n, m)   WORD $(0x6E20DC00 | ((m)<<16) | ((n)<<5) | (d)) // Vd.4S = Vn·Vm
 #define FADD(d, n, m)   WORD $(0x4E20D400 | ((m)<<16) | ((n)<<5) | (d)) // Vd.4S = Vn+Vm
+#define FMLA(d, n, m)   WORD $(0x4E20CC00 | ((m)<<16) | ((n)<<5) | (d)) // Vd.4S += Vn·Vm, rounded once
 #define FSUB(d, n, m)   WORD $(0x4EA0D400 | ((m)<<16) | ((n)<<5) | (d)) // Vd.4S = Vn−Vm
 
 // Field offsets of i8Tile (checked by TestTileLayout).
@@ -497,6 +498,55 @@ nextpair:
 #define F_OUT  96
 #define F_PAIRS 120
 #define F_XSTR 128
+#define F_FMA  136
+
+// The float tile's steps, written once for both numerics: MACSEP rounds the
+// product, then the sum (tileF32Generic unfused); MACFMA rounds once
+// (fma32). acc, w, x are register numbers; V28..V31 hold products.
+#define MACSEP(acc, p, w, x) FMUL(p, w, x); FADD(acc, acc, p)
+#define MACFMA(acc, p, w, x) FMLA(acc, w, x)
+
+// PAIR: elements e, e+1 of both rows against both groups (x at R2 and
+// R2+R3, w0 at R0, w1 at R0+R1); R0 += 8, R2 += 64.
+#define PAIR(MAC) \
+	ADD   R3, R2, R17; \
+	VLD1  (R17), [V20.S4, V21.S4, V22.S4, V23.S4]; \
+	VLD1.P 64(R2), [V16.S4, V17.S4, V18.S4, V19.S4]; \
+	VLD1R (R0), [V24.S4]; \
+	ADD   $4, R0, R16; \
+	VLD1R (R16), [V25.S4]; \
+	ADD   R1, R0, R16; \
+	VLD1R (R16), [V26.S4]; \
+	ADD   $4, R16, R16; \
+	VLD1R (R16), [V27.S4]; \
+	ADD   $8, R0, R0; \
+	MAC(0, 28, 24, 16); \
+	MAC(1, 29, 25, 18); \
+	MAC(2, 30, 24, 17); \
+	MAC(3, 31, 25, 19); \
+	MAC(4, 28, 24, 20); \
+	MAC(5, 29, 25, 22); \
+	MAC(6, 30, 24, 21); \
+	MAC(7, 31, 25, 23); \
+	MAC(8, 28, 26, 16); \
+	MAC(9, 29, 27, 18); \
+	MAC(10, 30, 26, 17); \
+	MAC(11, 31, 27, 19); \
+	MAC(12, 28, 26, 20); \
+	MAC(13, 29, 27, 22); \
+	MAC(14, 30, 26, 21); \
+	MAC(15, 31, 27, 23)
+
+// TAIL: the odd last element into the even sums.
+#define TAIL(MAC) \
+	MAC(0, 28, 24, 16); \
+	MAC(2, 28, 24, 17); \
+	MAC(4, 28, 24, 20); \
+	MAC(6, 28, 24, 21); \
+	MAC(8, 28, 26, 16); \
+	MAC(10, 28, 26, 17); \
+	MAC(12, 28, 26, 20); \
+	MAC(14, 28, 26, 21)
 
 // func tileF32NEON(t *fTile)
 // V0..V15: accumulators acc[r][g][h][parity] (index 8r+4g+2h+parity, h = lanes
@@ -537,53 +587,19 @@ fnext:
 	VEOR V15.B16, V15.B16, V15.B16
 	SUBS $2, R9, R9
 	BLT  ftail
+	MOVBU F_FMA(R15), R17
+	CBNZ  R17, fpairf
 
 fpair:
-	ADD   R3, R2, R17
-	VLD1  (R17), [V20.S4, V21.S4, V22.S4, V23.S4] // x[g1][e], x[g1][e+1]
-	VLD1.P 64(R2), [V16.S4, V17.S4, V18.S4, V19.S4] // x[g0][e], x[g0][e+1]
-	VLD1R (R0), [V24.S4]         // w0[e]
-	ADD   $4, R0, R16
-	VLD1R (R16), [V25.S4]        // w0[e+1]
-	ADD   R1, R0, R16
-	VLD1R (R16), [V26.S4]        // w1[e]
-	ADD   $4, R16, R16
-	VLD1R (R16), [V27.S4]        // w1[e+1]
-	ADD   $8, R0, R0
-	FMUL(28, 24, 16)
-	FADD(0, 0, 28)
-	FMUL(29, 25, 18)
-	FADD(1, 1, 29)
-	FMUL(30, 24, 17)
-	FADD(2, 2, 30)
-	FMUL(31, 25, 19)
-	FADD(3, 3, 31)
-	FMUL(28, 24, 20)
-	FADD(4, 4, 28)
-	FMUL(29, 25, 22)
-	FADD(5, 5, 29)
-	FMUL(30, 24, 21)
-	FADD(6, 6, 30)
-	FMUL(31, 25, 23)
-	FADD(7, 7, 31)
-	FMUL(28, 26, 16)
-	FADD(8, 8, 28)
-	FMUL(29, 27, 18)
-	FADD(9, 9, 29)
-	FMUL(30, 26, 17)
-	FADD(10, 10, 30)
-	FMUL(31, 27, 19)
-	FADD(11, 11, 31)
-	FMUL(28, 26, 20)
-	FADD(12, 12, 28)
-	FMUL(29, 27, 22)
-	FADD(13, 13, 29)
-	FMUL(30, 26, 21)
-	FADD(14, 14, 30)
-	FMUL(31, 27, 23)
-	FADD(15, 15, 31)
+	PAIR(MACSEP)
 	SUBS  $2, R9, R9
 	BGE   fpair
+	B     ftail
+
+fpairf: // fused: every step one FMLA (fma32's bits)
+	PAIR(MACFMA)
+	SUBS  $2, R9, R9
+	BGE   fpairf
 
 ftail:
 	CMN   $1, R9                 // one element left (odd cols): it goes to even
@@ -594,22 +610,12 @@ ftail:
 	VLD1R (R0), [V24.S4]
 	ADD   R1, R0, R16
 	VLD1R (R16), [V26.S4]
-	FMUL(28, 24, 16)
-	FADD(0, 0, 28)
-	FMUL(28, 24, 17)
-	FADD(2, 2, 28)
-	FMUL(28, 24, 20)
-	FADD(4, 4, 28)
-	FMUL(28, 24, 21)
-	FADD(6, 6, 28)
-	FMUL(28, 26, 16)
-	FADD(8, 8, 28)
-	FMUL(28, 26, 17)
-	FADD(10, 10, 28)
-	FMUL(28, 26, 20)
-	FADD(12, 12, 28)
-	FMUL(28, 26, 21)
-	FADD(14, 14, 28)
+	MOVBU F_FMA(R15), R17
+	CBNZ  R17, ftailf
+	TAIL(MACSEP)
+	B     fsum
+ftailf:
+	TAIL(MACFMA)
 
 fsum: // out[r][8g+4h ..] = even + odd
 	FADD(0, 0, 1)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"unsafe"
 
@@ -592,6 +593,69 @@ func TestFloatEdgeCases(t *testing.T) {
 			if want := c.fused && useFMA; fused != want || fusedW != (want && defaultTileF32W != nil) {
 				t.Errorf("tiles fused: 2-row %v, wide %v; want %v", fused, fusedW, want)
 			}
+		})
+	}
+}
+
+// TestFMA32LikeHardware runs fma32's test triples through the dispatched
+// fused tiles (vfmadd231ps on x86, FMLA on arm64): with w = (1, 0, a) and
+// every lane's x = (c, 0, b), each output row is
+// (fma(a, b, fma(1, c, 0))) + fma(0, 0, 0), which fma32 must reproduce bit
+// for bit.
+func TestFMA32LikeHardware(t *testing.T) {
+	if !useFMA {
+		t.Skip("no fused float tiles in this build or on this CPU")
+	}
+	n := 1_000_000
+	if testing.Short() || runtime.GOARCH != "amd64" { // arm64 is tested under emulation
+		n = 100_000
+	}
+	const cols = 3
+	type tile struct {
+		name string
+		rows int
+		run  func(w, x []float32) []float32
+	}
+	tiles := []tile{{"2-row", 2, func(w, x []float32) []float32 {
+		ft := fTile{w: [2][]float32{w[:cols], w[cols : 2*cols]}, x: [2][]float32{x, x},
+			out: make([]float32, 4*lanes), pairs: 1, xstride: 2 * cols * lanes * 4, fma: true}
+		tileF32(&ft)
+		return ft.out
+	}}}
+	if wide := tileF32W; wide != nil {
+		tiles = append(tiles, tile{"wide", fWideRows, func(w, x []float32) []float32 {
+			ft := fTileW{w: w, x: x, out: make([]float32, fWideRows*2*lanes), cols: cols, pairs: 1, xstride: 2 * cols * lanes * 4, fma: true}
+			wide(&ft)
+			return ft.out
+		}})
+	}
+	for _, tl := range tiles {
+		t.Run(tl.name, func(t *testing.T) {
+			w := make([]float32, fWideRows*cols)
+			x := make([]float32, cols*lanes)
+			var tri [][3]float32
+			check := func() {
+				for r := range tl.rows {
+					w[r*cols], w[r*cols+1], w[r*cols+2] = 1, 0, tri[r][0]
+				}
+				for r := range tl.rows {
+					a, b, c := tri[r][0], tri[r][1], tri[r][2]
+					for l := range lanes {
+						x[l], x[lanes+l], x[2*lanes+l] = c, 0, b
+					}
+					v := tl.run(w, x)[r*2*lanes]
+					want := fma32(a, b, fma32(1, c, 0)) + fma32(0, 0, 0)
+					if math.Float32bits(v) != math.Float32bits(want) {
+						t.Fatalf("fma(%x, %x, %x): %#08x in the tile, %#08x from fma32", a, b, c, math.Float32bits(v), math.Float32bits(want))
+					}
+				}
+				tri = tri[:0]
+			}
+			fmaTriples(rand.New(rand.NewPCG(91, 92)), n, func(a, b, c float32) {
+				if tri = append(tri, [3]float32{a, b, c}); len(tri) == tl.rows {
+					check()
+				}
+			})
 		})
 	}
 }

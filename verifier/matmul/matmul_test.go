@@ -225,7 +225,8 @@ func TestQuantizeMatchesQuant(t *testing.T) {
 }
 
 // TestDeterminism: the result for a vector does not depend on the thread
-// count, the batch size, or its position in the batch.
+// count, the batch size, its position in the batch, or where the weights'
+// bytes sit (F32 rows are read in place when 4-byte aligned, else copied).
 func TestDeterminism(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, typ := range allTypes {
@@ -235,6 +236,15 @@ func TestDeterminism(t *testing.T) {
 			x := randomX(rng, n*cols)
 			want := make([]float32, n*rows)
 			MatMul(want, w, x, n, nil)
+			odd := make([]byte, len(w.Data)+1)[1:] // misaligned
+			copy(odd, w.Data)
+			wOdd, err := NewMatrix(typ, rows, cols, odd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]float32, n*rows)
+			MatMul(got, wOdd, x, n, nil)
+			assertSame(t, "misaligned weights", got, want)
 			for _, threads := range []int{1, 2, 3} {
 				p := NewPool(threads)
 				got := make([]float32, n*rows)
