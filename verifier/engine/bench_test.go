@@ -58,3 +58,29 @@ func BenchmarkQwen2TinyQ8(b *testing.B) {
 func BenchmarkQwen2TinyF32(b *testing.B) {
 	benchScore(b, "qwen2-tiny-F32.gguf", Options{}, 8, 128, 16)
 }
+
+// BenchmarkLogSoftmax: one row of a Qwen2-size vocabulary, as the reference
+// (top-16) and as a candidate (the reference's 16 ids too).
+func BenchmarkLogSoftmax(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	logits := make([]float32, 151936)
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64() * 3)
+	}
+	ids := make([]int32, 16)
+	for i := range ids {
+		ids[i] = int32(rng.IntN(len(logits)))
+	}
+	for _, c := range []struct {
+		name string
+		ids  bool
+	}{{"reference", false}, {"candidate", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := logSoftmax(logits, 16, ids, c.ids, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -4,10 +4,10 @@ package matmul
 // build's default dispatch, and returns a function restoring the previous
 // state. Tests and benchmarks only; not safe while kernels run.
 func useGeneric(on bool) (restore func()) {
-	i8, f, d, a, am, qs := tileI8, tileF32, dot16, axpy8, absMax, quantScale
+	i8, f, d, a, am, qs, es := tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8
 	fw, u16, ub16, ar, il := tileF32W, unpackF16, unpackBF16, absRange8, interleave8
 	if on {
-		tileI8, tileF32, dot16, axpy8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic
+		tileI8, tileF32, dot16, axpy8, expSum8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic, expSum8Generic
 		absMax, quantScale = absMaxGeneric, quantScaleGeneric
 		unpackF16, unpackBF16, absRange8, interleave8 = unpackF16Generic, unpackBF16Generic, nil, nil
 		if tileF32W != nil {
@@ -17,7 +17,7 @@ func useGeneric(on bool) (restore func()) {
 		tileI8, tileF32, tileF32W = defaultTileI8, defaultTileF32, defaultTileF32W
 	}
 	return func() {
-		tileI8, tileF32, dot16, axpy8, absMax, quantScale = i8, f, d, a, am, qs
+		tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8 = i8, f, d, a, am, qs, es
 		tileF32W, unpackF16, unpackBF16, absRange8, interleave8 = fw, u16, ub16, ar, il
 	}
 }

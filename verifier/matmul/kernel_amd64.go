@@ -38,6 +38,7 @@ var (
 	absBytes32      = pick(useAVX2, absBytesAVX2, nil)
 	dot16           = pick(useAVX2, dot16AVX2, dot16Generic)
 	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
+	expSum8         = pick(useAVX2, expSum8AVX2, expSum8Generic)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
 )
@@ -119,6 +120,12 @@ func absBytesAVX2(dst, src []byte)
 //
 //go:noescape
 func dot16AVX2(a, b []float32, p *[16]float32)
+
+// expSum8AVX2 is expSum8Generic, eight elements at a time (the lanes of
+// p as two registers of four float64).
+//
+//go:noescape
+func expSum8AVX2(e, x []float32, m float32, p *[8]float64)
 
 // axpy8AVX2 is axpy8Generic, eight elements at a time.
 //

@@ -874,6 +874,148 @@ axpyloop:
 	VZEROUPPER
 	RET
 
+// func expSum8AVX2(e, x []float32, m float32, p *[8]float64)
+// expSum8Generic eight lanes at a time, the same float32 operations per
+// lane (exp32), the lanes' float64 sums in Y8 (p[0:4]) and Y7 (p[4:8]).
+// Y9..Y15: 1, C2, C1, magic, log2e, lo, m; Y0: t, then r; Y1: t < lo;
+// Y2: f; Y3: n; Y4: 2^n bits; Y5: polynomial; Y6: r², then float64 lanes.
+TEXT ·expSum8AVX2(SB), NOSPLIT, $0-64
+	MOVQ         e_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSS m+48(FP), Y15
+	MOVQ         p+56(FP), DX
+	VBROADCASTSS expLo<>(SB), Y14
+	VBROADCASTSS expLog2e<>(SB), Y13
+	VBROADCASTSS expMagic<>(SB), Y12
+	VBROADCASTSS expC1<>(SB), Y11
+	VBROADCASTSS expC2<>(SB), Y10
+	VBROADCASTSS expOne<>(SB), Y9
+	VMOVUPD      (DX), Y8
+	VMOVUPD      32(DX), Y7
+	SHRQ         $3, CX
+
+exploop:
+	VMOVUPS      (SI), Y0
+	VSUBPS       Y15, Y0, Y0       // t = x − m
+	VCMPPS       $1, Y14, Y0, Y1   // t < lo (ordered, signalling)
+	VMULPS       Y13, Y0, Y2       // t·log2e
+	VADDPS       Y12, Y2, Y2       // f = … + magic
+	VSUBPS       Y12, Y2, Y3       // n = f − magic
+	VPSUBD       Y12, Y2, Y4       // n as int32
+	VMULPS       Y11, Y3, Y5
+	VSUBPS       Y5, Y0, Y0        // r = t − n·C1
+	VMULPS       Y10, Y3, Y5
+	VSUBPS       Y5, Y0, Y0        // r −= n·C2
+	VMULPS       Y0, Y0, Y6        // r²
+	VMULPS       expP0<>(SB), Y0, Y5
+	VADDPS       expP1<>(SB), Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       expP2<>(SB), Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       expP3<>(SB), Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       expP4<>(SB), Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       expP5<>(SB), Y5, Y5
+	VMULPS       Y6, Y5, Y5        // p·r²
+	VADDPS       Y0, Y5, Y5        // + r
+	VADDPS       Y9, Y5, Y5        // + 1
+	VPADDD       exp127<>(SB), Y4, Y4
+	VPSLLD       $23, Y4, Y4       // 2^n
+	VMULPS       Y4, Y5, Y5
+	VANDNPS      Y5, Y1, Y5        // 0 where t < lo
+	VMOVUPS      Y5, (DI)
+	VCVTPS2PD    X5, Y6
+	VADDPD       Y6, Y8, Y8
+	VEXTRACTF128 $1, Y5, X5
+	VCVTPS2PD    X5, Y6
+	VADDPD       Y6, Y7, Y7
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JNZ          exploop
+	VMOVUPD      Y8, (DX)
+	VMOVUPD      Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+DATA expP0<>+0(SB)/4, $0x39506967
+DATA expP0<>+4(SB)/4, $0x39506967
+DATA expP0<>+8(SB)/4, $0x39506967
+DATA expP0<>+12(SB)/4, $0x39506967
+DATA expP0<>+16(SB)/4, $0x39506967
+DATA expP0<>+20(SB)/4, $0x39506967
+DATA expP0<>+24(SB)/4, $0x39506967
+DATA expP0<>+28(SB)/4, $0x39506967
+GLOBL expP0<>(SB), RODATA|NOPTR, $32
+DATA expP1<>+0(SB)/4, $0x3ab743ce
+DATA expP1<>+4(SB)/4, $0x3ab743ce
+DATA expP1<>+8(SB)/4, $0x3ab743ce
+DATA expP1<>+12(SB)/4, $0x3ab743ce
+DATA expP1<>+16(SB)/4, $0x3ab743ce
+DATA expP1<>+20(SB)/4, $0x3ab743ce
+DATA expP1<>+24(SB)/4, $0x3ab743ce
+DATA expP1<>+28(SB)/4, $0x3ab743ce
+GLOBL expP1<>(SB), RODATA|NOPTR, $32
+DATA expP2<>+0(SB)/4, $0x3c088908
+DATA expP2<>+4(SB)/4, $0x3c088908
+DATA expP2<>+8(SB)/4, $0x3c088908
+DATA expP2<>+12(SB)/4, $0x3c088908
+DATA expP2<>+16(SB)/4, $0x3c088908
+DATA expP2<>+20(SB)/4, $0x3c088908
+DATA expP2<>+24(SB)/4, $0x3c088908
+DATA expP2<>+28(SB)/4, $0x3c088908
+GLOBL expP2<>(SB), RODATA|NOPTR, $32
+DATA expP3<>+0(SB)/4, $0x3d2aa9c1
+DATA expP3<>+4(SB)/4, $0x3d2aa9c1
+DATA expP3<>+8(SB)/4, $0x3d2aa9c1
+DATA expP3<>+12(SB)/4, $0x3d2aa9c1
+DATA expP3<>+16(SB)/4, $0x3d2aa9c1
+DATA expP3<>+20(SB)/4, $0x3d2aa9c1
+DATA expP3<>+24(SB)/4, $0x3d2aa9c1
+DATA expP3<>+28(SB)/4, $0x3d2aa9c1
+GLOBL expP3<>(SB), RODATA|NOPTR, $32
+DATA expP4<>+0(SB)/4, $0x3e2aaaaa
+DATA expP4<>+4(SB)/4, $0x3e2aaaaa
+DATA expP4<>+8(SB)/4, $0x3e2aaaaa
+DATA expP4<>+12(SB)/4, $0x3e2aaaaa
+DATA expP4<>+16(SB)/4, $0x3e2aaaaa
+DATA expP4<>+20(SB)/4, $0x3e2aaaaa
+DATA expP4<>+24(SB)/4, $0x3e2aaaaa
+DATA expP4<>+28(SB)/4, $0x3e2aaaaa
+GLOBL expP4<>(SB), RODATA|NOPTR, $32
+DATA expP5<>+0(SB)/4, $0x3f000000
+DATA expP5<>+4(SB)/4, $0x3f000000
+DATA expP5<>+8(SB)/4, $0x3f000000
+DATA expP5<>+12(SB)/4, $0x3f000000
+DATA expP5<>+16(SB)/4, $0x3f000000
+DATA expP5<>+20(SB)/4, $0x3f000000
+DATA expP5<>+24(SB)/4, $0x3f000000
+DATA expP5<>+28(SB)/4, $0x3f000000
+GLOBL expP5<>(SB), RODATA|NOPTR, $32
+DATA exp127<>+0(SB)/4, $0x0000007f
+DATA exp127<>+4(SB)/4, $0x0000007f
+DATA exp127<>+8(SB)/4, $0x0000007f
+DATA exp127<>+12(SB)/4, $0x0000007f
+DATA exp127<>+16(SB)/4, $0x0000007f
+DATA exp127<>+20(SB)/4, $0x0000007f
+DATA exp127<>+24(SB)/4, $0x0000007f
+DATA exp127<>+28(SB)/4, $0x0000007f
+GLOBL exp127<>(SB), RODATA|NOPTR, $32
+DATA expLo<>+0(SB)/4, $0xc2ae0000
+GLOBL expLo<>(SB), RODATA|NOPTR, $4
+DATA expLog2e<>+0(SB)/4, $0x3fb8aa3b
+GLOBL expLog2e<>(SB), RODATA|NOPTR, $4
+DATA expMagic<>+0(SB)/4, $0x4b400000
+GLOBL expMagic<>(SB), RODATA|NOPTR, $4
+DATA expC1<>+0(SB)/4, $0x3f318000
+GLOBL expC1<>(SB), RODATA|NOPTR, $4
+DATA expC2<>+0(SB)/4, $0xb95e8083
+GLOBL expC2<>(SB), RODATA|NOPTR, $4
+DATA expOne<>+0(SB)/4, $0x3f800000
+GLOBL expOne<>(SB), RODATA|NOPTR, $4
+
 DATA c128b<>+0(SB)/4, $0x80808080   // 128 in every byte
 GLOBL c128b<>(SB), RODATA|NOPTR, $4
 DATA absmask<>+0(SB)/4, $0x7fffffff

@@ -24,6 +24,7 @@ var (
 	absBytes32      func(dst, src []byte)                              // none: Go only
 	dot16           = pick(useNEON, dot16NEON, dot16Generic)
 	axpy8           = pick(useNEON, axpy8NEON, axpy8Generic)
+	expSum8         = expSum8Generic
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
 )

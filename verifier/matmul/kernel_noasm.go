@@ -18,6 +18,7 @@ var (
 	absBytes32      func(dst, src []byte)                              // none: Go only
 	dot16           = dot16Generic
 	axpy8           = axpy8Generic
+	expSum8         = expSum8Generic
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
 )
