@@ -39,6 +39,7 @@ var (
 	dot16           = pick(useAVX2, dot16AVX2, dot16Generic)
 	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
 	expSum8         = pick(useAVX2, expSum8AVX2, expSum8Generic)
+	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
 )
@@ -120,6 +121,13 @@ func absBytesAVX2(dst, src []byte)
 //
 //go:noescape
 func dot16AVX2(a, b []float32, p *[16]float32)
+
+// scatter16AVX512 stores nr rows of 16 floats (out[r][l]) at
+// y[idx[l] + r] for the lanes l set in mask: one vscatterdps per row.
+// scatterRows checks every index it can reach.
+//
+//go:noescape
+func scatter16AVX512(y *float32, idx *[16]int32, out *float32, nr int, mask uint16)
 
 // expSum8AVX2 is expSum8Generic, eight elements at a time (the lanes of
 // p as two registers of four float64).

@@ -874,6 +874,27 @@ axpyloop:
 	VZEROUPPER
 	RET
 
+// func scatter16AVX512(y *float32, idx *[16]int32, out *float32, nr int, mask uint16)
+TEXT ·scatter16AVX512(SB), NOSPLIT, $0-34
+	MOVQ      y+0(FP), DI
+	MOVQ      idx+8(FP), SI
+	MOVQ      out+16(FP), DX
+	MOVQ      nr+24(FP), CX
+	MOVWLZX   mask+32(FP), AX
+	KMOVW     AX, K2
+	VMOVDQU32 (SI), Z1
+
+scatterloop:
+	KMOVW       K2, K1              // the scatter clears its mask
+	VMOVUPS     (DX), Z0            // out[r][0:16]
+	VSCATTERDPS Z0, K1, (DI)(Z1*4)  // y[idx[l] + r]
+	ADDQ        $4, DI
+	ADDQ        $64, DX
+	DECQ        CX
+	JNZ         scatterloop
+	VZEROUPPER
+	RET
+
 // func expSum8AVX2(e, x []float32, m float32, p *[8]float64)
 // expSum8Generic eight lanes at a time, the same float32 operations per
 // lane (exp32), the lanes' float64 sums in Y8 (p[0:4]) and Y7 (p[4:8]).

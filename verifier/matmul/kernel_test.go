@@ -659,3 +659,37 @@ func TestFMA32LikeHardware(t *testing.T) {
 		})
 	}
 }
+
+// TestScatterRowsLikeGeneric: scatterRows writes exactly the Go loop's
+// elements (tile rows past nr and vectors past n untouched) for every
+// shape class: one or two groups, partial last groups, a row range at the
+// start, middle or end of y.
+func TestScatterRowsLikeGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(71, 72))
+	const canary = 0x7fc0f00d
+	for range 2000 {
+		rows := 1 + rng.IntN(40)
+		n := 1 + rng.IntN(40)
+		groups := (n + lanes - 1) / lanes
+		ga := rng.IntN(groups)
+		gb := ga
+		if ga+1 < groups && rng.IntN(4) != 0 {
+			gb = ga + 1
+		}
+		nr := 1 + rng.IntN(min(rows, fWideRows))
+		r0 := rng.IntN(rows - nr + 1)
+		out := randomX(rng, fWideRows*2*lanes)
+		got, want := make([]float32, n*rows), make([]float32, n*rows)
+		for i := range got {
+			got[i], want[i] = math.Float32frombits(canary), math.Float32frombits(canary)
+		}
+		scatterRows(got, rows, n, r0, nr, ga, gb, out)
+		scatterRowsGeneric(want, rows, n, r0, nr, ga, gb, out)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("rows %d n %d groups %d,%d rows %d+%d: y[%d] = %#x, want %#x",
+					rows, n, ga, gb, r0, nr, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+}

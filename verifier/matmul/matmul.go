@@ -221,8 +221,37 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 }
 
 // scatterRows writes an nr-row × 2-group output tile (out[row][16], rows
-// past nr ignored) into y ([n][rows]) at rows r0….
+// past nr ignored) into y ([n][rows]) at rows r0…: a transpose, one
+// masked scatter per row where the build has one (scatter16), else the Go
+// loop scatterRowsGeneric. gb = ga pairs an odd last group with itself.
 func scatterRows(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
+	if scatter16 == nil || nr <= 0 {
+		scatterRowsGeneric(y, rows, n, r0, nr, ga, gb, out)
+		return
+	}
+	valid := min(2*lanes, n-ga*lanes) // vectors of the pair inside y
+	if gb == ga {
+		valid = min(valid, lanes)
+	}
+	if valid <= 0 {
+		return
+	}
+	mask := uint16(1)<<valid - 1
+	if gb == ga { // the group's second copy is the one the Go loop leaves in y
+		mask <<= lanes
+	}
+	_ = out[(nr-1)*2*lanes+2*lanes-1]
+	_ = y[(ga*lanes+valid-1)*rows+r0+nr-1] // the largest index written, when gb = ga + 1
+	var idx [2 * lanes]int32               // y offsets of the pair's vectors from y[ga·lanes][r0]
+	for l := range lanes {
+		idx[l] = int32(l * rows)
+		idx[lanes+l] = int32(((gb-ga)*lanes + l) * rows)
+	}
+	scatter16(&y[ga*lanes*rows+r0], &idx, &out[0], nr, mask)
+}
+
+// scatterRowsGeneric is scatterRows in Go.
+func scatterRowsGeneric(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
 	for gi, g := range [2]int{ga, gb} {
 		for l := range lanes {
 			v := g*lanes + l
