@@ -457,6 +457,29 @@ func (s *Session) run(plan []*batch, sink func(scoredRow, []float32) error) erro
 	return nil
 }
 
+// embedStreaming is embed for streaming mode: the token rows are read
+// embedDrop at a time, and token_embd's pages are dropped after each group.
+// A page fault on a file mapping maps the page cache's whole folio, and
+// with large folios (ext4, xfs on recent kernels) a few hundred scattered
+// rows map most of the matrix: 157 MB of a 191 MB token_embd for 384
+// tokens of a 1.5B model, 0.29 of the file at peak, measured.
+func (s *Session) embedStreaming(b *batch, x []float32) error {
+	E, f := s.cfg.Embed, s.m.File
+	for i := 0; i < len(b.tokens); i += embedDrop {
+		j := min(i+embedDrop, len(b.tokens))
+		part := batch{tokens: b.tokens[i:j]}
+		if err := s.embed(&part, x[i*E:j*E]); err != nil {
+			return err
+		}
+		f.DontNeed(s.m.TokenEmbd.Info)
+	}
+	return nil
+}
+
+// embedDrop is the number of token rows embedStreaming reads between two
+// drops: a bound of embedDrop folios (2 MB at most each) on what they map.
+const embedDrop = 8
+
 // runStreaming pushes all batches through one layer at a time, keeping the
 // residual stream of every batch. While layer l computes, layer l+1 is read
 // ahead (WillNeed); after it, layer l's pages are dropped (DontNeed), so the
@@ -476,7 +499,7 @@ func (s *Session) runStreaming(plan []*batch, sink func(scoredRow, []float32) er
 	for i, b := range plan {
 		xOf[i] = xs[off : off+b.rows*E]
 		off += b.rows * E
-		if err := s.embed(b, xOf[i]); err != nil {
+		if err := s.embedStreaming(b, xOf[i]); err != nil {
 			return err
 		}
 	}
