@@ -874,15 +874,23 @@ axpyloop:
 	VZEROUPPER
 	RET
 
-// func scatter16AVX512(y *float32, idx *[16]int32, out *float32, nr int, mask uint16)
-TEXT ·scatter16AVX512(SB), NOSPLIT, $0-34
-	MOVQ      y+0(FP), DI
-	MOVQ      idx+8(FP), SI
-	MOVQ      out+16(FP), DX
-	MOVQ      nr+24(FP), CX
-	MOVWLZX   mask+32(FP), AX
-	KMOVW     AX, K2
-	VMOVDQU32 (SI), Z1
+// func scatter16AVX512(y, out *float32, nr, rows, dg int, mask uint16)
+TEXT ·scatter16AVX512(SB), NOSPLIT, $0-42
+	MOVQ         y+0(FP), DI
+	MOVQ         out+8(FP), DX
+	MOVQ         nr+16(FP), CX
+	MOVWLZX      mask+40(FP), AX
+	KMOVW        AX, K2
+	VPMOVZXBD    scatterLanes<>(SB), Z1  // 0..7, 0..7
+	MOVQ         dg+32(FP), AX
+	SHLQ         $3, AX
+	VPBROADCASTD AX, Z3
+	MOVW         $0xff00, AX
+	KMOVW        AX, K3
+	VPADDD       Z3, Z1, K3, Z1          // 8·dg + l in the upper half
+	MOVQ         rows+24(FP), AX
+	VPBROADCASTD AX, Z3
+	VPMULLD      Z3, Z1, Z1              // idx
 
 scatterloop:
 	KMOVW       K2, K1              // the scatter clears its mask
@@ -894,6 +902,10 @@ scatterloop:
 	JNZ         scatterloop
 	VZEROUPPER
 	RET
+
+DATA scatterLanes<>+0(SB)/8, $0x0706050403020100
+DATA scatterLanes<>+8(SB)/8, $0x0706050403020100
+GLOBL scatterLanes<>(SB), RODATA|NOPTR, $16
 
 // func expSum8AVX2(e, x []float32, m float32, p *[8]float64)
 // expSum8Generic eight lanes at a time, the same float32 operations per

@@ -25,7 +25,7 @@ var (
 	dot16           = pick(useNEON, dot16NEON, dot16Generic)
 	axpy8           = pick(useNEON, axpy8NEON, axpy8Generic)
 	expSum8         = expSum8Generic
-	scatter16       func(y *float32, idx *[16]int32, out *float32, nr int, mask uint16) // none: Go only
+	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
 )

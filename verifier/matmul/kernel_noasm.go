@@ -19,7 +19,7 @@ var (
 	dot16           = dot16Generic
 	axpy8           = axpy8Generic
 	expSum8         = expSum8Generic
-	scatter16       func(y *float32, idx *[16]int32, out *float32, nr int, mask uint16) // none: Go only
+	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
 )

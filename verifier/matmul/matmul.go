@@ -242,12 +242,7 @@ func scatterRows(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
 	}
 	_ = out[(nr-1)*2*lanes+2*lanes-1]
 	_ = y[(ga*lanes+valid-1)*rows+r0+nr-1] // the largest index written, when gb = ga + 1
-	var idx [2 * lanes]int32               // y offsets of the pair's vectors from y[ga·lanes][r0]
-	for l := range lanes {
-		idx[l] = int32(l * rows)
-		idx[lanes+l] = int32(((gb-ga)*lanes + l) * rows)
-	}
-	scatter16(&y[ga*lanes*rows+r0], &idx, &out[0], nr, mask)
+	scatter16(&y[ga*lanes*rows+r0], &out[0], nr, rows, gb-ga, mask)
 }
 
 // scatterRowsGeneric is scatterRows in Go.
