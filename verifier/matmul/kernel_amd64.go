@@ -39,6 +39,7 @@ var (
 	dot16           = pick(useAVX2, dot16AVX2, dot16Generic)
 	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
 	expSum8         = pick(useAVX2, expSum8AVX2, expSum8Generic)
+	nibbles32       = pick(useAVX2, nibblesAVX2, nibblesGeneric)
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
@@ -154,3 +155,10 @@ func absMaxAVX2(x []float32) float32
 //
 //go:noescape
 func quantScaleAVX2(x []float32, scale float32, q []byte) int32
+
+// nibblesAVX2 is nibblesGeneric, one block per step: the nibbles split by
+// a shift and a mask, the fifth bits spread to bytes by a shuffle and a
+// compare.
+//
+//go:noescape
+func nibblesAVX2(q, row []byte, nblk, bsize, qoff, hoff int)

@@ -907,6 +907,70 @@ DATA scatterLanes<>+0(SB)/8, $0x0706050403020100
 DATA scatterLanes<>+8(SB)/8, $0x0706050403020100
 GLOBL scatterLanes<>(SB), RODATA|NOPTR, $16
 
+// func nibblesAVX2(q, row []byte, nblk, bsize, qoff, hoff int)
+// Y15: 0x0f bytes; with fifth bits: Y14 the shuffle taking byte k/8 of the
+// u32 to byte k, Y13 the bit of byte k (1 << k%8), Y12 0x10 bytes.
+TEXT ·nibblesAVX2(SB), NOSPLIT, $0-80
+	MOVQ         q_base+0(FP), DI
+	MOVQ         row_base+24(FP), SI
+	MOVQ         nblk+48(FP), CX
+	MOVQ         bsize+56(FP), R8
+	MOVQ         qoff+64(FP), R9
+	MOVQ         hoff+72(FP), R10
+	VPBROADCASTB nibLo<>(SB), Y15
+	TESTQ        R10, R10
+	JS           nib4
+
+	VMOVDQU      nibShuf<>(SB), Y14
+	VPBROADCASTQ nibBits<>(SB), Y13
+	VPBROADCASTB nibFive<>(SB), Y12
+
+nib5:
+	VMOVDQU      (SI)(R9*1), X0
+	VPSRLW       $4, X0, X1
+	VPAND        X15, X0, X0          // low nibbles: elements 0..15
+	VPAND        X15, X1, X1          // high nibbles: elements 16..31
+	VINSERTI128  $1, X1, Y0, Y0
+	VPBROADCASTD (SI)(R10*1), Y2      // fifth bits
+	VPSHUFB      Y14, Y2, Y2
+	VPAND        Y13, Y2, Y2
+	VPCMPEQB     Y13, Y2, Y2          // 0xff where bit k is set
+	VPAND        Y12, Y2, Y2
+	VPOR         Y2, Y0, Y0
+	VMOVDQU      Y0, (DI)
+	ADDQ         R8, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JNZ          nib5
+	VZEROUPPER
+	RET
+
+nib4:
+	VMOVDQU     (SI)(R9*1), X0
+	VPSRLW      $4, X0, X1
+	VPAND       X15, X0, X0
+	VPAND       X15, X1, X1
+	VMOVDQU     X0, (DI)
+	VMOVDQU     X1, 16(DI)
+	ADDQ        R8, SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         nib4
+	VZEROUPPER
+	RET
+
+DATA nibLo<>+0(SB)/1, $0x0f
+GLOBL nibLo<>(SB), RODATA|NOPTR, $1
+DATA nibFive<>+0(SB)/1, $0x10
+GLOBL nibFive<>(SB), RODATA|NOPTR, $1
+DATA nibBits<>+0(SB)/8, $0x8040201008040201
+GLOBL nibBits<>(SB), RODATA|NOPTR, $8
+DATA nibShuf<>+0(SB)/8, $0x0000000000000000
+DATA nibShuf<>+8(SB)/8, $0x0101010101010101
+DATA nibShuf<>+16(SB)/8, $0x0202020202020202
+DATA nibShuf<>+24(SB)/8, $0x0303030303030303
+GLOBL nibShuf<>(SB), RODATA|NOPTR, $32
+
 // func expSum8AVX2(e, x []float32, m float32, p *[8]float64)
 // expSum8Generic eight lanes at a time, the same float32 operations per
 // lane (exp32), the lanes' float64 sums in Y8 (p[0:4]) and Y7 (p[4:8]).

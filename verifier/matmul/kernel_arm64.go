@@ -25,6 +25,7 @@ var (
 	dot16           = pick(useNEON, dot16NEON, dot16Generic)
 	axpy8           = pick(useNEON, axpy8NEON, axpy8Generic)
 	expSum8         = expSum8Generic
+	nibbles32       = nibblesGeneric
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric

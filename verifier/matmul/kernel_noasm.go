@@ -19,6 +19,7 @@ var (
 	dot16           = dot16Generic
 	axpy8           = axpy8Generic
 	expSum8         = expSum8Generic
+	nibbles32       = nibblesGeneric
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric

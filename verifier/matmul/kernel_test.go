@@ -1,6 +1,7 @@
 package matmul
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -689,6 +690,26 @@ func TestScatterRowsLikeGeneric(t *testing.T) {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("rows %d n %d groups %d,%d rows %d+%d: y[%d] = %#x, want %#x",
 					rows, n, ga, gb, r0, nr, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+}
+
+// TestNibblesLikeGeneric: the dispatched nibble unpacker gives the Go
+// codes for each legacy block layout, on random bytes.
+func TestNibblesLikeGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(73, 74))
+	for _, c := range []struct{ bsize, qoff, hoff int }{{18, 2, -1}, {20, 4, -1}, {22, 6, 2}, {24, 8, 4}} {
+		for _, nblk := range []int{1, 2, 7, 28} {
+			row := make([]byte, c.bsize*nblk)
+			for i := range row {
+				row[i] = byte(rng.Uint32())
+			}
+			got, want := make([]byte, 32*nblk+8), make([]byte, 32*nblk+8)
+			nibbles(got, row, nblk, c.bsize, c.qoff, c.hoff)
+			nibblesGeneric(want, row, nblk, c.bsize, c.qoff, c.hoff)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("block %d bytes, %d blocks: %x, want %x", c.bsize, nblk, got, want)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package matmul
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"unsafe"
 
@@ -298,57 +299,69 @@ func unpackQ8_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 // Q4_0: f16 d; u8 qs[16]; element j = low nibble of qs[j] − 8, j+16 = high
 // nibble − 8 (the −8 is applied by the epilogue).
 func unpackQ4_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
-	for b := range sc {
-		blk := row[18*b : 18*b+18]
-		ab[2*b], ab[2*b+1] = f16(blk), 0
-		sc[b] = pair(1)
-		for h := range 2 {
-			v := le64(blk[2+8*h:])
-			put64(q[32*b+8*h:], v&lo4)
-			put64(q[32*b+16+8*h:], v>>4&lo4)
-		}
-	}
+	legacyScales(row, 18, -1, sc, ab)
+	nibbles(q, row, len(sc), 18, 2, -1)
 }
 
 // Q4_1: f16 d, m; u8 qs[16]; value d·q + m.
 func unpackQ4_1(row []byte, q []byte, sc, _ []uint32, ab []float32) {
-	for b := range sc {
-		blk := row[20*b : 20*b+20]
-		ab[2*b], ab[2*b+1] = f16(blk), f16(blk[2:])
-		sc[b] = pair(1)
-		for h := range 2 {
-			v := le64(blk[4+8*h:])
-			put64(q[32*b+8*h:], v&lo4)
-			put64(q[32*b+16+8*h:], v>>4&lo4)
-		}
-	}
+	legacyScales(row, 20, 2, sc, ab)
+	nibbles(q, row, len(sc), 20, 4, -1)
 }
 
 // Q5_0: f16 d; u32 qh; u8 qs[16]; bit j of qh is the fifth bit of element j;
 // value d·(q−16) (the −16 is applied by the epilogue).
 func unpackQ5_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
-	for b := range sc {
-		blk := row[22*b : 22*b+22]
-		ab[2*b], ab[2*b+1] = f16(blk), 0
-		sc[b] = pair(1)
-		qh := binary.LittleEndian.Uint32(blk[2:])
-		for h := range 2 {
-			v := le64(blk[6+8*h:])
-			put64(q[32*b+8*h:], v&lo4|setBits[qh>>(8*h)&0xff])
-			put64(q[32*b+16+8*h:], v>>4&lo4|setBits[qh>>(16+8*h)&0xff])
-		}
-	}
+	legacyScales(row, 22, -1, sc, ab)
+	nibbles(q, row, len(sc), 22, 6, 2)
 }
 
 // Q5_1: f16 d, m; u32 qh; u8 qs[16]; value d·q + m.
 func unpackQ5_1(row []byte, q []byte, sc, _ []uint32, ab []float32) {
+	legacyScales(row, 24, 2, sc, ab)
+	nibbles(q, row, len(sc), 24, 8, 4)
+}
+
+// legacyScales sets the panel scales of a row of 32-element blocks of
+// bsize bytes that start with the f16 scale d, and the f16 min m at moff
+// (moff < 0: none, 0): ab = (d, m), sc = 1.
+func legacyScales(row []byte, bsize, moff int, sc []uint32, ab []float32) {
 	for b := range sc {
-		blk := row[24*b : 24*b+24]
-		ab[2*b], ab[2*b+1] = f16(blk), f16(blk[2:])
+		blk := row[bsize*b : bsize*b+bsize]
+		ab[2*b], ab[2*b+1] = f16(blk), 0
+		if moff >= 0 {
+			ab[2*b+1] = f16(blk[moff:])
+		}
 		sc[b] = pair(1)
-		qh := binary.LittleEndian.Uint32(blk[4:])
+	}
+}
+
+// nibbles writes the codes of nblk blocks of bsize bytes, each with 16
+// bytes of packed nibbles at qoff and, if hoff ≥ 0, a little-endian u32 of
+// fifth bits at hoff, into q (32 bytes per block): byte j (j < 16) = low
+// nibble of byte j | bit j of the u32 as 0x10; byte 16+j = high nibble of
+// byte j | bit 16+j. The dispatched kernel (nibbles32) does the work; this
+// checks the ranges it reads and writes.
+func nibbles(q, row []byte, nblk, bsize, qoff, hoff int) {
+	if nblk <= 0 {
+		return
+	}
+	if len(q) < 32*nblk || len(row) < bsize*nblk || qoff < 0 || qoff+16 > bsize || hoff+4 > bsize {
+		panic(fmt.Sprintf("matmul: nibbles of %d %d-byte blocks (codes at %d, bits at %d) from %d bytes into %d", nblk, bsize, qoff, hoff, len(row), len(q)))
+	}
+	nibbles32(q, row, nblk, bsize, qoff, hoff)
+}
+
+// nibblesGeneric is nibbles eight codes at a time in a uint64.
+func nibblesGeneric(q, row []byte, nblk, bsize, qoff, hoff int) {
+	for b := range nblk {
+		blk := row[bsize*b : bsize*b+bsize]
+		var qh uint32
+		if hoff >= 0 {
+			qh = binary.LittleEndian.Uint32(blk[hoff:])
+		}
 		for h := range 2 {
-			v := le64(blk[8+8*h:])
+			v := le64(blk[qoff+8*h:])
 			put64(q[32*b+8*h:], v&lo4|setBits[qh>>(8*h)&0xff])
 			put64(q[32*b+16+8*h:], v>>4&lo4|setBits[qh>>(16+8*h)&0xff])
 		}
