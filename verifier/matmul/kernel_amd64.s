@@ -907,6 +907,22 @@ DATA scatterLanes<>+0(SB)/8, $0x0706050403020100
 DATA scatterLanes<>+8(SB)/8, $0x0706050403020100
 GLOBL scatterLanes<>(SB), RODATA|NOPTR, $16
 
+// func codes8AVX2(q, row []byte, nblk int)
+TEXT ·codes8AVX2(SB), NOSPLIT, $0-56
+	MOVQ q_base+0(FP), DI
+	MOVQ row_base+24(FP), SI
+	MOVQ nblk+48(FP), CX
+
+c8loop:
+	VMOVDQU 2(SI), Y0
+	VMOVDQU Y0, (DI)
+	ADDQ    $34, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     c8loop
+	VZEROUPPER
+	RET
+
 // func nibblesAVX2(q, row []byte, nblk, bsize, qoff, hoff int)
 // Y15: 0x0f bytes; with fifth bits: Y14 the shuffle taking byte k/8 of the
 // u32 to byte k, Y13 the bit of byte k (1 << k%8), Y12 0x10 bytes.

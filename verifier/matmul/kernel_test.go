@@ -696,7 +696,8 @@ func TestScatterRowsLikeGeneric(t *testing.T) {
 }
 
 // TestNibblesLikeGeneric: the dispatched nibble unpacker gives the Go
-// codes for each legacy block layout, on random bytes.
+// codes for each legacy block layout, and the Q8_0 code copy the Go copy,
+// on random bytes.
 func TestNibblesLikeGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(73, 74))
 	for _, c := range []struct{ bsize, qoff, hoff int }{{18, 2, -1}, {20, 4, -1}, {22, 6, 2}, {24, 8, 4}} {
@@ -711,6 +712,18 @@ func TestNibblesLikeGeneric(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Fatalf("block %d bytes, %d blocks: %x, want %x", c.bsize, nblk, got, want)
 			}
+		}
+	}
+	for _, nblk := range []int{1, 2, 7, 28} { // Q8_0 codes
+		row := make([]byte, 34*nblk)
+		for i := range row {
+			row[i] = byte(rng.Uint32())
+		}
+		got, want := make([]byte, 32*nblk+8), make([]byte, 32*nblk+8)
+		codes8(got, row, nblk)
+		codes8Generic(want, row, nblk)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("Q8_0, %d blocks: %x, want %x", nblk, got, want)
 		}
 	}
 }

@@ -289,10 +289,29 @@ func minExp(m uint32) int {
 // Q8_0: f16 d; i8 qs[32].
 func unpackQ8_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 	for b := range sc {
-		blk := row[34*b : 34*b+34]
-		ab[2*b], ab[2*b+1] = f16(blk), 0
+		ab[2*b], ab[2*b+1] = f16(row[34*b:]), 0
 		sc[b] = pair(1)
-		*(*[32]byte)(q[32*b:]) = [32]byte(blk[2:34]) // inline moves, no memmove call
+	}
+	codes8(q, row, len(sc))
+}
+
+// codes8 copies the 32 int8 codes of each of nblk Q8_0 blocks (34 bytes:
+// f16 d, then the codes) into q, 32 bytes per block. The dispatched kernel
+// (codes8x) does the copy; this checks its ranges.
+func codes8(q, row []byte, nblk int) {
+	if nblk <= 0 {
+		return
+	}
+	if len(q) < 32*nblk || len(row) < 34*nblk {
+		panic(fmt.Sprintf("matmul: codes8 of %d blocks from %d bytes into %d", nblk, len(row), len(q)))
+	}
+	codes8x(q, row, nblk)
+}
+
+// codes8Generic is codes8 in Go.
+func codes8Generic(q, row []byte, nblk int) {
+	for b := range nblk {
+		copy(q[32*b:32*b+32], row[34*b+2:34*b+34])
 	}
 }
 
