@@ -74,6 +74,7 @@
 //	MatMulQ(y, w, act, pool)                         // … and reuse it for Q, K, V / gate, up
 //	NewPool(threads), (*Pool).Close                  // worker goroutines; nil = serial
 //	Dot(a, b), Axpy(alpha, x, y)                     // attention helpers, fixed order
+//	ExpSum(e, x, m)                                  // log-softmax normalizer, fixed order
 //	VecDotType(t), HasAsm()
 //
 // # Code paths
@@ -88,7 +89,9 @@
 // integer tile sums groups with vpdpbusd (tileI8VNNI). F16 and BF16 rows
 // are widened with vcvtph2ps / a shift (and their magnitude range noted);
 // float activations are rounded (vcvtps2ph, or integer ops for BF16) and
-// interleaved eight vectors at a time by a register transpose.
+// interleaved eight vectors at a time by a register transpose. Legacy
+// nibble codes (Q4_0/Q4_1/Q5_0/Q5_1) and Q8_0 codes reach the panel through
+// small AVX2 kernels; the wide tile's outputs reach y by masked scatters.
 // The float tiles have a second inner loop with vfmadd231ps (AVX-512, or
 // AVX2 with FMA) or FMLA (NEON), always taken for F32 and where the
 // Numerics section allows for F16/BF16; the Go twins then step with fma32

@@ -527,30 +527,24 @@ func nanBits(b uint32) float32 { return math.Float32frombits(b) }
 // build returns the case's matrix, activations and its magnitude ranges.
 func (c floatCase) build(t *testing.T) (w Matrix, x []float32, rw, rx magRange) {
 	rw, rx = noRange, noRange
-	if c.typ == quant.F32 { // no ranges: F32 fuses whatever the data
-		data := make([]byte, 4*c.rows*c.cols)
-		for i := range c.rows * c.cols {
-			binary.LittleEndian.PutUint32(data[4*i:], math.Float32bits(c.w(i)))
-		}
-		w, err := NewMatrix(c.typ, c.rows, c.cols, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x = make([]float32, c.n*c.cols)
-		for i := range x {
-			x[i] = c.x(i)
-		}
-		return w, x, rw, rx
-	}
-	data := make([]byte, 2*c.rows*c.cols)
+	f32 := c.typ == quant.F32 // no ranges: F32 fuses whatever the data
 	half := quant.F32ToF16
 	if c.typ == quant.BF16 {
 		half = quant.F32ToBF16
 	}
+	size := 2
+	if f32 {
+		size = 4
+	}
+	data := make([]byte, size*c.rows*c.cols)
 	for i := range c.rows * c.cols {
+		if f32 {
+			binary.LittleEndian.PutUint32(data[4*i:], math.Float32bits(c.w(i)))
+			continue
+		}
 		h := half(c.w(i))
 		rw = rw.add(h)
-		data[2*i], data[2*i+1] = byte(h), byte(h>>8)
+		binary.LittleEndian.PutUint16(data[2*i:], h)
 	}
 	w, err := NewMatrix(c.typ, c.rows, c.cols, data)
 	if err != nil {
@@ -559,7 +553,9 @@ func (c floatCase) build(t *testing.T) (w Matrix, x []float32, rw, rx magRange) 
 	x = make([]float32, c.n*c.cols)
 	for i := range x {
 		x[i] = c.x(i)
-		rx = rx.add(half(x[i]))
+		if !f32 {
+			rx = rx.add(half(x[i]))
+		}
 	}
 	return w, x, rw, rx
 }
