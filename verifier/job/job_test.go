@@ -173,11 +173,21 @@ var behaviourPairs = map[string]bool{
 
 // TestRequiredVerdicts runs every required pair against its reference, with
 // every preset, by reference model (weights deciding, and the behavioural
-// test forced) and by fingerprint. Never a wrong verdict. The log is the
-// table of the note.
+// test forced) and by fingerprint. Never a wrong verdict: no DIFFERENT for
+// a faithful copy, no SAME or IDENTICAL (nor UNDECIDED) for an altered
+// model. A faithful copy decided by behaviour may end UNDECIDED at the
+// budget: the noise floor is a random sample, and against a floor whose
+// high quantile came out low the tail bound stays above its threshold
+// (measured: 11 of 360 runs over 30 fresh stories260K fingerprints in the
+// standard preset, the same rate before and after this package's numerics
+// changed). The fingerprints here are fresh each run, so the test allows
+// that for up to a tenth of those runs (more than 6 of ~60 has a chance of
+// about 0.3% at that rate) and fails above it: a loss of power, not luck.
+// The log is the table of the note.
 func TestRequiredVerdicts(t *testing.T) {
 	full := fullTable()
 	var table bytes.Buffer
+	behaviouralSame, undecided := 0, 0
 	for _, base := range []string{"stories260K", "synth-tiny"} {
 		fx := baseFixture(t, base)
 		for _, preset := range tablePresets() {
@@ -201,12 +211,23 @@ func TestRequiredVerdicts(t *testing.T) {
 					}
 					el := time.Since(start)
 					fmt.Fprintf(&table, "| %s | %s | %s | %s | %s | %d | %.2fs |\n", base, pr.name, preset, m.name, res.Verdict, res.N, el.Seconds())
+					if pr.want == cert.Same && (m.fp || m.behaviour) {
+						behaviouralSame++
+						if res.Verdict == cert.Undecided {
+							undecided++
+							t.Logf("%s %s %s %s: %s (%s)", base, preset, m.name, pr.name, res.Verdict, res.Reason)
+							continue
+						}
+					}
 					if res.Verdict != pr.want {
 						t.Errorf("%s %s %s %s: %s (%s), want %s", base, preset, m.name, pr.name, res.Verdict, res.Reason, pr.want)
 					}
 				}
 			}
 		}
+	}
+	if undecided > max(1, behaviouralSame/10) {
+		t.Errorf("%d of %d faithful copies decided by behaviour ended UNDECIDED (at most a tenth may)", undecided, behaviouralSame)
 	}
 	t.Logf("\n| base | pair | preset | mode | verdict | challenges | time |\n|---|---|---|---|---|---|---|\n%s", table.String())
 }
