@@ -657,6 +657,22 @@ func TestFMA32LikeHardware(t *testing.T) {
 	}
 }
 
+// TestScatterFits: the scatter kernel takes matrices whose largest lane
+// offset, 15·rows elements, fits its signed 32-bit indexes, and no others.
+func TestScatterFits(t *testing.T) {
+	for _, c := range []struct {
+		rows int
+		ok   bool
+	}{{1, true}, {151936, true}, {math.MaxInt32 / 16, true}, {math.MaxInt32/16 + 1, false}, {1 << 40, false}} {
+		if got := scatterFits(c.rows); got != c.ok {
+			t.Errorf("scatterFits(%d) = %v, want %v", c.rows, got, c.ok)
+		}
+		if c.ok && int64(2*lanes-1)*int64(c.rows) > math.MaxInt32 {
+			t.Errorf("scatterFits(%d): offset %d overflows int32", c.rows, int64(2*lanes-1)*int64(c.rows))
+		}
+	}
+}
+
 // TestScatterRowsLikeGeneric: scatterRows writes exactly the Go loop's
 // elements (tile rows past nr and vectors past n untouched) for every
 // shape class: one or two groups, partial last groups, a row range at the

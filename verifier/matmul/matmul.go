@@ -2,6 +2,7 @@ package matmul
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 
 	"github.com/proof-of-training/pot/verifier/quant"
@@ -225,7 +226,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 // masked scatter per row where the build has one (scatter16), else the Go
 // loop scatterRowsGeneric. gb = ga pairs an odd last group with itself.
 func scatterRows(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
-	if scatter16 == nil || nr <= 0 {
+	if scatter16 == nil || nr <= 0 || !scatterFits(rows) {
 		scatterRowsGeneric(y, rows, n, r0, nr, ga, gb, out)
 		return
 	}
@@ -244,6 +245,11 @@ func scatterRows(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
 	_ = y[(ga*lanes+valid-1)*rows+r0+nr-1] // the largest index written, when gb = ga + 1
 	scatter16(&y[ga*lanes*rows+r0], &out[0], nr, rows, gb-ga, mask)
 }
+
+// scatterFits reports whether the scatter kernel's int32 element offsets
+// (up to (2·lanes − 1)·rows) hold for a matrix of rows rows; a file can
+// declare more (NewMatrix allows 2^40), and those take the Go loop.
+func scatterFits(rows int) bool { return rows <= math.MaxInt32/(2*lanes) }
 
 // scatterRowsGeneric is scatterRows in Go.
 func scatterRowsGeneric(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
