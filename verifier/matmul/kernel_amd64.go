@@ -31,7 +31,7 @@ var (
 	tileF32         = defaultTileF32
 	defaultTileF32W = pick(useAVX512, tileF32WAVX512, nil)
 	tileF32W        = defaultTileF32W
-	unpackF16       = pick(useAVX2 && cpu.X86.HasF16C, unpackF16AVX2, unpackF16Generic)
+	unpackF16       = pick(useAVX512 && cpu.X86.HasF16C, unpackF16AVX512, pick(useAVX2 && cpu.X86.HasF16C, unpackF16AVX2, unpackF16Generic))
 	unpackBF16      = pick(useAVX2, unpackBF16AVX2, unpackBF16Generic)
 	interleave8     = pick(useAVX2 && cpu.X86.HasF16C, interleave8AVX2, nil)
 	absRange8       = pick(useAVX2, absRangeAVX2, nil)
@@ -91,6 +91,13 @@ func tileF32WAVX512(t *fTileW)
 //
 //go:noescape
 func unpackF16AVX2(row []byte, f []float32) (lo, hi uint32)
+
+// unpackF16AVX512 is unpackF16AVX2 with 32 halves a step (the F16 rows
+// of a reference are unpacked per chunk of scored rows: ~11% of a
+// challenge batch).
+//
+//go:noescape
+func unpackF16AVX512(row []byte, f []float32) (lo, hi uint32)
 
 // unpackBF16AVX2 is unpackBF16Generic for the first len(f)&^7 values: it
 // widens them (a shift: exact) and returns their magRange.

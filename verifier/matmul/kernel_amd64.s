@@ -1552,6 +1552,57 @@ h16t8:
 h16done:
 	HRANGE_RET(lo+48(FP), hi+52(FP))
 
+// func unpackF16AVX512(row []byte, f []float32) (lo, hi uint32)
+// unpackF16AVX2 on zmm registers: 32 halves a step, the range in Z6/Z7
+// folded to Y6/Y7 before the AVX2 tail of 8-half steps.
+TEXT ·unpackF16AVX512(SB), NOSPLIT, $0-56
+	MOVQ         row_base+0(FP), SI
+	MOVQ         f_base+24(FP), DI
+	MOVQ         f_len+32(FP), CX
+	VPBROADCASTD cw7fff<>(SB), Z5
+	VPTERNLOGD   $0xff, Z4, Z4, Z4
+	VPTERNLOGD   $0xff, Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	MOVQ         CX, R8
+	SHRQ         $5, CX            // steps of 32
+	JZ           z16fold
+
+z16loop:
+	PREFETCHT0 PREFETCH_AHEAD(SI)
+	VPANDD     (SI), Z5, Z1
+	VPMAXUW    Z1, Z7, Z7
+	VPADDW     Z4, Z1, Z1
+	VPMINUW    Z1, Z6, Z6
+	VCVTPH2PS  (SI), Z0
+	VCVTPH2PS  32(SI), Z2
+	VMOVUPS    Z0, (DI)
+	VMOVUPS    Z2, 64(DI)
+	ADDQ       $64, SI
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        z16loop
+
+z16fold:
+	VEXTRACTI64X4 $1, Z6, Y1
+	VPMINUW       Y1, Y6, Y6
+	VEXTRACTI64X4 $1, Z7, Y1
+	VPMAXUW       Y1, Y7, Y7
+	ANDQ          $24, R8          // steps of 8 left, ×8
+	JZ            z16done
+
+z16t8:
+	VMOVDQU   (SI), X1             // 8 halves, upper lanes 0 (ignored as ±0)
+	HRANGE_ADD(Y1, Y1)
+	VCVTPH2PS (SI), Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	SUBQ      $8, R8
+	JNZ       z16t8
+
+z16done:
+	HRANGE_RET(lo+48(FP), hi+52(FP))
+
 // func unpackBF16AVX2(row []byte, f []float32) (lo, hi uint32)
 TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-56
 	MOVQ row_base+0(FP), SI

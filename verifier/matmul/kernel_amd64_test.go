@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/proof-of-training/pot/verifier/quant"
+	"golang.org/x/sys/cpu"
 )
 
 // TestEveryAMD64Kernel runs each integer kernel this CPU can execute (AVX2,
@@ -121,5 +122,23 @@ func TestFusedLikeUnfused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnpackF16EveryKernel runs TestUnpackHalfAsm (every half pattern,
+// ranges, edge rows) on each F16 unpack kernel this CPU can execute, not
+// only the dispatched one.
+func TestUnpackF16EveryKernel(t *testing.T) {
+	defer func(k func([]byte, []float32) (uint32, uint32)) { unpackF16 = k }(unpackF16)
+	for _, k := range []struct {
+		name string
+		ok   bool
+		fn   func([]byte, []float32) (uint32, uint32)
+	}{{"avx2", useAVX2 && cpu.X86.HasF16C, unpackF16AVX2}, {"avx512", useAVX512 && cpu.X86.HasF16C, unpackF16AVX512}} {
+		if !k.ok {
+			continue
+		}
+		unpackF16 = k.fn
+		t.Run(k.name, TestUnpackHalfAsm)
 	}
 }
