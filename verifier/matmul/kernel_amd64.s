@@ -1053,69 +1053,25 @@ exploop:
 	VZEROUPPER
 	RET
 
-DATA expP0<>+0(SB)/4, $0x39506967
-DATA expP0<>+4(SB)/4, $0x39506967
-DATA expP0<>+8(SB)/4, $0x39506967
-DATA expP0<>+12(SB)/4, $0x39506967
-DATA expP0<>+16(SB)/4, $0x39506967
-DATA expP0<>+20(SB)/4, $0x39506967
-DATA expP0<>+24(SB)/4, $0x39506967
-DATA expP0<>+28(SB)/4, $0x39506967
-GLOBL expP0<>(SB), RODATA|NOPTR, $32
-DATA expP1<>+0(SB)/4, $0x3ab743ce
-DATA expP1<>+4(SB)/4, $0x3ab743ce
-DATA expP1<>+8(SB)/4, $0x3ab743ce
-DATA expP1<>+12(SB)/4, $0x3ab743ce
-DATA expP1<>+16(SB)/4, $0x3ab743ce
-DATA expP1<>+20(SB)/4, $0x3ab743ce
-DATA expP1<>+24(SB)/4, $0x3ab743ce
-DATA expP1<>+28(SB)/4, $0x3ab743ce
-GLOBL expP1<>(SB), RODATA|NOPTR, $32
-DATA expP2<>+0(SB)/4, $0x3c088908
-DATA expP2<>+4(SB)/4, $0x3c088908
-DATA expP2<>+8(SB)/4, $0x3c088908
-DATA expP2<>+12(SB)/4, $0x3c088908
-DATA expP2<>+16(SB)/4, $0x3c088908
-DATA expP2<>+20(SB)/4, $0x3c088908
-DATA expP2<>+24(SB)/4, $0x3c088908
-DATA expP2<>+28(SB)/4, $0x3c088908
-GLOBL expP2<>(SB), RODATA|NOPTR, $32
-DATA expP3<>+0(SB)/4, $0x3d2aa9c1
-DATA expP3<>+4(SB)/4, $0x3d2aa9c1
-DATA expP3<>+8(SB)/4, $0x3d2aa9c1
-DATA expP3<>+12(SB)/4, $0x3d2aa9c1
-DATA expP3<>+16(SB)/4, $0x3d2aa9c1
-DATA expP3<>+20(SB)/4, $0x3d2aa9c1
-DATA expP3<>+24(SB)/4, $0x3d2aa9c1
-DATA expP3<>+28(SB)/4, $0x3d2aa9c1
-GLOBL expP3<>(SB), RODATA|NOPTR, $32
-DATA expP4<>+0(SB)/4, $0x3e2aaaaa
-DATA expP4<>+4(SB)/4, $0x3e2aaaaa
-DATA expP4<>+8(SB)/4, $0x3e2aaaaa
-DATA expP4<>+12(SB)/4, $0x3e2aaaaa
-DATA expP4<>+16(SB)/4, $0x3e2aaaaa
-DATA expP4<>+20(SB)/4, $0x3e2aaaaa
-DATA expP4<>+24(SB)/4, $0x3e2aaaaa
-DATA expP4<>+28(SB)/4, $0x3e2aaaaa
-GLOBL expP4<>(SB), RODATA|NOPTR, $32
-DATA expP5<>+0(SB)/4, $0x3f000000
-DATA expP5<>+4(SB)/4, $0x3f000000
-DATA expP5<>+8(SB)/4, $0x3f000000
-DATA expP5<>+12(SB)/4, $0x3f000000
-DATA expP5<>+16(SB)/4, $0x3f000000
-DATA expP5<>+20(SB)/4, $0x3f000000
-DATA expP5<>+24(SB)/4, $0x3f000000
-DATA expP5<>+28(SB)/4, $0x3f000000
-GLOBL expP5<>(SB), RODATA|NOPTR, $32
-DATA exp127<>+0(SB)/4, $0x0000007f
-DATA exp127<>+4(SB)/4, $0x0000007f
-DATA exp127<>+8(SB)/4, $0x0000007f
-DATA exp127<>+12(SB)/4, $0x0000007f
-DATA exp127<>+16(SB)/4, $0x0000007f
-DATA exp127<>+20(SB)/4, $0x0000007f
-DATA exp127<>+24(SB)/4, $0x0000007f
-DATA exp127<>+28(SB)/4, $0x0000007f
-GLOBL exp127<>(SB), RODATA|NOPTR, $32
+// SPLAT8(sym, v): a 32-byte constant of eight copies of the 32-bit v.
+#define SPLAT8(sym, v) \
+	DATA sym+0(SB)/4, v; \
+	DATA sym+4(SB)/4, v; \
+	DATA sym+8(SB)/4, v; \
+	DATA sym+12(SB)/4, v; \
+	DATA sym+16(SB)/4, v; \
+	DATA sym+20(SB)/4, v; \
+	DATA sym+24(SB)/4, v; \
+	DATA sym+28(SB)/4, v; \
+	GLOBL sym(SB), RODATA|NOPTR, $32
+
+SPLAT8(expP0<>, $0x39506967)
+SPLAT8(expP1<>, $0x3ab743ce)
+SPLAT8(expP2<>, $0x3c088908)
+SPLAT8(expP3<>, $0x3d2aa9c1)
+SPLAT8(expP4<>, $0x3e2aaaaa)
+SPLAT8(expP5<>, $0x3f000000)
+SPLAT8(exp127<>, $0x0000007f)
 DATA expLo<>+0(SB)/4, $0xc2ae0000
 GLOBL expLo<>(SB), RODATA|NOPTR, $4
 DATA expLog2e<>+0(SB)/4, $0x3fb8aa3b
@@ -1506,6 +1462,25 @@ GLOBL cw7fff<>(SB), RODATA|NOPTR, $4
 // (each call streams the whole matrix once): 32 halves per step with a
 // software prefetch 2 KiB ahead (into the next rows, which come next) read
 // ~40% faster than 8 per step without.
+// HTAIL8_RET: the F16 unpack kernels' last R8&24 halves, 8 a step (SI, DI
+// advanced; the 128-bit load zeroes the upper lanes, which count as ±0 and
+// are ignored), then HRANGE_RET; used once per kernel (its labels are
+// local to the function).
+#define HTAIL8_RET \
+	ANDQ $24, R8 \
+	JZ   htdone \
+htstep: \
+	VMOVDQU   (SI), X1 \
+	HRANGE_ADD(Y1, Y1) \
+	VCVTPH2PS (SI), Y0 \
+	VMOVUPS   Y0, (DI) \
+	ADDQ      $16, SI \
+	ADDQ      $32, DI \
+	SUBQ      $8, R8 \
+	JNZ       htstep \
+htdone: \
+	HRANGE_RET(lo+48(FP), hi+52(FP))
+
 #define PREFETCH_AHEAD 2048
 
 // func unpackF16AVX2(row []byte, f []float32) (lo, hi uint32)
@@ -1536,21 +1511,7 @@ h16loop:
 	JNZ        h16loop
 
 h16tail:
-	ANDQ $24, R8                   // steps of 8 left, ×8
-	JZ   h16done
-
-h16t8:
-	VMOVDQU   (SI), X1             // 8 halves, upper lanes 0 (ignored as ±0)
-	HRANGE_ADD(Y1, Y1)
-	VCVTPH2PS (SI), Y0
-	VMOVUPS   Y0, (DI)
-	ADDQ      $16, SI
-	ADDQ      $32, DI
-	SUBQ      $8, R8
-	JNZ       h16t8
-
-h16done:
-	HRANGE_RET(lo+48(FP), hi+52(FP))
+	HTAIL8_RET
 
 // func unpackF16AVX512(row []byte, f []float32) (lo, hi uint32)
 // unpackF16AVX2 on zmm registers: 32 halves a step, the range in Z6/Z7
@@ -1587,21 +1548,7 @@ z16fold:
 	VPMINUW       Y1, Y6, Y6
 	VEXTRACTI64X4 $1, Z7, Y1
 	VPMAXUW       Y1, Y7, Y7
-	ANDQ          $24, R8          // steps of 8 left, ×8
-	JZ            z16done
-
-z16t8:
-	VMOVDQU   (SI), X1             // 8 halves, upper lanes 0 (ignored as ±0)
-	HRANGE_ADD(Y1, Y1)
-	VCVTPH2PS (SI), Y0
-	VMOVUPS   Y0, (DI)
-	ADDQ      $16, SI
-	ADDQ      $32, DI
-	SUBQ      $8, R8
-	JNZ       z16t8
-
-z16done:
-	HRANGE_RET(lo+48(FP), hi+52(FP))
+	HTAIL8_RET
 
 // func unpackBF16AVX2(row []byte, f []float32) (lo, hi uint32)
 TEXT ·unpackBF16AVX2(SB), NOSPLIT, $0-56
