@@ -139,7 +139,7 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 					setGroups(&wk.it, a, g, gb, pairs, wk.out)
 					tileI8(&wk.it)
 					for p := range pairs {
-						scatter(y, w.Rows, a.n, r0+r, r0+rb, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
+						scatterRows(y, w.Rows, a.n, r0+r, rb-r+1, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
 					}
 				})
 			}
@@ -213,7 +213,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 					setFloatGroups(&wk.ft, a, g, gb, pairs, wk.out)
 					narrowTile(&wk.ft)
 					for p := range pairs {
-						scatter(y, w.Rows, a.n, r0+r, r0+rb, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
+						scatterRows(y, w.Rows, a.n, r0+r, rb-r+1, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
 					}
 				})
 			}
@@ -263,20 +263,6 @@ func scatterRowsGeneric(y []float32, rows, n, r0, nr, ga, gb int, out []float32)
 			for r := range yv {
 				yv[r] = out[r*2*lanes+gi*lanes+l]
 			}
-		}
-	}
-}
-
-// scatter writes a 2-row × 2-group output tile (out[row][16]) into y ([n][rows]).
-func scatter(y []float32, rows, n, ra, rb, ga, gb int, out []float32) {
-	for gi, g := range [2]int{ga, gb} {
-		for l := range lanes {
-			v := g*lanes + l
-			if v >= n {
-				break
-			}
-			y[v*rows+ra] = out[gi*lanes+l]
-			y[v*rows+rb] = out[2*lanes+gi*lanes+l]
 		}
 	}
 }
