@@ -14,7 +14,7 @@ import (
 // each e_j within one float32 ulp, so log Z is exact to ~1e−7), and
 // log p_j = l_j − (m + log Z) in float64, rounded to float32 once. Tail
 // masses are float64 sums of e_j over the ids outside a set, accumulated
-// directly (never 1 − Σ inside, which would cancel), in ascending id order.
+// directly (never 1 − Σ inside, which would cancel), in sumExcept's order.
 func logSoftmax(logits []float32, topK int, ids []int32, wantIDs, full bool) (Dist, error) {
 	// One pass for the finiteness check and the maximum. The check ORs a
 	// bit that is set when the exponent is all ones (NaN or ±Inf), without

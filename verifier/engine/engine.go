@@ -253,7 +253,8 @@ type Dist struct {
 	TopIDs      []int32
 	TopLogProbs []float32
 	// TailLogProb is the log of the probability of every other id; -Inf if
-	// there is none (topK = vocabulary) or it underflows float64.
+	// there is none (topK = vocabulary) or it underflows (every other id
+	// more than 87 nats below the most likely: exp is taken in float32).
 	TailLogProb float32
 	// IDLogProbs are the log-probs of Request.IDs at this position, and
 	// IDTailLogProb the log of the mass of all ids not in that list (each

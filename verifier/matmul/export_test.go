@@ -4,11 +4,11 @@ package matmul
 // build's default dispatch, and returns a function restoring the previous
 // state. Tests and benchmarks only; not safe while kernels run.
 func useGeneric(on bool) (restore func()) {
-	i8, f, d, a, am, qs, es, sc, nb, c8 := tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes8x
+	i8, f, d, a, am, qs, es, sc, nb, c8 := tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes32
 	fw, u16, ub16, ar, il := tileF32W, unpackF16, unpackBF16, absRange8, interleave8
 	if on {
 		tileI8, tileF32, dot16, axpy8, expSum8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic, expSum8Generic
-		scatter16, nibbles32, codes8x = nil, nibblesGeneric, codes8Generic
+		scatter16, nibbles32, codes32 = nil, nibblesGeneric, codes8Generic
 		absMax, quantScale = absMaxGeneric, quantScaleGeneric
 		unpackF16, unpackBF16, absRange8, interleave8 = unpackF16Generic, unpackBF16Generic, nil, nil
 		if tileF32W != nil {
@@ -18,7 +18,7 @@ func useGeneric(on bool) (restore func()) {
 		tileI8, tileF32, tileF32W = defaultTileI8, defaultTileF32, defaultTileF32W
 	}
 	return func() {
-		tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes8x = i8, f, d, a, am, qs, es, sc, nb, c8
+		tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes32 = i8, f, d, a, am, qs, es, sc, nb, c8
 		tileF32W, unpackF16, unpackBF16, absRange8, interleave8 = fw, u16, ub16, ar, il
 	}
 }

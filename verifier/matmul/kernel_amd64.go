@@ -40,7 +40,7 @@ var (
 	axpy8           = pick(useAVX2, axpy8AVX2, axpy8Generic)
 	expSum8         = pick(useAVX2, expSum8AVX2, expSum8Generic)
 	nibbles32       = pick(useAVX2, nibblesAVX2, nibblesGeneric)
-	codes8x         = pick(useAVX2, codes8AVX2, codes8Generic)
+	codes32         = pick(useAVX2, codes8AVX2, codes8Generic)
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)

@@ -20,7 +20,7 @@ var (
 	axpy8           = axpy8Generic
 	expSum8         = expSum8Generic
 	nibbles32       = nibblesGeneric
-	codes8x         = codes8Generic
+	codes32         = codes8Generic
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric

@@ -165,8 +165,9 @@ func eachPairs(g0, g1 int, fn func(g, gb, pairs int)) {
 // chunks; the wide tile (tileF32W, when the build has one) computes
 // fWideRows rows at a time, else the 2-row tile. Both compute every output
 // with the same operations (tileF32Generic), so the choice never changes y.
-// F32 always fuses (k.fused); where the dispatched tiles cannot (no FMA:
-// arm64, noasm, x86 without FMA) their Go twins do it with fma32.
+// F32 always fuses (k.fused); where the dispatched tiles cannot (noasm,
+// x86 without FMA, arm64 without FEAT_DotProd) their Go twins do it with
+// fma32.
 func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *worker, item int)) {
 	cols := w.Cols
 	narrowTile, wideTile := tileF32, tileF32W

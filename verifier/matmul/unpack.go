@@ -297,7 +297,7 @@ func unpackQ8_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 
 // codes8 copies the 32 int8 codes of each of nblk Q8_0 blocks (34 bytes:
 // f16 d, then the codes) into q, 32 bytes per block. The dispatched kernel
-// (codes8x) does the copy; this checks its ranges.
+// (codes32) does the copy; this checks its ranges.
 func codes8(q, row []byte, nblk int) {
 	if nblk <= 0 {
 		return
@@ -305,7 +305,7 @@ func codes8(q, row []byte, nblk int) {
 	if len(q) < 32*nblk || len(row) < 34*nblk {
 		panic(fmt.Sprintf("matmul: codes8 of %d blocks from %d bytes into %d", nblk, len(row), len(q)))
 	}
-	codes8x(q, row, nblk)
+	codes32(q, row, nblk)
 }
 
 // codes8Generic is codes8 in Go.

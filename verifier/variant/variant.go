@@ -97,7 +97,9 @@ func ScaleTokenScores(factor float32) Edit {
 }
 
 // Requantize converts every tensor to the types llama-quantize gives file
-// type ft, and says so in general.file_type.
+// type ft, and says so in general.file_type. Like Retype it quantizes from
+// the source file's tensors, so an edit listed before it in the same Write
+// is lost: write the edited model first, then requantize that file.
 func Requantize(ft synth.FileType) Edit {
 	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
 		kv, err := Retype(requant.ProfileTypes(f, ft))(kv, ts, f)
@@ -110,7 +112,8 @@ func Requantize(ft synth.FileType) Edit {
 
 // Retype converts the named tensors to the given types (dequantized and
 // quantized again with PoT's quantizers, which reproduce llama.cpp's, in
-// parallel over rows: requant.Retype); tensors not named keep theirs.
+// parallel over rows: requant.Retype); tensors not named keep theirs. It
+// reads the source file's data, not an earlier edit's.
 func Retype(types map[string]quant.Type) Edit {
 	return func(kv []gguf.KV, ts []gguf.WriterTensor, f *gguf.File) ([]gguf.KV, error) {
 		return kv, requant.Retype(f, ts, types, 0)
