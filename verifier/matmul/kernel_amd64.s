@@ -1791,3 +1791,82 @@ absloop:
 absdone:
 	VZEROUPPER
 	RET
+
+// func legacyScalesAVX2(row []byte, bsize, moff int, sc []uint32, ab []float32)
+// Four blocks per step: their d (and m) halves inserted into one xmm,
+// widened by vcvtph2ps, then interleaved with m (or zero-extended, which
+// puts a 0 beside each d) into ab; X9 holds pair(1) for sc.
+TEXT ·legacyScalesAVX2(SB), NOSPLIT, $0-88
+	MOVQ         row_base+0(FP), SI
+	MOVQ         bsize+24(FP), R8
+	MOVQ         moff+32(FP), R9
+	MOVQ         sc_base+40(FP), DI
+	MOVQ         sc_len+48(FP), CX
+	MOVQ         ab_base+64(FP), DX
+	LEAQ         (R8)(R8*2), R11 // 3·bsize
+	MOVL         $0x00010001, AX
+	VMOVD        AX, X9
+	VPBROADCASTD X9, X9
+
+ls4:
+	CMPQ      CX, $4
+	JLT       ls1
+	MOVWLZX   (SI), AX
+	VMOVD     AX, X0
+	VPINSRW   $1, (SI)(R8*1), X0, X0
+	VPINSRW   $2, (SI)(R8*2), X0, X0
+	VPINSRW   $3, (SI)(R11*1), X0, X0
+	VCVTPH2PS X0, X0                 // d0 d1 d2 d3
+	TESTQ     R9, R9
+	JS        ls4d
+	LEAQ      (SI)(R9*1), R12
+	MOVWLZX   (R12), AX
+	VMOVD     AX, X1
+	VPINSRW   $1, (R12)(R8*1), X1, X1
+	VPINSRW   $2, (R12)(R8*2), X1, X1
+	VPINSRW   $3, (R12)(R11*1), X1, X1
+	VCVTPH2PS X1, X1                 // m0 m1 m2 m3
+	VUNPCKLPS X1, X0, X2             // d0 m0 d1 m1
+	VUNPCKHPS X1, X0, X3             // d2 m2 d3 m3
+	VMOVUPS   X2, (DX)
+	VMOVUPS   X3, 16(DX)
+	JMP       ls4next
+
+ls4d:
+	VPMOVZXDQ X0, Y2 // d0 0 d1 0 d2 0 d3 0
+	VMOVDQU   Y2, (DX)
+
+ls4next:
+	VMOVDQU X9, (DI)
+	LEAQ    (SI)(R8*4), SI
+	ADDQ    $16, DI
+	ADDQ    $32, DX
+	SUBQ    $4, CX
+	JMP     ls4
+
+ls1:
+	TESTQ     CX, CX
+	JZ        lsdone
+	MOVWLZX   (SI), AX
+	VMOVD     AX, X0
+	VCVTPH2PS X0, X0
+	VXORPS    X1, X1, X1
+	TESTQ     R9, R9
+	JS        ls1d
+	MOVWLZX   (SI)(R9*1), AX
+	VMOVD     AX, X1
+	VCVTPH2PS X1, X1
+
+ls1d:
+	VUNPCKLPS X1, X0, X2 // d m
+	VMOVQ     X2, (DX)
+	MOVL      $0x00010001, (DI)
+	ADDQ      R8, SI
+	ADDQ      $4, DI
+	ADDQ      $8, DX
+	DECQ      CX
+	JMP       ls1
+
+lsdone:
+	VZEROUPPER
+	RET

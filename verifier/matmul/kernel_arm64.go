@@ -27,6 +27,7 @@ var (
 	expSum8         = expSum8Generic
 	nibbles32       = nibblesGeneric
 	codes32         = codes8Generic
+	scales32        = legacyScalesGeneric
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric

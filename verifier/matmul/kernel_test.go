@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -702,6 +703,48 @@ func TestScatterRowsLikeGeneric(t *testing.T) {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("rows %d n %d groups %d,%d rows %d+%d: y[%d] = %#x, want %#x",
 					rows, n, ga, gb, r0, nr, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+}
+
+// TestScalesLikeGeneric: the dispatched legacy scale reader gives the Go
+// scales for every block layout (d alone, d and m), on random halves with
+// NaNs, infinities and subnormals among them, for block counts around its
+// four-block step.
+func TestScalesLikeGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(75, 76))
+	special := []uint16{0x7c00, 0xfc00, 0x7c01, 0x7e00, 0xfd55, 0x0001, 0x83ff, 0x0000, 0x8000, 0x7bff}
+	for _, c := range []struct{ bsize, moff int }{{18, -1}, {20, 2}, {22, -1}, {24, 2}, {34, -1}} {
+		for _, n := range []int{1, 3, 4, 5, 8, 28, 31} {
+			row := make([]byte, c.bsize*n)
+			for i := range row {
+				row[i] = byte(rng.Uint32())
+			}
+			for b := range n {
+				if rng.IntN(3) == 0 {
+					binary.LittleEndian.PutUint16(row[c.bsize*b:], special[rng.IntN(len(special))])
+				}
+				if c.moff >= 0 && rng.IntN(3) == 0 {
+					binary.LittleEndian.PutUint16(row[c.bsize*b+c.moff:], special[rng.IntN(len(special))])
+				}
+			}
+			gotS, wantS := make([]uint32, n), make([]uint32, n)
+			gotAB, wantAB := make([]float32, 2*n+1), make([]float32, 2*n+1)
+			gotAB[2*n], wantAB[2*n] = 7, 7 // past the end: untouched
+			for i := range 2 * n {
+				gotAB[i], wantAB[i] = 3, 3
+			}
+			legacyScales(row, c.bsize, c.moff, gotS, gotAB)
+			legacyScalesGeneric(row, c.bsize, c.moff, wantS, wantAB)
+			for i := range wantAB {
+				if math.Float32bits(gotAB[i]) != math.Float32bits(wantAB[i]) {
+					t.Fatalf("%d-byte blocks (min at %d), %d blocks: ab[%d] = %#x, want %#x",
+						c.bsize, c.moff, n, i, math.Float32bits(gotAB[i]), math.Float32bits(wantAB[i]))
+				}
+			}
+			if !slices.Equal(gotS, wantS) {
+				t.Fatalf("%d-byte blocks, %d blocks: sc %x, want %x", c.bsize, n, gotS, wantS)
 			}
 		}
 	}

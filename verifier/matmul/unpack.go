@@ -288,10 +288,7 @@ func minExp(m uint32) int {
 
 // Q8_0: f16 d; i8 qs[32].
 func unpackQ8_0(row []byte, q []byte, sc, _ []uint32, ab []float32) {
-	for b := range sc {
-		ab[2*b], ab[2*b+1] = f16(row[34*b:]), 0
-		sc[b] = pair(1)
-	}
+	legacyScales(row, 34, -1, sc, ab)
 	codes8(q, row, len(sc))
 }
 
@@ -343,16 +340,39 @@ func unpackQ5_1(row []byte, q []byte, sc, _ []uint32, ab []float32) {
 
 // legacyScales sets the panel scales of a row of 32-element blocks of
 // bsize bytes that start with the f16 scale d, and the f16 min m at moff
-// (moff < 0: none, 0): ab = (d, m), sc = 1.
+// (moff < 0: none, 0): ab = (d, m), sc = 1. The dispatched kernel
+// (scales32) does the work; this checks the ranges it reads and writes.
 func legacyScales(row []byte, bsize, moff int, sc []uint32, ab []float32) {
+	n := len(sc)
+	if len(row) < bsize*n || len(ab) < 2*n || bsize < 2 || moff+2 > bsize {
+		panic(fmt.Sprintf("matmul: scales of %d %d-byte blocks (min at %d) from %d bytes into %d", n, bsize, moff, len(row), len(ab)))
+	}
+	if n > 0 {
+		scales32(row, bsize, moff, sc, ab)
+	}
+}
+
+// legacyScalesGeneric is legacyScales in Go. Signaling NaN scales are
+// quieted, as F16C's conversion does (unpackF16Generic).
+func legacyScalesGeneric(row []byte, bsize, moff int, sc []uint32, ab []float32) {
 	for b := range sc {
 		blk := row[bsize*b : bsize*b+bsize]
-		ab[2*b], ab[2*b+1] = f16(blk), 0
+		ab[2*b], ab[2*b+1] = f16q(blk), 0
 		if moff >= 0 {
-			ab[2*b+1] = f16(blk[moff:])
+			ab[2*b+1] = f16q(blk[moff:])
 		}
 		sc[b] = pair(1)
 	}
+}
+
+// f16q is f16 with signaling NaNs quieted.
+func f16q(b []byte) float32 {
+	h := binary.LittleEndian.Uint16(b)
+	v := quant.F16ToF32(h)
+	if h&0x7c00 == 0x7c00 && h&0x3ff != 0 {
+		v = math.Float32frombits(math.Float32bits(v) | 1<<22)
+	}
+	return v
 }
 
 // nibbles writes the codes of nblk blocks of bsize bytes, each with 16
