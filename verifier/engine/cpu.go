@@ -174,16 +174,10 @@ func (c *CPU) Add(x, y []float32) {
 const elemPart = 16 << 10
 
 // SwiGLU sets g = silu(g)·u with silu(z) = z/(1+expf(−z)) as ggml_silu_f32
-// (our expf, exp.go).
+// (our expf, matmul.Expf).
 func (c *CPU) SwiGLU(g, u []float32) {
 	u = u[:len(g)]
-	c.parallel(len(g), elemPart/4, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			z := g[i]
-			s := z / (1 + expf(-z))
-			g[i] = s * u[i]
-		}
-	})
+	c.parallel(len(g), elemPart/4, func(lo, hi int) { matmul.SiLUMul(g[lo:hi], u[lo:hi]) })
 }
 
 // maxRopeDim bounds Rope.Dim so the per-row cos/sin cache fits on the stack;
@@ -361,7 +355,7 @@ func causalSoftmax(row []float32, i int, scale float32) {
 	}
 	var sum float64
 	for j, x := range row[:i+1] {
-		e := expf(x - m)
+		e := matmul.Expf(x - m)
 		row[j] = e
 		sum += float64(e)
 	}

@@ -139,32 +139,6 @@ func TestAttention(t *testing.T) {
 	}
 }
 
-// TestExpf compares expf with math.Exp: at most one float32 ulp apart over
-// the whole useful range, exact at 0, 0 far below, +Inf above.
-func TestExpf(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	worst := 0.0
-	for i := range 200000 {
-		x := float32(rng.Float64()*200 - 110)
-		if i < 1000 {
-			x = float32(rng.Float64()*2 - 1)
-		}
-		want := float32(math.Exp(float64(x)))
-		got := expf(x)
-		if want == got {
-			continue
-		}
-		ulp := math.Abs(float64(math.Float32bits(got)) - float64(math.Float32bits(want)))
-		if ulp > 1 {
-			t.Fatalf("expf(%g) = %g, want %g", x, got, want)
-		}
-		worst = max(worst, ulp)
-	}
-	if expf(0) != 1 || expf(-200) != 0 || !math.IsInf(float64(expf(100)), 1) || !math.IsNaN(float64(expf(float32(math.NaN())))) {
-		t.Error("special values")
-	}
-}
-
 // TestOutRows: the output chunk keeps the logits within 1/32 of the file,
 // between 8 and outChunk rows.
 func TestOutRows(t *testing.T) {

@@ -42,6 +42,7 @@ var (
 	nibbles32       = pick(useAVX2, nibblesAVX2, nibblesGeneric)
 	codes32         = pick(useAVX2, codes8AVX2, codes8Generic)
 	scales32        = pick(useAVX2 && cpu.X86.HasF16C, legacyScalesAVX2, legacyScalesGeneric)
+	siluMul4        = pick(useAVX2, siluMulAVX2, siluMulGeneric)
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
@@ -184,3 +185,10 @@ func codes8AVX2(q, row []byte, nblk int)
 //
 //go:noescape
 func legacyScalesAVX2(row []byte, bsize, moff int, sc []uint32, ab []float32)
+
+// siluMulAVX2 is siluMulGeneric for len(g) a multiple of 4: Expf in four
+// float64 lanes (its table read by a gather), the same operations in the
+// same order, then the float32 steps of silu and the product.
+//
+//go:noescape
+func siluMulAVX2(g, u []float32)

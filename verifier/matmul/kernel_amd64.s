@@ -1870,3 +1870,118 @@ ls1d:
 lsdone:
 	VZEROUPPER
 	RET
+
+// func siluMulAVX2(g, u []float32)
+// Four elements per step, Expf's float64 operations in ymm lanes: x = −z,
+// t = x·(32/ln2) + 1.5·2^52 (its low dword is k), kf = t − 1.5·2^52,
+// r = x − kf·(ln2/32), the Taylor steps, p·2^((k&31)/32) (gathered from
+// exp2Table) ·2^(k>>5) (built in the exponent field), rounded to float32;
+// then x < −104 → 0, x > 88.8 → +Inf, NaN → x; g = z/(1+e)·u in float32.
+// Y8..Y14 hold expfConst, Y7 the dword permutation {0,2,4,6}, X15 −0.
+TEXT ·siluMulAVX2(SB), NOSPLIT, $0-48
+	MOVQ         g_base+0(FP), DI
+	MOVQ         g_len+8(FP), CX
+	MOVQ         u_base+24(FP), SI
+	LEAQ         ·exp2Table(SB), R8
+	SHRQ         $2, CX
+	JZ           sdone
+	VBROADCASTSD ·expfConst+0(SB), Y8  // 32/ln2
+	VBROADCASTSD ·expfConst+8(SB), Y9  // 1.5·2^52
+	VBROADCASTSD ·expfConst+16(SB), Y10 // ln2/32
+	VBROADCASTSD ·expfConst+24(SB), Y11 // 1/24
+	VBROADCASTSD ·expfConst+32(SB), Y12 // 1/6
+	VBROADCASTSD ·expfConst+40(SB), Y13 // 1/2
+	VBROADCASTSD ·expfConst+48(SB), Y14 // 1
+	VMOVDQU      sPerm<>(SB), Y7
+	VMOVUPS      sNeg0<>(SB), X15
+
+sloop:
+	VMOVUPS   (DI), X0            // z
+	VXORPS    X15, X0, X1         // x = −z (float32)
+	VCVTPS2PD X1, Y2              // x as float64
+	VMULPD    Y8, Y2, Y3
+	VADDPD    Y9, Y3, Y3          // t: k in the low dword of each lane
+	VSUBPD    Y9, Y3, Y4          // kf
+	VMULPD    Y10, Y4, Y4
+	VSUBPD    Y4, Y2, Y4          // r = x − kf·ln2N
+	VMULPD    Y11, Y4, Y5         // p = r/24 (r·(1/24))
+	VADDPD    Y12, Y5, Y5
+	VMULPD    Y5, Y4, Y5          // p = r·(1/6 + p)
+	VADDPD    Y13, Y5, Y5
+	VMULPD    Y5, Y4, Y5          // p = r·(1/2 + p)
+	VADDPD    Y14, Y5, Y5
+	VMULPD    Y5, Y4, Y5          // p = r·(1 + p)
+	VADDPD    Y14, Y5, Y5         // p = 1 + p
+	VPERMD    Y3, Y7, Y6          // low dwords of the four lanes: k (X6)
+	VPSRAD    $5, X6, X4
+	VPADDD    sBias<>(SB), X4, X4 // (k>>5) + 1023
+	VPMOVZXDQ X4, Y4
+	VPSLLQ    $52, Y4, Y4         // 2^(k>>5)
+	VPAND     sMask31<>(SB), X6, X6
+	VPCMPEQD  Y3, Y3, Y3
+	VGATHERDPD Y3, (R8)(X6*8), Y2 // 2^((k&31)/32)
+	VMULPD    Y2, Y5, Y5
+	VMULPD    Y4, Y5, Y5
+	VCVTPD2PSY Y5, X5             // e^x rounded to float32
+	VCMPPS    $1, sLo<>(SB), X1, X2 // x < −104
+	VANDNPS   X5, X2, X5
+	VMOVUPS   sHi<>(SB), X3
+	VCMPPS    $1, X1, X3, X2      // 88.8 < x
+	VBROADCASTSS sInf<>(SB), X3
+	VBLENDVPS X2, X3, X5, X5
+	VCMPPS    $3, X1, X1, X2      // x unordered: NaN
+	VBLENDVPS X2, X1, X5, X5
+	VADDPS    sOne<>(SB), X5, X5  // 1 + e
+	VDIVPS    X5, X0, X0          // z/(1+e)
+	VMULPS    (SI), X0, X0
+	VMOVUPS   X0, (DI)
+	ADDQ      $16, DI
+	ADDQ      $16, SI
+	DECQ      CX
+	JNZ       sloop
+
+sdone:
+	VZEROUPPER
+	RET
+
+DATA sPerm<>+0(SB)/4, $0
+DATA sPerm<>+4(SB)/4, $2
+DATA sPerm<>+8(SB)/4, $4
+DATA sPerm<>+12(SB)/4, $6
+DATA sPerm<>+16(SB)/4, $0
+DATA sPerm<>+20(SB)/4, $2
+DATA sPerm<>+24(SB)/4, $4
+DATA sPerm<>+28(SB)/4, $6
+GLOBL sPerm<>(SB), RODATA|NOPTR, $32
+DATA sNeg0<>+0(SB)/4, $0x80000000
+DATA sNeg0<>+4(SB)/4, $0x80000000
+DATA sNeg0<>+8(SB)/4, $0x80000000
+DATA sNeg0<>+12(SB)/4, $0x80000000
+GLOBL sNeg0<>(SB), RODATA|NOPTR, $16 // −0: the sign bit
+DATA sBias<>+0(SB)/4, $1023
+DATA sBias<>+4(SB)/4, $1023
+DATA sBias<>+8(SB)/4, $1023
+DATA sBias<>+12(SB)/4, $1023
+GLOBL sBias<>(SB), RODATA|NOPTR, $16 // the float64 exponent bias
+DATA sMask31<>+0(SB)/4, $31
+DATA sMask31<>+4(SB)/4, $31
+DATA sMask31<>+8(SB)/4, $31
+DATA sMask31<>+12(SB)/4, $31
+GLOBL sMask31<>(SB), RODATA|NOPTR, $16 // k&31
+DATA sLo<>+0(SB)/4, $0xc2d00000
+DATA sLo<>+4(SB)/4, $0xc2d00000
+DATA sLo<>+8(SB)/4, $0xc2d00000
+DATA sLo<>+12(SB)/4, $0xc2d00000
+GLOBL sLo<>(SB), RODATA|NOPTR, $16 // float32 −104
+DATA sHi<>+0(SB)/4, $0x42b1999a
+DATA sHi<>+4(SB)/4, $0x42b1999a
+DATA sHi<>+8(SB)/4, $0x42b1999a
+DATA sHi<>+12(SB)/4, $0x42b1999a
+GLOBL sHi<>(SB), RODATA|NOPTR, $16 // float32 88.8
+DATA sOne<>+0(SB)/4, $0x3f800000
+DATA sOne<>+4(SB)/4, $0x3f800000
+DATA sOne<>+8(SB)/4, $0x3f800000
+DATA sOne<>+12(SB)/4, $0x3f800000
+GLOBL sOne<>(SB), RODATA|NOPTR, $16 // float32 1
+DATA sInf<>+0(SB)/4, $0x7f800000
+GLOBL sInf<>(SB), RODATA|NOPTR, $4

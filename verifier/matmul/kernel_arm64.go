@@ -28,6 +28,7 @@ var (
 	nibbles32       = nibblesGeneric
 	codes32         = codes8Generic
 	scales32        = legacyScalesGeneric
+	siluMul4        = siluMulGeneric
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
