@@ -48,6 +48,22 @@ func WriteFrom(f *gguf.File, dst string, edits ...Edit) error {
 			return fmt.Errorf("variant of %s: %w", src, err)
 		}
 	}
+	// Each source tensor's pages are dropped from f's mapping once the
+	// tensor it names is written: a copy made while another mapping of the
+	// same file is in use (calibration writes the faithful copy while the
+	// reference session runs) would otherwise count the source twice in
+	// the process's resident memory (0.5B F16 reference: a 2.1 GB peak
+	// for 1.4 GB of models). A hint: a later read maps the pages again.
+	for i := range ts {
+		data, name := ts[i].Data, ts[i].Name
+		ts[i].Data = func(w io.Writer) error {
+			err := data(w)
+			if t, ok := f.Tensor(name); ok {
+				_ = f.DontNeed(t)
+			}
+			return err
+		}
+	}
 	return gguf.WriteFile(dst, 0o644, kv, ts, f.Alignment)
 }
 
