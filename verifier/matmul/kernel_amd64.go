@@ -43,6 +43,7 @@ var (
 	codes32         = pick(useAVX2, codes8AVX2, codes8Generic)
 	scales32        = pick(useAVX2 && cpu.X86.HasF16C, legacyScalesAVX2, legacyScalesGeneric)
 	siluMul4        = pick(useAVX2, siluMulAVX2, siluMulGeneric)
+	prefetch        = pick(useAVX2, prefetchX86, nil)
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
@@ -192,3 +193,9 @@ func legacyScalesAVX2(row []byte, bsize, moff int, sc []uint32, ab []float32)
 //
 //go:noescape
 func siluMulAVX2(g, u []float32)
+
+// prefetchX86 asks for b's cache lines (prefetcht0 every 64 bytes), so
+// that their reads from memory overlap instead of waiting on each other.
+//
+//go:noescape
+func prefetchX86(b []byte)

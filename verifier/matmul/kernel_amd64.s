@@ -1985,3 +1985,19 @@ DATA sOne<>+12(SB)/4, $0x3f800000
 GLOBL sOne<>(SB), RODATA|NOPTR, $16 // float32 1
 DATA sInf<>+0(SB)/4, $0x7f800000
 GLOBL sInf<>(SB), RODATA|NOPTR, $4
+
+// func prefetchX86(b []byte)
+TEXT ·prefetchX86(SB), NOSPLIT, $0-24
+	MOVQ b_base+0(FP), SI
+	MOVQ b_len+8(FP), CX
+	ADDQ SI, CX
+
+pfloop:
+	CMPQ       SI, CX
+	JAE        pfdone
+	PREFETCHT0 (SI)
+	ADDQ       $64, SI
+	JMP        pfloop
+
+pfdone:
+	RET

@@ -23,6 +23,7 @@ var (
 	codes32         = codes8Generic
 	scales32        = legacyScalesGeneric
 	siluMul4        = siluMulGeneric
+	prefetch        func([]byte)                                         // none: not measured there
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
