@@ -134,6 +134,9 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 			g1 := min(g0+gBlock, a.groups)
 			for r := 0; r < nr; r += 2 {
 				rb := min(r+1, nr-1) // an odd last row is computed twice
+				if ahead := r0 + prefetchAhead*chunkRows + r; prefetch != nil && ahead+2 <= w.Rows {
+					prefetch(w.Data[ahead*w.rowBytes : (ahead+2)*w.rowBytes])
+				}
 				pan.setRows(&wk.it, k, r, rb)
 				eachPairs(g0, g1, func(g, gb, pairs int) {
 					setGroups(&wk.it, a, g, gb, pairs, wk.out)
@@ -146,6 +149,15 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 		}
 	}
 }
+
+// prefetchAhead is how many chunks ahead an integer product prefetches,
+// two rows per row pair of the current chunk, so that the next chunk's
+// reads overlap this one's products instead of waiting at its unpack.
+// Workers take chunks in turn, so with two of them the chunk two ahead is
+// the one this worker most likely takes next (one ahead, the other
+// worker's, measured slower). At 64 tokens on 2 cores: Q8_0 +2%, Q4_K_M
+// +1–2%, Q4_0 +0–2%; the float tiles go without (panel.unpack).
+const prefetchAhead = 2
 
 // eachPairs cuts the activation groups [g0, g1) into calls of fn(g, gb,
 // pairs): full pairs (g, g+1), (g+2, g+3), … in one call, then an odd last
