@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestExpf compares expf with math.Exp: at most one float32 ulp apart over
+// TestExpf compares Expf with math.Exp: at most one float32 ulp apart over
 // the whole useful range, exact at 0, 0 far below, +Inf above.
 func TestExpf(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))

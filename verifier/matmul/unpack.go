@@ -193,13 +193,20 @@ func unpackF16Generic(row []byte, f []float32) (lo, hi uint32) {
 	for i := range f {
 		h := binary.LittleEndian.Uint16(row[2*i:])
 		r = r.add(h)
-		v := quant.F16ToF32(h)
-		if h&0x7c00 == 0x7c00 && h&0x3ff != 0 {
-			v = math.Float32frombits(math.Float32bits(v) | 1<<22)
-		}
-		f[i] = v
+		f[i] = halfQuiet(h)
 	}
 	return r.lo, r.hi
+}
+
+// halfQuiet widens the half h exactly, setting the top mantissa bit of a
+// signaling NaN as x86's vcvtph2ps does, so the Go twins of the F16C
+// kernels give their bits.
+func halfQuiet(h uint16) float32 {
+	v := quant.F16ToF32(h)
+	if h&0x7c00 == 0x7c00 && h&0x3ff != 0 {
+		v = math.Float32frombits(math.Float32bits(v) | 1<<22)
+	}
+	return v
 }
 
 // unpackBF16Generic widens bfloat16 values (exact) and returns their
@@ -353,26 +360,16 @@ func legacyScales(row []byte, bsize, moff int, sc []uint32, ab []float32) {
 }
 
 // legacyScalesGeneric is legacyScales in Go. Signaling NaN scales are
-// quieted, as F16C's conversion does (unpackF16Generic).
+// quieted, as F16C's conversion does (halfQuiet).
 func legacyScalesGeneric(row []byte, bsize, moff int, sc []uint32, ab []float32) {
 	for b := range sc {
 		blk := row[bsize*b : bsize*b+bsize]
-		ab[2*b], ab[2*b+1] = f16q(blk), 0
+		ab[2*b], ab[2*b+1] = halfQuiet(binary.LittleEndian.Uint16(blk)), 0
 		if moff >= 0 {
-			ab[2*b+1] = f16q(blk[moff:])
+			ab[2*b+1] = halfQuiet(binary.LittleEndian.Uint16(blk[moff:]))
 		}
 		sc[b] = pair(1)
 	}
-}
-
-// f16q is f16 with signaling NaNs quieted.
-func f16q(b []byte) float32 {
-	h := binary.LittleEndian.Uint16(b)
-	v := quant.F16ToF32(h)
-	if h&0x7c00 == 0x7c00 && h&0x3ff != 0 {
-		v = math.Float32frombits(math.Float32bits(v) | 1<<22)
-	}
-	return v
 }
 
 // nibbles writes the codes of nblk blocks of bsize bytes, each with 16
