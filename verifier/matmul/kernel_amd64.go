@@ -67,7 +67,8 @@ func HasAsm() bool { return useAVX2 }
 func tileI8AVX2(t *i8Tile)
 
 // tileI8VNNI is tileI8AVX2 with vpdpbusd group sums (exact int32, so
-// bitwise the same result).
+// bitwise the same result); Q4_0, Q5_0 and Q8_0 run in a loop of their
+// own (kernel_amd64.s).
 //
 //go:noescape
 func tileI8VNNI(t *i8Tile)

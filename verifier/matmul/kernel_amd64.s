@@ -386,6 +386,12 @@ TEXT ·tileI8VNNI(SB), NOSPLIT, $72-8
 	MOVQ $0, S_OFFBS
 	MOVQ T_OUT(tile), AX
 	MOVQ AX, S_OUTP
+	CMPQ T_GPB(tile), $1
+	JNE  pair
+	CMPQ T_EPI(tile), $5           // epiOff0
+	JEQ  lprologue
+	CMPQ T_EPI(tile), $0           // epiPlain
+	JEQ  lprologue
 
 pair:
 	MOVQ    T_Q0(tile), wq
@@ -693,6 +699,167 @@ nextpair:
 	ADDQ $128, S_OUTP
 	DECQ S_NPAIR
 	JNZ  pair
+	VZEROUPPER
+	RET
+
+// The one-group kinds Q4_0, Q5_0 (epiOff0) and Q8_0 (epiPlain) in their own
+// loop of tileI8VNNI: their group scale is 1 (TestKindBounds) and every
+// superblock is one 32-element block, so the general loop's per-group
+// scale multiply, its superblock bookkeeping in the tile struct and its
+// accumulators in memory cost more than the block's 32 vpdpbusd. Here the
+// four step pairs of a block are unrolled, the pointers and the float
+// accumulators stay in registers, and the integer result is the same:
+// S1 = Σ u·y − c·Σy with u = q (offset c = off) or u = q XOR 0x80 = q + 128
+// (c = 128), c a power of two, then acc = acc + float32(S1)·(A·dy) in
+// tileI8Generic's operations and order.
+//
+// Registers: wq, dwq, yq, dyq as in the general loop; R10 = A of row 0
+// (ab, 8 bytes a block), R11 = row 1's ab − row 0's; R12 = dy of group 0
+// (32 bytes a block), DX = group 1's d − group 0's, BX and CX = Σy of
+// groups 0 and 1 − d of group 0; AX = blocks left; Y24..Y27 = acc for
+// (row, group) = (0,0) (0,1) (1,0) (1,1); Y28 = 0x80 bytes; X29 = log2 c.
+
+// LSTEP(o, yo, w0, w1, a0, a1, a2, a3): one 4-element step of both rows and
+// groups at code offset o and activation offset yo into a0..a3.
+#define LSTEP(o, yo, w0, w1, a0, a1, a2, a3) \
+	VPBROADCASTD o(wq), w0          \
+	VPBROADCASTD o(wq)(dwq*1), w1   \
+	VMOVDQU      yo(yq), Y12        \
+	VMOVDQU      yo(yq)(dyq*1), Y13 \
+	VPDPBUSD     Y12, w0, a0        \
+	VPDPBUSD     Y13, w0, a1        \
+	VPDPBUSD     Y12, w1, a2        \
+	VPDPBUSD     Y13, w1, a3
+
+// LSTEPX is LSTEP for signed codes: u = q XOR 0x80.
+#define LSTEPX(o, yo, w0, w1, a0, a1, a2, a3) \
+	VPBROADCASTD o(wq), w0          \
+	VPXORD       Y28, w0, w0        \
+	VPBROADCASTD o(wq)(dwq*1), w1   \
+	VPXORD       Y28, w1, w1        \
+	VMOVDQU      yo(yq), Y12        \
+	VMOVDQU      yo(yq)(dyq*1), Y13 \
+	VPDPBUSD     Y12, w0, a0        \
+	VPDPBUSD     Y13, w0, a1        \
+	VPDPBUSD     Y12, w1, a2        \
+	VPDPBUSD     Y13, w1, a3
+
+// LBLOCK(step): the eight steps of one block into two accumulator sets
+// (Y16..Y19, Y20..Y23), alternating, so that each chain waits less.
+#define LBLOCK(step) \
+	VPXORD Y16, Y16, Y16 \
+	VPXORD Y17, Y17, Y17 \
+	VPXORD Y18, Y18, Y18 \
+	VPXORD Y19, Y19, Y19 \
+	VPXORD Y20, Y20, Y20 \
+	VPXORD Y21, Y21, Y21 \
+	VPXORD Y22, Y22, Y22 \
+	VPXORD Y23, Y23, Y23 \
+	step(0, 0, Y8, Y9, Y16, Y17, Y18, Y19)       \
+	step(4, 32, Y10, Y11, Y20, Y21, Y22, Y23)    \
+	step(8, 64, Y8, Y9, Y16, Y17, Y18, Y19)      \
+	step(12, 96, Y10, Y11, Y20, Y21, Y22, Y23)   \
+	step(16, 128, Y8, Y9, Y16, Y17, Y18, Y19)    \
+	step(20, 160, Y10, Y11, Y20, Y21, Y22, Y23)  \
+	step(24, 192, Y8, Y9, Y16, Y17, Y18, Y19)    \
+	step(28, 224, Y10, Y11, Y20, Y21, Y22, Y23)  \
+	ADDQ $32, wq                                 \
+	ADDQ $256, yq
+
+// LFACC(a, dy, s, acc): acc = acc + float32(s)·(a·dy), FACC's operations
+// and operand order with acc in a register.
+#define LFACC(a, dy, s, acc) \
+	VMULPS    dy, a, Y12 \
+	VCVTDQ2PS s, Y13     \
+	VMULPS    Y12, Y13, Y13 \
+	VADDPS    acc, Y13, acc
+
+// LEPI: S1 = sums − c·Σy, then the float steps; next block.
+#define LEPI \
+	VPADDD       Y20, Y16, Y16      \
+	VPADDD       Y21, Y17, Y17      \
+	VPADDD       Y22, Y18, Y18      \
+	VPADDD       Y23, Y19, Y19      \
+	VMOVDQU      (R12)(BX*1), Y10   \ // Σy of group 0
+	VMOVDQU      (R12)(CX*1), Y11   \ // of group 1
+	VPSLLD       X29, Y10, Y10      \
+	VPSLLD       X29, Y11, Y11      \
+	VPSUBD       Y10, Y16, Y16      \
+	VPSUBD       Y11, Y17, Y17      \
+	VPSUBD       Y10, Y18, Y18      \
+	VPSUBD       Y11, Y19, Y19      \
+	VBROADCASTSS (R10), Y8          \ // A0
+	VBROADCASTSS (R10)(R11*1), Y9   \ // A1
+	VMOVUPS      (R12), Y10         \ // dy of group 0
+	VMOVUPS      (R12)(DX*1), Y11   \ // of group 1
+	LFACC(Y8, Y10, Y16, Y24)        \
+	LFACC(Y8, Y11, Y17, Y25)        \
+	LFACC(Y9, Y10, Y18, Y26)        \
+	LFACC(Y9, Y11, Y19, Y27)        \
+	ADDQ         $8, R10            \
+	ADDQ         $32, R12
+
+lprologue:
+	MOVQ         $7, AX            // c = 128 for signed codes
+	CMPQ         T_SPM(tile), $1
+	JEQ          lshift
+	BSFQ         T_OFF(tile), AX   // c = off (8 or 16)
+
+lshift:
+	VMOVQ        AX, X29
+	VPBROADCASTD c128b<>(SB), Y28
+	MOVQ         T_AB1(tile), R11
+	SUBQ         T_AB0(tile), R11
+	MOVQ         T_D1(tile), DX
+	SUBQ         T_D0(tile), DX
+	MOVQ         T_SY0(tile), BX
+	SUBQ         T_D0(tile), BX
+	MOVQ         T_SY1(tile), CX
+	SUBQ         T_D0(tile), CX
+
+lpair:
+	MOVQ    T_Q0(tile), wq
+	MOVQ    T_Y0(tile), yq
+	ADDQ    S_OFFY, yq
+	MOVQ    T_AB0(tile), R10
+	MOVQ    T_D0(tile), R12
+	ADDQ    S_OFFD, R12
+	VPXORD  Y24, Y24, Y24
+	VPXORD  Y25, Y25, Y25
+	VPXORD  Y26, Y26, Y26
+	VPXORD  Y27, Y27, Y27
+	MOVQ    T_NSB(tile), AX
+	TESTQ   AX, AX
+	JZ      lstore
+	CMPQ    T_SPM(tile), $1
+	JEQ     lsigned
+
+lunsigned:
+	LBLOCK(LSTEP)
+	LEPI
+	DECQ AX
+	JNZ  lunsigned
+	JMP  lstore
+
+lsigned:
+	LBLOCK(LSTEPX)
+	LEPI
+	DECQ AX
+	JNZ  lsigned
+
+lstore:
+	MOVQ    S_OUTP, AX
+	VMOVUPS Y24, 0(AX)
+	VMOVUPS Y25, 32(AX)
+	VMOVUPS Y26, 64(AX)
+	VMOVUPS Y27, 96(AX)
+	ADDQ    $128, S_OUTP
+	MOVQ    T_YSTR(tile), AX
+	ADDQ    AX, S_OFFY
+	MOVQ    T_DSTR(tile), AX
+	ADDQ    AX, S_OFFD
+	DECQ    S_NPAIR
+	JNZ     lpair
 	VZEROUPPER
 	RET
 

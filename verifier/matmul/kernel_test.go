@@ -194,6 +194,12 @@ func TestKindBounds(t *testing.T) {
 		if k.spm == 1 && k.gs != k.sb {
 			t.Errorf("%s: signed codes need one scale group per block (tileI8VNNI's 128·Σy)", typ)
 		}
+		if k.epi == epiOff0 && (k.off <= 0 || k.off&(k.off-1) != 0 || k.gs != k.sb || k.sb != 32) {
+			t.Errorf("%s: offset %d in groups of %d, blocks of %d: tileI8VNNI's one-group loop shifts Σy by log2(off) over 32-element blocks", typ, k.off, k.gs, k.sb)
+		}
+		if k.gs == k.sb && k.epi != epiLegacy && k.sb != 32 {
+			t.Errorf("%s: one group per block of %d: tileI8VNNI's one-group loop unrolls 32", typ, k.sb)
+		}
 		cols := k.sb
 		for _, fill := range []byte{0x00, 0x55, 0x80, 0xaa, 0xff} {
 			row := make([]byte, typ.TypeSize()*(cols/typ.BlockSize()))
@@ -203,8 +209,8 @@ func TestKindBounds(t *testing.T) {
 			q := make([]byte, cols)
 			sc := make([]uint32, cols/k.gs)
 			k.unpack(row, q, sc, make([]uint32, cols/k.sb*8), make([]float32, cols/k.sb*2))
-			if k.spm == 1 && sc[0] != pair(1) {
-				t.Fatalf("%s: signed codes with scale %#x, tileI8VNNI assumes 1", typ, sc[0])
+			if k.gs == k.sb && sc[0] != pair(1) {
+				t.Fatalf("%s: one group per block with scale %#x, tileI8VNNI assumes 1", typ, sc[0])
 			}
 			for _, c := range q {
 				w := int(int8(c))
