@@ -44,6 +44,7 @@ var (
 	scales32        = pick(useAVX2 && cpu.X86.HasF16C, legacyScalesAVX2, legacyScalesGeneric)
 	siluMul4        = pick(useAVX2, siluMulAVX2, siluMulGeneric)
 	prefetch        = pick(useAVX2, prefetchX86, nil)
+	widePrefetch    = useAVX512 // tileF32WAVX512 takes a prefetch range
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)

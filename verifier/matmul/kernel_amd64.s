@@ -1348,6 +1348,8 @@ qsloop:
 #define FW_XSTR  88
 #define FW_DX    96
 #define FW_FMA   104
+#define FW_PF    112
+#define FW_PFEND 120
 
 // WROW(a0, a1, ev, od): one row's step over elements e (even sum) and e+1
 // (odd sum): w[e] and w[e+1] broadcast from memory into the multiplies, the
@@ -1373,17 +1375,26 @@ qsloop:
 #define WONEF(a0, ev) \
 	VFMADD231PS.BCST a0, Z24, ev
 
+// WPF(skip): ask for the next line of [DX, pfEnd), if any (one per step
+// pair: the range arrives while the tile computes).
+#define WPF(skip) \
+	CMPQ       DX, FW_PFEND(AX) \
+	JAE        skip             \
+	PREFETCHT1 (DX)             \
+	ADDQ       $64, DX
+
 // func tileF32WAVX512(t *fTileW)
 // Z0..Z23: even/odd sums of rows 0..11 (Z2r even, Z2r+1 odd), lanes 0..7
 // the pair's first group, 8..15 its second. Rows 0..3 are addressed from SI,
 // 4..7 from BX, 8..11 from R13, with R8 = row stride and R12 = 3·stride.
+// DX walks the prefetch range; R10 counts the pairs left.
 TEXT ·tileF32WAVX512(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), AX
 	MOVQ FW_COLS(AX), R8
 	SHLQ $2, R8                    // row stride in bytes
 	LEAQ (R8)(R8*2), R12           // 3·stride
 	MOVQ FW_DX(AX), R9             // second group − first group, bytes
-	MOVQ FW_OUT(AX), DX
+	MOVQ FW_PF(AX), DX
 	MOVQ FW_PAIRS(AX), R10
 	MOVQ FW_X(AX), R11             // first group of this pair
 
@@ -1423,6 +1434,9 @@ wnext:
 	JNE    wfused
 
 wpair:
+	WPF(wpair1)
+
+wpair1:
 	VMOVUPS      (DI), Y24                 // x[g0][e]
 	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24  // | x[g1][e]
 	VMOVUPS      32(DI), Y25               // x[g0][e+1]
@@ -1448,6 +1462,9 @@ wpair:
 	JMP          wtail
 
 wfused:                                        // wpair with WFUSED
+	WPF(wfused1)
+
+wfused1:
 	VMOVUPS      (DI), Y24
 	VINSERTF64X4 $1, (DI)(R9*1), Z24, Z24
 	VMOVUPS      32(DI), Y25
@@ -1519,19 +1536,22 @@ wsum:
 	VADDPS  Z19, Z18, Z18
 	VADDPS  Z21, Z20, Z20
 	VADDPS  Z23, Z22, Z22
-	VMOVUPS Z0, 0(DX)                      // out[row][16]
-	VMOVUPS Z2, 64(DX)
-	VMOVUPS Z4, 128(DX)
-	VMOVUPS Z6, 192(DX)
-	VMOVUPS Z8, 256(DX)
-	VMOVUPS Z10, 320(DX)
-	VMOVUPS Z12, 384(DX)
-	VMOVUPS Z14, 448(DX)
-	VMOVUPS Z16, 512(DX)
-	VMOVUPS Z18, 576(DX)
-	VMOVUPS Z20, 640(DX)
-	VMOVUPS Z22, 704(DX)
-	ADDQ    $768, DX
+	MOVQ    FW_PAIRS(AX), CX               // CX = out of this pair:
+	SUBQ    R10, CX
+	IMULQ   $768, CX
+	ADDQ    FW_OUT(AX), CX                 // out + 768·(pairs done)
+	VMOVUPS Z0, 0(CX)                      // out[row][16]
+	VMOVUPS Z2, 64(CX)
+	VMOVUPS Z4, 128(CX)
+	VMOVUPS Z6, 192(CX)
+	VMOVUPS Z8, 256(CX)
+	VMOVUPS Z10, 320(CX)
+	VMOVUPS Z12, 384(CX)
+	VMOVUPS Z14, 448(CX)
+	VMOVUPS Z16, 512(CX)
+	VMOVUPS Z18, 576(CX)
+	VMOVUPS Z20, 640(CX)
+	VMOVUPS Z22, 704(CX)
 	ADDQ    FW_XSTR(AX), R11
 	DECQ    R10
 	JNZ     wnext

@@ -24,6 +24,7 @@ var (
 	scales32        = legacyScalesGeneric
 	siluMul4        = siluMulGeneric
 	prefetch        func([]byte)                                         // none: not measured there
+	widePrefetch    = false                                              // no wide tile
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric

@@ -61,7 +61,7 @@ func TestTileLayout(t *testing.T) {
 		{"w", unsafe.Offsetof(fw.w), 0}, {"x", unsafe.Offsetof(fw.x), 24}, {"out", unsafe.Offsetof(fw.out), 48},
 		{"cols", unsafe.Offsetof(fw.cols), 72}, {"pairs", unsafe.Offsetof(fw.pairs), 80},
 		{"xstride", unsafe.Offsetof(fw.xstride), 88}, {"dx", unsafe.Offsetof(fw.dx), 96},
-		{"fma", unsafe.Offsetof(fw.fma), 104},
+		{"fma", unsafe.Offsetof(fw.fma), 104}, {"pf", unsafe.Offsetof(fw.pf), 112}, {"pfEnd", unsafe.Offsetof(fw.pfEnd), 120},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of fTileW.%s = %d, asm assumes %d", c.name, c.got, c.want)

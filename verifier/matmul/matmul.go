@@ -210,10 +210,15 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 				if wide { // rows past nr are stale panel rows: computed, never stored
 					t := &wk.fw
 					t.w, t.cols = pan.f[r*cols:(r+fWideRows)*cols], cols
+					t.pf, t.pfEnd = 0, 0
+					if g0 == 0 {
+						t.pf, t.pfEnd = wideAhead(w, r0+r+wideAheadRows)
+					}
 					eachPairs(g0, g1, func(g, gb, pairs int) {
 						t.x, t.dx = a.f[g*cols*lanes:], (gb-g)*cols*lanes*4
 						t.pairs, t.xstride, t.out = pairs, 2*cols*lanes*4, wk.out[:pairs*fWideRows*2*lanes]
 						wideTile(t)
+						t.pf = t.pfEnd // asked for once
 						for p := range pairs {
 							scatterRows(y, w.Rows, a.n, r0+r, min(fWideRows, nr-r), g+2*p, min(g+2*p+1, gb+2*p), t.out[p*fWideRows*2*lanes:])
 						}
@@ -232,6 +237,30 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 			}
 		}
 	}
+}
+
+// wideAheadRows is how far ahead of its own rows a wide float tile asks
+// for weights: two chunks, the ones its worker most likely takes next (as
+// prefetchAhead for the integer products). The wide tile streams its rows
+// from memory at the pace of its products; F32 rows are read in place, and
+// at 64 tokens their first reads, one 12-row tile after another, left the
+// core waiting while two threads could read 24 GB/s and read 9. Asked for
+// one line per step inside the tile's loop, the next rows arrive while this
+// tile computes (a burst of prefetches before the tile fills the line
+// buffers and was measured slower). F16/BF16 rows go through the panel
+// unpack, which then finds them in cache.
+const wideAheadRows = 2 * fWideChunk
+
+// wideAhead returns the bytes of weight rows [r, r+fWideRows) of w, clipped
+// to the matrix, as the wide tile's prefetch range; empty past the end or
+// where no tile prefetches.
+func wideAhead(w Matrix, r int) (uintptr, uintptr) {
+	if !widePrefetch || r >= w.Rows {
+		return 0, 0
+	}
+	b := w.Data[r*w.rowBytes : min(r+fWideRows, w.Rows)*w.rowBytes]
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return p, p + uintptr(len(b))
 }
 
 // scatterRows writes an nr-row × 2-group output tile (out[row][16], rows
@@ -456,4 +485,8 @@ type fTileW struct {
 	xstride int  // bytes
 	dx      int  // bytes
 	fma     bool // fuse multiply and add (F32 always; F16/BF16 where products are exact)
+	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per two
+	// elements of its rows, while it computes (wideAhead); pf = pfEnd
+	// asks for nothing. Only a hint: the Go twin ignores it.
+	pf, pfEnd uintptr
 }
