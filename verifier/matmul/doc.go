@@ -97,7 +97,8 @@
 // nibble codes (Q4_0/Q4_1/Q5_0/Q5_1) and Q8_0 codes reach the panel through
 // small AVX2 kernels, their f16 block scales four at a time through
 // vcvtph2ps; the wide tile's outputs reach y by masked scatters. SiLUMul
-// runs Expf's float64 steps in four ymm lanes (its table by vgatherdpd).
+// runs Expf's float64 steps in four ymm lanes, or eight zmm lanes with
+// AVX-512 (its table by vgatherdpd).
 // The float tiles have a second inner loop with vfmadd231ps (AVX-512, or
 // AVX2 with FMA) or FMLA (NEON), always taken for F32 and where the
 // Numerics section allows for F16/BF16; the Go twins then step with fma32

@@ -63,16 +63,16 @@ var exp2Table = func() (t [32]float64) {
 // SiLUMul sets g[i] = silu(g[i])·u[i] with silu(z) = z/(1+Expf(−z)) in
 // float32 (ggml_silu_f32's formula with our Expf), each operation rounded on
 // its own: the feed-forward block's SwiGLU. The dispatched kernel does four
-// at a time and gives the Go code's bits for every input but NaNs, whose
+// (AVX2) or eight (AVX-512) at a time and gives the Go code's bits for every input but NaNs, whose
 // payloads may differ (a NaN activation makes NaN logits, which the engine
 // rejects). It panics if len(u) < len(g).
 func SiLUMul(g, u []float32) {
 	if len(u) < len(g) {
 		panic(fmt.Sprintf("matmul: SiLUMul of lengths %d and %d", len(g), len(u)))
 	}
-	n := len(g) &^ 3
+	n := len(g) &^ (siluStep - 1)
 	if n > 0 {
-		siluMul4(g[:n], u[:n])
+		siluMulK(g[:n], u[:n])
 	}
 	siluMulGeneric(g[n:], u[n:len(g)])
 }

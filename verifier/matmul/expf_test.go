@@ -33,15 +33,16 @@ func TestExpf(t *testing.T) {
 	}
 }
 
-// TestSiLUMulLikeGeneric: the dispatched SiLU kernel gives the Go code's
-// bits on random activations over the whole float32 range (the Expf cut-offs
-// at −104 and 88.8, ±Inf, subnormals and zeros among them), at lengths
-// around its four-lane step; a NaN in gives a NaN out.
+// TestSiLUMulLikeGeneric: every SiLU kernel this CPU runs (siluKernels)
+// gives the Go code's bits on random activations over the whole float32
+// range (the Expf cut-offs at −104 and 88.8, ±Inf, subnormals and zeros
+// among them), at lengths around their four- and eight-lane steps; a NaN
+// in gives a NaN out.
 func TestSiLUMulLikeGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	special := []float32{0, float32(math.Copysign(0, -1)), 104, -104, 104.00001, -88.8, -88.80001, 88.8, 1e-40, -1e-40,
 		float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32, 1e30, -1e30, 0.5, -0.5}
-	for _, n := range []int{1, 3, 4, 7, 64, 4864 + 3} {
+	for _, n := range []int{1, 3, 4, 7, 8, 12, 64, 4864 + 3, 4864 + 7} {
 		g, u := make([]float32, n), make([]float32, n)
 		for i := range g {
 			switch rng.IntN(4) {
@@ -59,12 +60,19 @@ func TestSiLUMulLikeGeneric(t *testing.T) {
 				u[i] = special[rng.IntN(len(special))]
 			}
 		}
-		got, want := slices.Clone(g), slices.Clone(g)
-		SiLUMul(got, u)
+		want := slices.Clone(g)
 		siluMulGeneric(want, u)
-		for i := range want {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("n %d: silu(%g)·%g = %g (%#x), want %g (%#x)", n, g[i], u[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		for _, k := range siluKernels() {
+			got := slices.Clone(g)
+			func() {
+				defer func(fn func(g, u []float32), step int) { siluMulK, siluStep = fn, step }(siluMulK, siluStep)
+				siluMulK, siluStep = k.fn, k.step
+				SiLUMul(got, u)
+			}()
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s, n %d: silu(%g)·%g = %g (%#x), want %g (%#x)", k.name, n, g[i], u[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
 			}
 		}
 	}
@@ -73,4 +81,34 @@ func TestSiLUMulLikeGeneric(t *testing.T) {
 	if !math.IsNaN(float64(g[1])) || !math.IsNaN(float64(g[4])) || math.IsNaN(float64(g[0])) {
 		t.Errorf("NaN in, %v out", g)
 	}
+}
+
+// BenchmarkSiLUMul: one FFN row chunk of SwiGLU (128 rows × 4864) on each
+// kernel this CPU runs (siluKernels) and the Go loop.
+func BenchmarkSiLUMul(b *testing.B) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	g0, u := make([]float32, 128*4864), make([]float32, 128*4864)
+	for i := range g0 {
+		g0[i], u[i] = float32(rng.NormFloat64()*3), float32(rng.NormFloat64())
+	}
+	g := make([]float32, len(g0))
+	for _, k := range append(siluKernels(), siluKernel{"generic", siluMulGeneric, 1}) {
+		b.Run(k.name, func(b *testing.B) {
+			b.SetBytes(int64(4 * len(g)))
+			defer func(fn func(g, u []float32), step int) { siluMulK, siluStep = fn, step }(siluMulK, siluStep)
+			siluMulK, siluStep = k.fn, k.step
+			for b.Loop() {
+				copy(g, g0)
+				SiLUMul(g, u)
+			}
+		})
+	}
+}
+
+// siluKernel is one SiLUMul kernel: fn takes lengths that are multiples of
+// step.
+type siluKernel struct {
+	name string
+	fn   func(g, u []float32)
+	step int
 }

@@ -2131,6 +2131,75 @@ sdone:
 	VZEROUPPER
 	RET
 
+// func siluMulAVX512(g, u []float32)
+// siluMulAVX2 with eight elements per step: Expf's float64 operations in
+// zmm lanes (k from the low dword of each lane by vpmovqd, the table by an
+// eight-lane gather), then the float32 steps in ymm.
+TEXT ·siluMulAVX512(SB), NOSPLIT, $0-48
+	MOVQ         g_base+0(FP), DI
+	MOVQ         g_len+8(FP), CX
+	MOVQ         u_base+24(FP), SI
+	LEAQ         ·exp2Table(SB), R8
+	SHRQ         $3, CX
+	JZ           s8done
+	VBROADCASTSD ·expfConst+0(SB), Z8  // 32/ln2
+	VBROADCASTSD ·expfConst+8(SB), Z9  // 1.5·2^52
+	VBROADCASTSD ·expfConst+16(SB), Z10 // ln2/32
+	VBROADCASTSD ·expfConst+24(SB), Z11 // 1/24
+	VBROADCASTSD ·expfConst+32(SB), Z12 // 1/6
+	VBROADCASTSD ·expfConst+40(SB), Z13 // 1/2
+	VBROADCASTSD ·expfConst+48(SB), Z14 // 1
+	VBROADCASTSS sNeg0<>(SB), Y15
+	VBROADCASTSS sInf<>(SB), Y7
+
+s8loop:
+	VMOVUPS    (DI), Y0            // z
+	VXORPS     Y15, Y0, Y1         // x = −z (float32)
+	VCVTPS2PD  Y1, Z2              // x as float64
+	VMULPD     Z8, Z2, Z3
+	VADDPD     Z9, Z3, Z3          // t: k in the low dword of each lane
+	VSUBPD     Z9, Z3, Z4          // kf
+	VMULPD     Z10, Z4, Z4
+	VSUBPD     Z4, Z2, Z4          // r = x − kf·ln2N
+	VMULPD     Z11, Z4, Z5         // p = r/24 (r·(1/24))
+	VADDPD     Z12, Z5, Z5
+	VMULPD     Z5, Z4, Z5          // p = r·(1/6 + p)
+	VADDPD     Z13, Z5, Z5
+	VMULPD     Z5, Z4, Z5          // p = r·(1/2 + p)
+	VADDPD     Z14, Z5, Z5
+	VMULPD     Z5, Z4, Z5          // p = r·(1 + p)
+	VADDPD     Z14, Z5, Z5         // p = 1 + p
+	VPMOVQD    Z3, Y6              // k
+	VPSRAD     $5, Y6, Y4
+	VPADDD     sBias<>(SB), Y4, Y4 // (k>>5) + 1023
+	VPMOVZXDQ  Y4, Z4
+	VPSLLQ     $52, Z4, Z4         // 2^(k>>5)
+	VPAND      sMask31<>(SB), Y6, Y6
+	KXNORW     K1, K1, K1
+	VGATHERDPD (R8)(Y6*8), K1, Z2  // 2^((k&31)/32)
+	VMULPD     Z2, Z5, Z5
+	VMULPD     Z4, Z5, Z5
+	VCVTPD2PS  Z5, Y5              // e^x rounded to float32
+	VCMPPS     $1, sLo<>(SB), Y1, Y2 // x < −104
+	VANDNPS    Y5, Y2, Y5
+	VMOVUPS    sHi<>(SB), Y3
+	VCMPPS     $1, Y1, Y3, Y2      // 88.8 < x
+	VBLENDVPS  Y2, Y7, Y5, Y5
+	VCMPPS     $3, Y1, Y1, Y2      // x unordered: NaN
+	VBLENDVPS  Y2, Y1, Y5, Y5
+	VADDPS     sOne<>(SB), Y5, Y5  // 1 + e
+	VDIVPS     Y5, Y0, Y0          // z/(1+e)
+	VMULPS     (SI), Y0, Y0
+	VMOVUPS    Y0, (DI)
+	ADDQ       $32, DI
+	ADDQ       $32, SI
+	DECQ       CX
+	JNZ        s8loop
+
+s8done:
+	VZEROUPPER
+	RET
+
 DATA sPerm<>+0(SB)/4, $0
 DATA sPerm<>+4(SB)/4, $2
 DATA sPerm<>+8(SB)/4, $4
@@ -2149,27 +2218,47 @@ DATA sBias<>+0(SB)/4, $1023
 DATA sBias<>+4(SB)/4, $1023
 DATA sBias<>+8(SB)/4, $1023
 DATA sBias<>+12(SB)/4, $1023
-GLOBL sBias<>(SB), RODATA|NOPTR, $16 // the float64 exponent bias
+DATA sBias<>+16(SB)/4, $1023
+DATA sBias<>+20(SB)/4, $1023
+DATA sBias<>+24(SB)/4, $1023
+DATA sBias<>+28(SB)/4, $1023
+GLOBL sBias<>(SB), RODATA|NOPTR, $32 // the float64 exponent bias
 DATA sMask31<>+0(SB)/4, $31
 DATA sMask31<>+4(SB)/4, $31
 DATA sMask31<>+8(SB)/4, $31
 DATA sMask31<>+12(SB)/4, $31
-GLOBL sMask31<>(SB), RODATA|NOPTR, $16 // k&31
+DATA sMask31<>+16(SB)/4, $31
+DATA sMask31<>+20(SB)/4, $31
+DATA sMask31<>+24(SB)/4, $31
+DATA sMask31<>+28(SB)/4, $31
+GLOBL sMask31<>(SB), RODATA|NOPTR, $32 // k&31
 DATA sLo<>+0(SB)/4, $0xc2d00000
 DATA sLo<>+4(SB)/4, $0xc2d00000
 DATA sLo<>+8(SB)/4, $0xc2d00000
 DATA sLo<>+12(SB)/4, $0xc2d00000
-GLOBL sLo<>(SB), RODATA|NOPTR, $16 // float32 −104
+DATA sLo<>+16(SB)/4, $0xc2d00000
+DATA sLo<>+20(SB)/4, $0xc2d00000
+DATA sLo<>+24(SB)/4, $0xc2d00000
+DATA sLo<>+28(SB)/4, $0xc2d00000
+GLOBL sLo<>(SB), RODATA|NOPTR, $32 // float32 −104
 DATA sHi<>+0(SB)/4, $0x42b1999a
 DATA sHi<>+4(SB)/4, $0x42b1999a
 DATA sHi<>+8(SB)/4, $0x42b1999a
 DATA sHi<>+12(SB)/4, $0x42b1999a
-GLOBL sHi<>(SB), RODATA|NOPTR, $16 // float32 88.8
+DATA sHi<>+16(SB)/4, $0x42b1999a
+DATA sHi<>+20(SB)/4, $0x42b1999a
+DATA sHi<>+24(SB)/4, $0x42b1999a
+DATA sHi<>+28(SB)/4, $0x42b1999a
+GLOBL sHi<>(SB), RODATA|NOPTR, $32 // float32 88.8
 DATA sOne<>+0(SB)/4, $0x3f800000
 DATA sOne<>+4(SB)/4, $0x3f800000
 DATA sOne<>+8(SB)/4, $0x3f800000
 DATA sOne<>+12(SB)/4, $0x3f800000
-GLOBL sOne<>(SB), RODATA|NOPTR, $16 // float32 1
+DATA sOne<>+16(SB)/4, $0x3f800000
+DATA sOne<>+20(SB)/4, $0x3f800000
+DATA sOne<>+24(SB)/4, $0x3f800000
+DATA sOne<>+28(SB)/4, $0x3f800000
+GLOBL sOne<>(SB), RODATA|NOPTR, $32 // float32 1
 DATA sInf<>+0(SB)/4, $0x7f800000
 GLOBL sInf<>(SB), RODATA|NOPTR, $4
 

@@ -142,3 +142,16 @@ func TestUnpackF16EveryKernel(t *testing.T) {
 		t.Run(k.name, TestUnpackHalfAsm)
 	}
 }
+
+// siluKernels lists the SiLUMul kernels this CPU runs, so that each is
+// compared with the Go loop whichever one init dispatched to.
+func siluKernels() []siluKernel {
+	var ks []siluKernel
+	if useAVX2 {
+		ks = append(ks, siluKernel{"avx2", siluMulAVX2, 4})
+	}
+	if useAVX512 {
+		ks = append(ks, siluKernel{"avx512", siluMulAVX512, 8})
+	}
+	return ks
+}

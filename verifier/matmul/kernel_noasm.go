@@ -22,7 +22,8 @@ var (
 	nibbles32       = nibblesGeneric
 	codes32         = codes8Generic
 	scales32        = legacyScalesGeneric
-	siluMul4        = siluMulGeneric
+	siluMulK        = siluMulGeneric
+	siluStep        = 4
 	prefetch        func([]byte)                                         // none: not measured there
 	widePrefetch    = false                                              // no wide tile
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
