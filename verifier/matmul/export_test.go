@@ -5,11 +5,12 @@ package matmul
 // state. Tests and benchmarks only; not safe while kernels run.
 func useGeneric(on bool) (restore func()) {
 	i8, f, d, a, am, qs, es, sc, nb, c8 := tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes32
-	fw, u16, ub16, ar, il, ls, sm := tileF32W, unpackF16, unpackBF16, absRange8, interleave8, scales32, siluMulK
+	fw, u16, ub16, ar, il, ls, sm, t12 := tileF32W, unpackF16, unpackBF16, absRange8, interleave8, scales32, siluMulK, transpose12
+	s2 := scatter2
 	if on {
 		tileI8, tileF32, dot16, axpy8, expSum8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic, expSum8Generic
 		scatter16, nibbles32, codes32, scales32 = nil, nibblesGeneric, codes8Generic, legacyScalesGeneric
-		siluMulK = siluMulGeneric
+		siluMulK, transpose12, scatter2 = siluMulGeneric, nil, nil
 		absMax, quantScale = absMaxGeneric, quantScaleGeneric
 		unpackF16, unpackBF16, absRange8, interleave8 = unpackF16Generic, unpackBF16Generic, nil, nil
 		if tileF32W != nil {
@@ -21,6 +22,6 @@ func useGeneric(on bool) (restore func()) {
 	return func() {
 		tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes32 = i8, f, d, a, am, qs, es, sc, nb, c8
 		tileF32W, unpackF16, unpackBF16, absRange8, interleave8, scales32 = fw, u16, ub16, ar, il, ls
-		siluMulK = sm
+		siluMulK, transpose12, scatter2 = sm, t12, s2
 	}
 }

@@ -47,6 +47,8 @@ var (
 	prefetch        = pick(useAVX2, prefetchX86, nil)
 	widePrefetch    = useAVX512 // tileF32WAVX512 takes a prefetch range
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
+	transpose12     = pick(useAVX512, transpose12AVX512, nil)
+	scatter2        = pick(useAVX512 && cpu.X86.HasBMI2, scatter2AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
 )
@@ -208,3 +210,19 @@ func siluMulAVX512(g, u []float32)
 //
 //go:noescape
 func prefetchX86(b []byte)
+
+// transpose12AVX512 stores a wide float tile's output: out[r][0:16] for
+// r < nr ≤ 12, vector l < 8 at y[l·rows + r], l ≥ 8 at
+// y[(8·dg + l − 8)·rows + r], vectors whose mask bit is clear skipped
+// (storeWide). The twelve rows are transposed in registers (unpacks and
+// 128-bit block shuffles), then each vector is one masked store.
+//
+//go:noescape
+func transpose12AVX512(y, out *float32, nr, rows, dg int, mask uint16)
+
+// scatter2AVX512 is scatter16AVX512 for nr = 2 (the integer tile's row
+// pairs): each vector's two outputs interleaved into one qword, stored by
+// two eight-qword scatters instead of two sixteen-element ones.
+//
+//go:noescape
+func scatter2AVX512(y, out *float32, rows, dg int, mask uint16)

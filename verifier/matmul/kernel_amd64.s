@@ -1070,6 +1070,175 @@ scatterloop:
 	VZEROUPPER
 	RET
 
+// TSTORE(w, l, skip): store vector l's nr outputs (w, masked by K1) at
+// y + l·R8 (DI for l < 8, R9 for the second group), unless bit l of BX
+// is clear.
+#define TSTORE(w, l, base, skip) \
+	BTL      $l, BX         \
+	JCC      skip           \
+	IMUL3Q   $l, R8, AX     \
+	ADDQ     base, AX       \
+	VMOVUPS  w, K1, (AX)
+
+// TBLOCKS(t): the four vectors 4j+t, j < 4, from U_t (Z(t)), U_4+t and
+// U_8+t (rows 0–11; rows 12–15 are Z12 = 0): a 4×4 transpose of 128-bit
+// blocks, into Z20..Z23 (j = 0..3).
+#define TBLOCKS(ut, u4t, u8t) \
+	VSHUFF32X4 $0x44, u4t, ut, Z16  \ // ut.b0 ut.b1 u4t.b0 u4t.b1
+	VSHUFF32X4 $0xEE, u4t, ut, Z17  \ // ut.b2 ut.b3 u4t.b2 u4t.b3
+	VSHUFF32X4 $0x44, Z12, u8t, Z18 \ // u8t.b0 u8t.b1 0 0
+	VSHUFF32X4 $0xEE, Z12, u8t, Z19 \ // u8t.b2 u8t.b3 0 0
+	VSHUFF32X4 $0x88, Z18, Z16, Z20 \ // block 0 of each: vector t
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21 \ // block 1: vector 4+t
+	VSHUFF32X4 $0x88, Z19, Z17, Z22 \ // block 2: vector 8+t
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23   // block 3: vector 12+t
+
+// func transpose12AVX512(y, out *float32, nr, rows, dg int, mask uint16)
+// scatterRows for the wide float tile: out[r][0:16] for r < 12 (rows from
+// nr on are stale: never stored) transposed in registers, so that each of
+// the 16 vectors gets its nr outputs with one masked store instead of
+// twelve scattered ones. Vector l < 8 goes to y + l·rows, l ≥ 8 to
+// y + (8·dg + l − 8)·rows (elements); bit l of mask says whether to store.
+TEXT ·transpose12AVX512(SB), NOSPLIT, $0-42
+	MOVQ    y+0(FP), DI
+	MOVQ    out+8(FP), DX
+	MOVQ    nr+16(FP), CX
+	MOVQ    rows+24(FP), R8
+	SHLQ    $2, R8                // bytes between two vectors' rows of y
+	MOVQ    dg+32(FP), R9
+	SUBQ    $1, R9
+	IMULQ   R8, R9
+	SHLQ    $3, R9
+	ADDQ    DI, R9                // R9 + l·R8 = y + (8·dg + l − 8)·rows·4
+	MOVWLZX mask+40(FP), BX
+	MOVL    $1, AX
+	SHLL    CX, AX
+	SUBL    $1, AX
+	KMOVW   AX, K1                // the nr rows
+	VMOVUPS 0(DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS 256(DX), Z4
+	VMOVUPS 320(DX), Z5
+	VMOVUPS 384(DX), Z6
+	VMOVUPS 448(DX), Z7
+	VMOVUPS 512(DX), Z8
+	VMOVUPS 576(DX), Z9
+	VMOVUPS 640(DX), Z10
+	VMOVUPS 704(DX), Z11
+	VPXORD  Z12, Z12, Z12
+	// 32-bit interleave of row pairs: per 128-bit block (vectors 4j..4j+3),
+	// T = [a0 b0 a1 b1], T' = [a2 b2 a3 b3].
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	// 64-bit interleave: U(4R+t) holds, per block j, rows 4R..4R+3 of
+	// vector 4j+t.
+	VUNPCKLPD Z18, Z16, Z0
+	VUNPCKHPD Z18, Z16, Z1
+	VUNPCKLPD Z19, Z17, Z2
+	VUNPCKHPD Z19, Z17, Z3
+	VUNPCKLPD Z22, Z20, Z4
+	VUNPCKHPD Z22, Z20, Z5
+	VUNPCKLPD Z23, Z21, Z6
+	VUNPCKHPD Z23, Z21, Z7
+	VUNPCKLPD Z26, Z24, Z8
+	VUNPCKHPD Z26, Z24, Z9
+	VUNPCKLPD Z27, Z25, Z10
+	VUNPCKHPD Z27, Z25, Z11
+	TBLOCKS(Z0, Z4, Z8)
+	TSTORE(Z20, 0, DI, t0a)
+t0a:
+	TSTORE(Z21, 4, DI, t0b)
+t0b:
+	TSTORE(Z22, 8, R9, t0c)
+t0c:
+	TSTORE(Z23, 12, R9, t0d)
+t0d:
+	TBLOCKS(Z1, Z5, Z9)
+	TSTORE(Z20, 1, DI, t1a)
+t1a:
+	TSTORE(Z21, 5, DI, t1b)
+t1b:
+	TSTORE(Z22, 9, R9, t1c)
+t1c:
+	TSTORE(Z23, 13, R9, t1d)
+t1d:
+	TBLOCKS(Z2, Z6, Z10)
+	TSTORE(Z20, 2, DI, t2a)
+t2a:
+	TSTORE(Z21, 6, DI, t2b)
+t2b:
+	TSTORE(Z22, 10, R9, t2c)
+t2c:
+	TSTORE(Z23, 14, R9, t2d)
+t2d:
+	TBLOCKS(Z3, Z7, Z11)
+	TSTORE(Z20, 3, DI, t3a)
+t3a:
+	TSTORE(Z21, 7, DI, t3b)
+t3b:
+	TSTORE(Z22, 11, R9, t3c)
+t3c:
+	TSTORE(Z23, 15, R9, t3d)
+t3d:
+	VZEROUPPER
+	RET
+
+// func scatter2AVX512(y, out *float32, rows, dg int, mask uint16)
+// scatter16AVX512 for a two-row output (the integer tile's): the rows are
+// interleaved so that each vector's two outputs are one qword, and two
+// eight-qword scatters store them (16 elements scattered instead of 32).
+// After the unpacks Z2 holds vectors 0,1,4,5,8,9,12,13 and Z3 vectors
+// 2,3,6,7,10,11,14,15; their indices and mask bits are picked alike.
+TEXT ·scatter2AVX512(SB), NOSPLIT, $0-34
+	MOVQ         y+0(FP), DI
+	MOVQ         out+8(FP), DX
+	MOVWLZX      mask+32(FP), AX
+	MOVL         $0x3333, CX
+	PEXTL        CX, AX, CX
+	KMOVW        CX, K1                  // mask bits of Z2's vectors
+	MOVL         $0xcccc, CX
+	PEXTL        CX, AX, CX
+	KMOVW        CX, K2                  // of Z3's
+	VPMOVZXBD    scatterLanes<>(SB), Z1  // 0..7, 0..7
+	MOVQ         dg+24(FP), AX
+	SHLQ         $3, AX
+	VPBROADCASTD AX, Z3
+	MOVW         $0xff00, AX
+	KMOVW        AX, K3
+	VPADDD       Z3, Z1, K3, Z1          // 8·dg + l in the upper half
+	MOVQ         rows+16(FP), AX
+	VPBROADCASTD AX, Z3
+	VPMULLD      Z3, Z1, Z1              // idx of vectors 0..15
+	VPMOVZXBD    scatter2Even<>(SB), Y4
+	VPERMD       Z1, Z4, Z4              // idx of Z2's vectors (low 8 dwords)
+	VPMOVZXBD    scatter2Odd<>(SB), Y5
+	VPERMD       Z1, Z5, Z5              // of Z3's
+	VMOVUPS      (DX), Z0                // row 0
+	VMOVUPS      64(DX), Z6              // row 1
+	VUNPCKLPS    Z6, Z0, Z2              // per block: (r0, r1) of vectors 4j, 4j+1
+	VUNPCKHPS    Z6, Z0, Z3              // of vectors 4j+2, 4j+3
+	VSCATTERDPD  Z2, K1, (DI)(Y4*4)
+	VSCATTERDPD  Z3, K2, (DI)(Y5*4)
+	VZEROUPPER
+	RET
+
+DATA scatter2Even<>+0(SB)/8, $0x0d0c090805040100 // vectors 0 1 4 5 8 9 12 13
+GLOBL scatter2Even<>(SB), RODATA|NOPTR, $8
+DATA scatter2Odd<>+0(SB)/8, $0x0f0e0b0a07060302  // vectors 2 3 6 7 10 11 14 15
+GLOBL scatter2Odd<>(SB), RODATA|NOPTR, $8
+
 DATA scatterLanes<>+0(SB)/8, $0x0706050403020100
 DATA scatterLanes<>+8(SB)/8, $0x0706050403020100
 GLOBL scatterLanes<>(SB), RODATA|NOPTR, $16

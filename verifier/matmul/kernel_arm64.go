@@ -33,6 +33,8 @@ var (
 	prefetch        func([]byte)                                         // none: not measured there
 	widePrefetch    = false                                              // no wide tile
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
+	transpose12     func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
+	scatter2        func(y, out *float32, rows, dg int, mask uint16)     // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric
 )

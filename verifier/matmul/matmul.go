@@ -220,7 +220,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 						wideTile(t)
 						t.pf = t.pfEnd // asked for once
 						for p := range pairs {
-							scatterRows(y, w.Rows, a.n, r0+r, min(fWideRows, nr-r), g+2*p, min(g+2*p+1, gb+2*p), t.out[p*fWideRows*2*lanes:])
+							storeWide(y, w.Rows, a.n, r0+r, min(fWideRows, nr-r), g+2*p, min(g+2*p+1, gb+2*p), t.out[p*fWideRows*2*lanes:])
 						}
 					})
 					continue
@@ -285,7 +285,36 @@ func scatterRows(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
 	}
 	_ = out[(nr-1)*2*lanes+2*lanes-1]
 	_ = y[(ga*lanes+valid-1)*rows+r0+nr-1] // the largest index written, when gb = ga + 1
+	if nr == 2 && scatter2 != nil {
+		scatter2(&y[ga*lanes*rows+r0], &out[0], rows, gb-ga, mask)
+		return
+	}
 	scatter16(&y[ga*lanes*rows+r0], &out[0], nr, rows, gb-ga, mask)
+}
+
+// storeWide is scatterRows for the wide float tile's output (out holds
+// fWideRows rows): with AVX-512 a register transpose and one masked store
+// per vector (transpose12) instead of a scatter per row (F32 at 64 tokens
+// +1.5–3%, F16 challenge batches +3%).
+func storeWide(y []float32, rows, n, r0, nr, ga, gb int, out []float32) {
+	if transpose12 == nil || nr <= 0 || !scatterFits(rows) {
+		scatterRows(y, rows, n, r0, nr, ga, gb, out)
+		return
+	}
+	valid := min(2*lanes, n-ga*lanes) // vectors of the pair inside y
+	if gb == ga {
+		valid = min(valid, lanes)
+	}
+	if valid <= 0 {
+		return
+	}
+	mask := uint16(1)<<valid - 1
+	if gb == ga { // the group's second copy is the one the Go loop leaves in y
+		mask <<= lanes
+	}
+	_ = out[fWideRows*2*lanes-1]
+	_ = y[(ga*lanes+valid-1)*rows+r0+nr-1] // the largest index written, when gb = ga + 1
+	transpose12(&y[ga*lanes*rows+r0], &out[0], min(nr, fWideRows), rows, gb-ga, mask)
 }
 
 // scatterFits reports whether the scatter kernel's int32 element offsets
