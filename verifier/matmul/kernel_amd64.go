@@ -45,7 +45,7 @@ var (
 	siluMulK        = pick(useAVX512, siluMulAVX512, pick(useAVX2, siluMulAVX2, siluMulGeneric))
 	siluStep        = pick(useAVX512, 8, 4)
 	prefetch        = pick(useAVX2, prefetchX86, nil)
-	widePrefetch    = useAVX512 // tileF32WAVX512 takes a prefetch range
+	tilePrefetch    = useAVX2 // the float tiles take a prefetch range
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	transpose12     = pick(useAVX512, transpose12AVX512, nil)
 	scatter2        = pick(useAVX512 && cpu.X86.HasBMI2, scatter2AVX512, nil)

@@ -874,6 +874,8 @@ lstore:
 #define F_PAIRS 120
 #define F_XSTR 128
 #define F_FMA  136
+#define F_PF   144
+#define F_PFEND 152
 
 // FMAC(w, x, acc): acc += w·x, the product rounded first (no FMA), as tileF32Generic.
 #define FMAC(w, x, tmp, acc) \
@@ -886,9 +888,21 @@ lstore:
 #define FUSED(w, x, acc) \
 	VFMADD231PS w, x, acc
 
+// FPF(skip): every other step pair, ask for the next line of
+// [BX, pfEnd), if any (aheadRange).
+#define FPF(skip) \
+	TESTQ      $2, CX            \
+	JNE        skip              \
+	CMPQ       BX, F_PFEND(AX)   \
+	JAE        skip              \
+	PREFETCHT1 (BX)              \
+	ADDQ       $64, BX
+
 // func tileF32AVX2(t *fTile)
+// BX walks the prefetch range.
 TEXT ·tileF32AVX2(SB), NOSPLIT, $0-8
 	MOVQ t+0(FP), AX
+	MOVQ F_PF(AX), BX
 	MOVQ F_W1(AX), R8
 	SUBQ F_W0(AX), R8              // R8 = w1 − w0
 	MOVQ F_X1(AX), R9
@@ -915,6 +929,9 @@ fnext:
 	JNE    ffused
 
 fpair:
+	FPF(fpair1)
+
+fpair1:
 	VMOVUPS      (DI), Y8          // x[g0][e]
 	VMOVUPS      32(DI), Y9        // x[g0][e+1]
 	VMOVUPS      (DI)(R9*1), Y10   // x[g1][e]
@@ -938,6 +955,9 @@ fpair:
 	JMP          ftail
 
 ffused:                                // fpair with FUSED
+	FPF(ffused1)
+
+ffused1:
 	VMOVUPS      (DI), Y8
 	VMOVUPS      32(DI), Y9
 	VMOVUPS      (DI)(R9*1), Y10

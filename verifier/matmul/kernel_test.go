@@ -53,6 +53,9 @@ func TestTileLayout(t *testing.T) {
 	if o := unsafe.Offsetof(f.fma); o != 136 {
 		t.Errorf("offset of fTile.fma = %d, asm assumes 136", o)
 	}
+	if o, o2 := unsafe.Offsetof(f.pf), unsafe.Offsetof(f.pfEnd); o != 144 || o2 != 152 {
+		t.Errorf("offsets of fTile.pf, pfEnd = %d, %d, asm assumes 144, 152", o, o2)
+	}
 	var fw fTileW
 	for _, c := range []struct {
 		name      string

@@ -212,7 +212,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 					t.w, t.cols = pan.f[r*cols:(r+fWideRows)*cols], cols
 					t.pf, t.pfEnd = 0, 0
 					if g0 == 0 {
-						t.pf, t.pfEnd = wideAhead(w, r0+r+wideAheadRows)
+						t.pf, t.pfEnd = aheadRange(w, r0+r+2*chunk, fWideRows)
 					}
 					eachPairs(g0, g1, func(g, gb, pairs int) {
 						t.x, t.dx = a.f[g*cols*lanes:], (gb-g)*cols*lanes*4
@@ -227,9 +227,14 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 				}
 				rb := min(r+1, nr-1) // an odd last row is computed twice
 				wk.ft.w[0], wk.ft.w[1] = pan.f[r*cols:(r+1)*cols], pan.f[rb*cols:(rb+1)*cols]
+				wk.ft.pf, wk.ft.pfEnd = 0, 0
+				if g0 == 0 {
+					wk.ft.pf, wk.ft.pfEnd = aheadRange(w, r0+r+2*chunk, 2)
+				}
 				eachPairs(g0, g1, func(g, gb, pairs int) {
 					setFloatGroups(&wk.ft, a, g, gb, pairs, wk.out)
 					narrowTile(&wk.ft)
+					wk.ft.pf = wk.ft.pfEnd // asked for once
 					for p := range pairs {
 						scatterRows(y, w.Rows, a.n, r0+r, rb-r+1, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
 					}
@@ -239,26 +244,23 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 	}
 }
 
-// wideAheadRows is how far ahead of its own rows a wide float tile asks
-// for weights: two chunks, the ones its worker most likely takes next (as
-// prefetchAhead for the integer products). The wide tile streams its rows
-// from memory at the pace of its products; F32 rows are read in place, and
-// at 64 tokens their first reads, one 12-row tile after another, left the
-// core waiting while two threads could read 24 GB/s and read 9. Asked for
-// one line per step inside the tile's loop, the next rows arrive while this
-// tile computes (a burst of prefetches before the tile fills the line
-// buffers and was measured slower). F16/BF16 rows go through the panel
-// unpack, which then finds them in cache.
-const wideAheadRows = 2 * fWideChunk
-
-// wideAhead returns the bytes of weight rows [r, r+fWideRows) of w, clipped
-// to the matrix, as the wide tile's prefetch range; empty past the end or
-// where no tile prefetches.
-func wideAhead(w Matrix, r int) (uintptr, uintptr) {
-	if !widePrefetch || r >= w.Rows {
+// aheadRange returns the bytes of weight rows [r, r+n) of w, clipped to
+// the matrix, as a float tile's prefetch range (empty past the end, or
+// where the tiles take none). A float tile asks for the rows two chunks
+// ahead of its own, the ones its worker most likely takes next (as
+// prefetchAhead for the integer products), one line per step or two inside
+// its loop. The tiles stream their rows from memory at the pace of their
+// products; F32 rows are read in place, and at 64 tokens their first
+// reads, one tile after another, left the core waiting while two threads
+// could read 24 GB/s and read 9. Asked for inside the loop, the next rows
+// arrive while this tile computes (a burst of prefetches before the tile
+// fills the line buffers and was measured slower). F16/BF16 rows go
+// through the panel unpack, which then finds them in cache.
+func aheadRange(w Matrix, r, n int) (uintptr, uintptr) {
+	if !tilePrefetch || r >= w.Rows {
 		return 0, 0
 	}
-	b := w.Data[r*w.rowBytes : min(r+fWideRows, w.Rows)*w.rowBytes]
+	b := w.Data[r*w.rowBytes : min(r+n, w.Rows)*w.rowBytes]
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	return p, p + uintptr(len(b))
 }
@@ -492,6 +494,9 @@ type fTile struct {
 	pairs   int
 	xstride int  // bytes
 	fma     bool // fuse multiply and add (F32 always; F16/BF16 where products are exact)
+	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per four
+	// elements of its rows, while it computes (aheadRange); only a hint.
+	pf, pfEnd uintptr
 }
 
 func setFloatGroups(t *fTile, a *Activations, ga, gb, pairs int, out []float32) {
@@ -515,7 +520,7 @@ type fTileW struct {
 	dx      int  // bytes
 	fma     bool // fuse multiply and add (F32 always; F16/BF16 where products are exact)
 	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per two
-	// elements of its rows, while it computes (wideAhead); pf = pfEnd
+	// elements of its rows, while it computes (aheadRange); pf = pfEnd
 	// asks for nothing. Only a hint: the Go twin ignores it.
 	pf, pfEnd uintptr
 }
