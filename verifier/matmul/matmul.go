@@ -153,10 +153,10 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 // prefetchAhead is how many chunks ahead an integer product prefetches,
 // two rows per row pair of the current chunk, so that the next chunk's
 // reads overlap this one's products instead of waiting at its unpack.
-// Workers take chunks in turn, so with two of them the chunk two ahead is
-// the one this worker most likely takes next (one ahead, the other
-// worker's, measured slower). At 64 tokens on 2 cores: Q8_0 +2%, Q4_K_M
-// +1–2%, Q4_0 +0–2%; the float tiles go without (panel.unpack).
+// Chunks are dealt round-robin (job), so with two workers the chunk two
+// ahead is this worker's next one (one ahead, the other worker's, measured
+// slower). At 64 tokens on 2 cores: Q8_0 +2%, Q4_K_M +1–2%, Q4_0 +0–2%;
+// the float tiles prefetch inside their loops instead (aheadRange).
 const prefetchAhead = 2
 
 // eachPairs cuts the activation groups [g0, g1) into calls of fn(g, gb,

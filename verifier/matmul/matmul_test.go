@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/proof-of-training/pot/verifier/quant"
 )
@@ -424,5 +426,43 @@ func TestMatMulQs(t *testing.T) {
 				p.Close()
 			}
 		})
+	}
+}
+
+// TestPoolRunsEveryItemOnce: items dealt round-robin, with stealing, run
+// exactly once each for any thread and item count, also when one worker
+// stalls on an item (the others take the rest of its share).
+func TestPoolRunsEveryItemOnce(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 5} {
+		p := NewPool(threads)
+		for _, n := range []int{1, 2, 3, 7, 64, 1000} {
+			for _, stall := range []bool{false, true} {
+				counts := make([]atomic.Int32, n)
+				var byWorker [8]atomic.Int32
+				var stalled atomic.Int32 // the worker that ran item 0
+				p.Run(n, func(l *Local, i int) {
+					if stall && i == 0 {
+						stalled.Store(int32(l.ID()))
+						time.Sleep(5 * time.Millisecond)
+					}
+					counts[i].Add(1)
+					byWorker[l.ID()].Add(1)
+				})
+				for i := range counts {
+					if c := counts[i].Load(); c != 1 {
+						t.Fatalf("threads %d, n %d, stall %v: item %d ran %d times", threads, n, stall, i, c)
+					}
+				}
+				if stall && threads > 1 && n >= 64 && stalled.Load() == 0 {
+					// Worker 0 (the caller) took item 0, its first, and
+					// slept through the job: the others must have taken
+					// most of its share.
+					if w0 := byWorker[0].Load(); w0 > int32(n/threads/2) {
+						t.Errorf("threads %d, n %d: the stalled worker ran %d items", threads, n, w0)
+					}
+				}
+			}
+		}
+		p.Close()
 	}
 }
