@@ -2247,6 +2247,25 @@ lsdone:
 	VZEROUPPER
 	RET
 
+// EXPF_STEPS(R): Expf's float64 steps on the lanes of R2 (x), in the order
+// of the Go code: R3 = t = x·(32/ln2) + 1.5·2^52 (k in its low dword),
+// R4 = r = x − kf·(ln2/32), R5 = p = 1 + r·(1 + r·(1/2 + r·(1/6 + r/24))),
+// with expfConst in R8..R14. R is Y (siluMulAVX2) or Z (siluMulAVX512).
+#define EXPF_STEPS(R2, R3, R4, R5, R8, R9, R10, R11, R12, R13, R14) \
+	VMULPD R8, R2, R3   \
+	VADDPD R9, R3, R3   \ // t
+	VSUBPD R9, R3, R4   \ // kf
+	VMULPD R10, R4, R4  \
+	VSUBPD R4, R2, R4   \ // r = x − kf·ln2N
+	VMULPD R11, R4, R5  \ // p = r/24 (r·(1/24))
+	VADDPD R12, R5, R5  \
+	VMULPD R5, R4, R5   \ // p = r·(1/6 + p)
+	VADDPD R13, R5, R5  \
+	VMULPD R5, R4, R5   \ // p = r·(1/2 + p)
+	VADDPD R14, R5, R5  \
+	VMULPD R5, R4, R5   \ // p = r·(1 + p)
+	VADDPD R14, R5, R5     // p = 1 + p
+
 // func siluMulAVX2(g, u []float32)
 // Four elements per step, Expf's float64 operations in ymm lanes: x = −z,
 // t = x·(32/ln2) + 1.5·2^52 (its low dword is k), kf = t − 1.5·2^52,
@@ -2275,19 +2294,7 @@ sloop:
 	VMOVUPS   (DI), X0            // z
 	VXORPS    X15, X0, X1         // x = −z (float32)
 	VCVTPS2PD X1, Y2              // x as float64
-	VMULPD    Y8, Y2, Y3
-	VADDPD    Y9, Y3, Y3          // t: k in the low dword of each lane
-	VSUBPD    Y9, Y3, Y4          // kf
-	VMULPD    Y10, Y4, Y4
-	VSUBPD    Y4, Y2, Y4          // r = x − kf·ln2N
-	VMULPD    Y11, Y4, Y5         // p = r/24 (r·(1/24))
-	VADDPD    Y12, Y5, Y5
-	VMULPD    Y5, Y4, Y5          // p = r·(1/6 + p)
-	VADDPD    Y13, Y5, Y5
-	VMULPD    Y5, Y4, Y5          // p = r·(1/2 + p)
-	VADDPD    Y14, Y5, Y5
-	VMULPD    Y5, Y4, Y5          // p = r·(1 + p)
-	VADDPD    Y14, Y5, Y5         // p = 1 + p
+	EXPF_STEPS(Y2, Y3, Y4, Y5, Y8, Y9, Y10, Y11, Y12, Y13, Y14)
 	VPERMD    Y3, Y7, Y6          // low dwords of the four lanes: k (X6)
 	VPSRAD    $5, X6, X4
 	VPADDD    sBias<>(SB), X4, X4 // (k>>5) + 1023
@@ -2345,19 +2352,7 @@ s8loop:
 	VMOVUPS    (DI), Y0            // z
 	VXORPS     Y15, Y0, Y1         // x = −z (float32)
 	VCVTPS2PD  Y1, Z2              // x as float64
-	VMULPD     Z8, Z2, Z3
-	VADDPD     Z9, Z3, Z3          // t: k in the low dword of each lane
-	VSUBPD     Z9, Z3, Z4          // kf
-	VMULPD     Z10, Z4, Z4
-	VSUBPD     Z4, Z2, Z4          // r = x − kf·ln2N
-	VMULPD     Z11, Z4, Z5         // p = r/24 (r·(1/24))
-	VADDPD     Z12, Z5, Z5
-	VMULPD     Z5, Z4, Z5          // p = r·(1/6 + p)
-	VADDPD     Z13, Z5, Z5
-	VMULPD     Z5, Z4, Z5          // p = r·(1/2 + p)
-	VADDPD     Z14, Z5, Z5
-	VMULPD     Z5, Z4, Z5          // p = r·(1 + p)
-	VADDPD     Z14, Z5, Z5         // p = 1 + p
+	EXPF_STEPS(Z2, Z3, Z4, Z5, Z8, Z9, Z10, Z11, Z12, Z13, Z14)
 	VPMOVQD    Z3, Y6              // k
 	VPSRAD     $5, Y6, Y4
 	VPADDD     sBias<>(SB), Y4, Y4 // (k>>5) + 1023
