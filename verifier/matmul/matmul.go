@@ -248,8 +248,8 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 // the matrix, as a float tile's prefetch range (empty past the end, or
 // where the tiles take none). A float tile asks for the rows two chunks
 // ahead of its own, the ones its worker most likely takes next (as
-// prefetchAhead for the integer products), one line per step or two inside
-// its loop. The tiles stream their rows from memory at the pace of their
+// prefetchAhead for the integer products), one line every other step
+// pair inside its loop. The tiles stream their rows from memory at the pace of their
 // products; F32 rows are read in place, and at 64 tokens their first
 // reads, one tile after another, left the core waiting while two threads
 // could read 24 GB/s and read 9. Asked for inside the loop, the next rows
@@ -524,7 +524,7 @@ type fTileW struct {
 	xstride int  // bytes
 	dx      int  // bytes
 	fma     bool // fuse multiply and add (F32 always; F16/BF16 where products are exact)
-	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per two
+	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per four
 	// elements of its rows, while it computes (aheadRange); pf = pfEnd
 	// asks for nothing. Only a hint: the Go twin ignores it.
 	pf, pfEnd uintptr
