@@ -499,7 +499,7 @@ type fTile struct {
 	pairs   int
 	xstride int  // bytes
 	fma     bool // fuse multiply and add (F32 always; F16/BF16 where products are exact)
-	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per four
+	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per eight
 	// elements of its rows, while it computes (aheadRange); only a hint.
 	pf, pfEnd uintptr
 }
