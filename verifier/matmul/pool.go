@@ -10,9 +10,9 @@ import (
 
 // Pool is a fixed set of worker goroutines that share the work of one
 // operation (MatMul, Quantize) at a time. Work is cut into items (row chunks,
-// activation groups) handed out in order from an atomic counter; which worker
-// computes an item never changes its result, so outputs are bitwise identical
-// for any thread count. A nil *Pool runs everything on the calling goroutine.
+// activation groups) dealt round-robin to the workers, an idle one taking
+// the others' (job); which worker computes an item never changes its
+// result, so outputs are bitwise identical for any thread count. A nil *Pool runs everything on the calling goroutine.
 // Concurrent calls on one Pool are serialized.
 //
 // A forward pass issues thousands of operations per second, many of a few
@@ -267,9 +267,9 @@ func (w *worker) serial(n int, fn func(w *worker, i int)) { serialOn(w, n, fn) }
 
 // Run calls fn(l, i) for every i in [0, n) on the pool's workers (l is the
 // scratch of the worker running item i) and waits. Items are dealt
-// round-robin to the workers, and one that runs out takes the others': fn must compute each
-// item's outputs from its inputs alone, so that results do not depend on
-// the thread count. fn must not call methods of p (it holds p's lock). A nil
+// round-robin to the workers, and one that runs out takes the others': fn
+// must compute each item's outputs from its inputs alone, so that results
+// do not depend on the thread count. fn must not call methods of p (it holds p's lock). A nil
 // Pool runs every item on the calling goroutine.
 func (p *Pool) Run(n int, fn func(l *Local, i int)) {
 	if n <= 0 {
