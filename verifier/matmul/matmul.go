@@ -150,13 +150,14 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 	}
 }
 
-// prefetchAhead is how many chunks ahead an integer product prefetches,
-// two rows per row pair of the current chunk, so that the next chunk's
-// reads overlap this one's products instead of waiting at its unpack.
+// prefetchAhead is how many chunks ahead the products prefetch (the float
+// tiles through aheadRange, inside their loops; an integer product two
+// rows per row pair of the current chunk), so that the next chunk's reads
+// overlap this one's products instead of waiting at its unpack.
 // Chunks are dealt round-robin (job), so with two workers the chunk two
 // ahead is this worker's next one (one ahead, the other worker's, measured
-// slower). At 64 tokens on 2 cores: Q8_0 +2%, Q4_K_M +1–2%, Q4_0 +0–2%;
-// the float tiles prefetch inside their loops instead (aheadRange).
+// slower). For the integer products at 64 tokens on 2 cores: Q8_0 +2%,
+// Q4_K_M +1–2%, Q4_0 +0–2%.
 const prefetchAhead = 2
 
 // eachPairs cuts the activation groups [g0, g1) into calls of fn(g, gb,
@@ -212,7 +213,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 					t.w, t.cols = pan.f[r*cols:(r+fWideRows)*cols], cols
 					t.pf, t.pfEnd = 0, 0
 					if g0 == 0 {
-						t.pf, t.pfEnd = aheadRange(w, r0+r+2*chunk, fWideRows)
+						t.pf, t.pfEnd = aheadRange(w, r0+r+prefetchAhead*chunk, fWideRows)
 					}
 					eachPairs(g0, g1, func(g, gb, pairs int) {
 						t.x, t.dx = a.f[g*cols*lanes:], (gb-g)*cols*lanes*4
@@ -229,7 +230,7 @@ func planF(y []float32, w Matrix, k weightKind, a *Activations) (int, func(wk *w
 				wk.ft.w[0], wk.ft.w[1] = pan.f[r*cols:(r+1)*cols], pan.f[rb*cols:(rb+1)*cols]
 				wk.ft.pf, wk.ft.pfEnd = 0, 0
 				if g0 == 0 {
-					wk.ft.pf, wk.ft.pfEnd = aheadRange(w, r0+r+2*chunk, 2)
+					wk.ft.pf, wk.ft.pfEnd = aheadRange(w, r0+r+prefetchAhead*chunk, 2)
 				}
 				eachPairs(g0, g1, func(g, gb, pairs int) {
 					setFloatGroups(&wk.ft, a, g, gb, pairs, wk.out)
