@@ -46,6 +46,7 @@ var (
 	siluStep        = pick(useAVX512, 8, 4)
 	prefetch        = pick(useAVX2, prefetchX86, nil)
 	tilePrefetch    = useAVX2 // the float tiles take a prefetch range
+	i8Prefetch      = useVNNI // so does tileI8VNNI (tileI8AVX2 gets a burst: prefetch)
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
 	transpose12     = pick(useAVX512, transpose12AVX512, nil)
 	scatter2        = pick(useAVX512 && cpu.X86.HasBMI2, scatter2AVX512, nil)

@@ -33,6 +33,8 @@
 #define T_SY1  512
 #define T_OFF  536
 #define T_QA   544
+#define T_PF   568
+#define T_PFEND 576
 
 // Registers of tileI8AVX2.
 #define tile R13  // *i8Tile
@@ -44,6 +46,15 @@
 #define dwsc R11  // row 1 scales − row 0 scales
 #define sblk R12  // superblock index b
 // Y0..Y3: int32 S1 for (row, group) = (0,0) (0,1) (1,0) (1,1).
+
+// IPF(skip): ask for the next line of the prefetch range [R14, pfEnd),
+// if any: once per block (one-group loop) or scale group (general loop),
+// so that the rows two chunks ahead arrive while this tile computes.
+#define IPF(skip) \
+	CMPQ       R14, T_PFEND(tile) \
+	JAE        skip               \
+	PREFETCHT1 (R14)              \
+	ADDQ       $64, R14
 
 // PROD(ws, wa, ya, t): t = int16 pairs of w·y = |w|·sign(y, w).
 #define PROD(ws, wa, ya, t) \
@@ -373,6 +384,7 @@ nextpair:
 // group scale; the epilogue is tileI8AVX2's.
 TEXT ·tileI8VNNI(SB), NOSPLIT, $72-8
 	MOVQ t+0(FP), tile
+	MOVQ T_PF(tile), R14           // walks the prefetch range (IPF)
 	MOVQ T_Q1(tile), dwq
 	SUBQ T_Q0(tile), dwq
 	MOVQ T_Y1(tile), dyq
@@ -497,6 +509,8 @@ vstepu:
 	JNZ          vstepu
 
 vscale: // S1[r][g] += sc_r·(group sum), then the next group
+	IPF(vpfdone)
+vpfdone:
 	VPADDD       Y20, Y16, Y16
 	VPADDD       Y21, Y17, Y17
 	VPADDD       Y22, Y18, Y18
@@ -835,6 +849,8 @@ lpair:
 	JEQ     lsigned
 
 lunsigned:
+	IPF(lpfu)
+lpfu:
 	LBLOCK(LSTEP)
 	LEPI
 	DECQ AX
@@ -842,6 +858,8 @@ lunsigned:
 	JMP  lstore
 
 lsigned:
+	IPF(lpfs)
+lpfs:
 	LBLOCK(LSTEPX)
 	LEPI
 	DECQ AX

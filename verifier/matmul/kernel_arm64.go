@@ -32,6 +32,7 @@ var (
 	siluStep        = 4
 	prefetch        func([]byte)                                         // none: not measured there
 	tilePrefetch    = false                                              // not measured there
+	i8Prefetch      = false                                              // not measured there
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	transpose12     func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	scatter2        func(y, out *float32, rows, dg int, mask uint16)     // none: Go only

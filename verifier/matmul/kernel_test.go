@@ -31,7 +31,8 @@ func TestTileLayout(t *testing.T) {
 		{"pairs", unsafe.Offsetof(x.pairs), 456}, {"ystride", unsafe.Offsetof(x.ystride), 464},
 		{"dstride", unsafe.Offsetof(x.dstride), 472}, {"bstride", unsafe.Offsetof(x.bstride), 480},
 		{"sy", unsafe.Offsetof(x.sy), 488}, {"off", unsafe.Offsetof(x.off), 536},
-		{"qa", unsafe.Offsetof(x.qa), 544},
+		{"qa", unsafe.Offsetof(x.qa), 544}, {"pf", unsafe.Offsetof(x.pf), 568},
+		{"pfEnd", unsafe.Offsetof(x.pfEnd), 576},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of i8Tile.%s = %d, asm assumes %d", c.name, c.got, c.want)

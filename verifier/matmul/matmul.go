@@ -134,8 +134,15 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 			g1 := min(g0+gBlock, a.groups)
 			for r := 0; r < nr; r += 2 {
 				rb := min(r+1, nr-1) // an odd last row is computed twice
+				wk.it.pf, wk.it.pfEnd = 0, 0
 				if ahead := r0 + prefetchAhead*chunkRows + r; prefetch != nil && ahead+2 <= w.Rows {
-					prefetch(w.Data[ahead*w.rowBytes : (ahead+2)*w.rowBytes])
+					b := w.Data[ahead*w.rowBytes : (ahead+2)*w.rowBytes]
+					if i8Prefetch {
+						wk.it.pf = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+						wk.it.pfEnd = wk.it.pf + uintptr(len(b))
+					} else {
+						prefetch(b)
+					}
 				}
 				pan.setRows(&wk.it, k, r, rb)
 				eachPairs(g0, g1, func(g, gb, pairs int) {
@@ -452,6 +459,9 @@ type i8Tile struct {
 	sy      [2][]int32 // [nsb·lanes] per group: Σ codes per block (epiOff0)
 	off     int        // epiOff0: code offset
 	qa      []byte     // spm = 1 (Q8_0): |codes| of row ra, at the same row stride as q
+	// [pf, pfEnd) is memory the tile asks for, one 64-byte line per block
+	// or scale group, while it computes (i8Prefetch); only a hint.
+	pf, pfEnd uintptr
 }
 
 // setRows points t at rows ra, rb of the panel.
