@@ -62,6 +62,15 @@ type Backend interface {
 	Close() error
 }
 
+// swiGLUProducer is a Backend that computes a feed-forward block's gate
+// and up products and their SwiGLU as one operation: u = up·x, g =
+// silu(gate·x) ⊙ u for the n rows of x, as MatMul then SwiGLU would (the
+// CPU keeps each chunk of rows on the core that computed it). Backends
+// without it run the two steps.
+type swiGLUProducer interface {
+	MatMulSwiGLU(x []float32, n int, gate, up Weight, g, u []float32)
+}
+
 // Weight is a weight matrix prepared by a Backend.
 type Weight interface {
 	Rows() int // output features

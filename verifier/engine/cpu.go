@@ -108,6 +108,23 @@ func (c *CPU) MatMul(x []float32, n int, ws []Weight, ys [][]float32) {
 	}
 }
 
+// MatMulSwiGLU sets u = up·x and g = silu(gate·x)·u for the n rows of x
+// (MatMul of both, then SwiGLU, bitwise) as one job of the pool
+// (matmul.MatMulSwiGLU: each worker applies SwiGLU to the rows it has just
+// computed), when gate and up take the same activations; else in two steps.
+func (c *CPU) MatMulSwiGLU(x []float32, n int, gate, up Weight, g, u []float32) {
+	gw, uw := gate.(*cpuWeight), up.(*cpuWeight)
+	gt, _ := matmul.VecDotType(gw.m.Type)
+	ut, _ := matmul.VecDotType(uw.m.Type)
+	if gt != ut || gw.rows != uw.rows || gw.cols != uw.cols {
+		c.MatMul(x, n, []Weight{gate, up}, [][]float32{g, u})
+		c.SwiGLU(g[:n*gw.rows], u)
+		return
+	}
+	c.act.Quantize(x[:n*gw.cols], n, gw.cols, gw.m.Type, c.pool)
+	matmul.MatMulSwiGLU(g[:n*gw.rows], u[:n*uw.rows], gw.m, uw.m, &c.act, c.pool)
+}
+
 // parallel calls fn(lo, hi) on contiguous parts of [0, n) on the matmul
 // pool's workers (no goroutine is started per call). Which worker runs a
 // part never changes a result: parts are disjoint and each element's

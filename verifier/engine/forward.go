@@ -291,9 +291,13 @@ func (s *Session) layer(l int, b *batch, x []float32) error {
 	for r0 := 0; r0 < n; r0 += ffnChunk {
 		m := min(ffnChunk, n-r0)
 		gate, up := st.gate[:m*F], st.up[:m*F]
-		st.ys2 = [2][]float32{gate, up}
-		be.MatMul(h[r0*E:], m, lw.gateUp[:], st.ys2[:])
-		be.SwiGLU(gate, up)
+		if sp, ok := be.(swiGLUProducer); ok {
+			sp.MatMulSwiGLU(h[r0*E:], m, lw.gateUp[0], lw.gateUp[1], gate, up)
+		} else {
+			st.ys2 = [2][]float32{gate, up}
+			be.MatMul(h[r0*E:], m, lw.gateUp[:], st.ys2[:])
+			be.SwiGLU(gate, up)
+		}
 		st.ys1 = [1][]float32{proj[r0*E : (r0+m)*E]}
 		be.MatMul(gate, m, lw.down[:], st.ys1[:])
 	}

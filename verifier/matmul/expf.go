@@ -70,11 +70,32 @@ func SiLUMul(g, u []float32) {
 	if len(u) < len(g) {
 		panic(fmt.Sprintf("matmul: SiLUMul of lengths %d and %d", len(g), len(u)))
 	}
-	n := len(g) &^ (siluStep - 1)
-	if n > 0 {
-		siluMulK(g[:n], u[:n])
+	siluRows(g, u, 1, len(g), len(g))
+}
+
+// siluRows is SiLUMul of g[r·stride:][:width] and u's same elements for
+// each r < rows, in one kernel call (MatMulSwiGLU's column chunks).
+func siluRows(g, u []float32, rows, width, stride int) {
+	if rows < 1 || width < 1 {
+		return
 	}
-	siluMulGeneric(g[n:], u[n:len(g)])
+	end := (rows-1)*stride + width
+	g, u = g[:end], u[:end]
+	w := width &^ (siluStep - 1)
+	if w > 0 {
+		siluMulK(g, u, rows, w, stride)
+	}
+	for r := 0; w < width && r < rows; r++ {
+		siluMulGeneric(g[r*stride+w:r*stride+width], u[r*stride+w:r*stride+width])
+	}
+}
+
+// siluRowsGeneric is siluRows in Go, the vector kernels' twin (siluMulK),
+// the caller having checked the lengths.
+func siluRowsGeneric(g, u []float32, rows, width, stride int) {
+	for r := range rows {
+		siluMulGeneric(g[r*stride:r*stride+width], u[r*stride:r*stride+width])
+	}
 }
 
 // siluMulGeneric is SiLUMul in Go.

@@ -65,7 +65,7 @@ func TestSiLUMulLikeGeneric(t *testing.T) {
 		for _, k := range siluKernels() {
 			got := slices.Clone(g)
 			func() {
-				defer func(fn func(g, u []float32), step int) { siluMulK, siluStep = fn, step }(siluMulK, siluStep)
+				defer func(fn func(g, u []float32, rows, width, stride int), step int) { siluMulK, siluStep = fn, step }(siluMulK, siluStep)
 				siluMulK, siluStep = k.fn, k.step
 				SiLUMul(got, u)
 			}()
@@ -83,6 +83,37 @@ func TestSiLUMulLikeGeneric(t *testing.T) {
 	}
 }
 
+// TestSiLURowsLikeGeneric: every SiLU kernel, called on strided rows (a
+// column band, as MatMulSwiGLU calls them), gives the Go loop's bits there
+// and leaves the elements between the rows alone.
+func TestSiLURowsLikeGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, k := range append(siluKernels(), siluKernel{"generic", siluRowsGeneric, 1}) {
+		for _, c := range [][3]int{{1, 24, 24}, {5, 16, 40}, {64, 24, 100}, {3, 13, 13}, {7, 9, 31}} {
+			rows, width, stride := c[0], c[1], c[2]
+			g0, u := make([]float32, rows*stride), make([]float32, rows*stride)
+			for i := range g0 {
+				g0[i], u[i] = float32(rng.NormFloat64()*4), float32(rng.NormFloat64())
+			}
+			want := slices.Clone(g0)
+			for r := range rows {
+				siluMulGeneric(want[r*stride:r*stride+width], u[r*stride:])
+			}
+			got := slices.Clone(g0)
+			func() {
+				defer func(fn func(g, u []float32, rows, width, stride int), step int) { siluMulK, siluStep = fn, step }(siluMulK, siluStep)
+				siluMulK, siluStep = k.fn, k.step
+				siluRows(got, u, rows, width, stride)
+			}()
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s, %d rows of %d at stride %d: element %d = %g, want %g", k.name, rows, width, stride, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkSiLUMul: one FFN row chunk of SwiGLU (128 rows × 4864) on each
 // kernel this CPU runs (siluKernels) and the Go loop.
 func BenchmarkSiLUMul(b *testing.B) {
@@ -92,10 +123,10 @@ func BenchmarkSiLUMul(b *testing.B) {
 		g0[i], u[i] = float32(rng.NormFloat64()*3), float32(rng.NormFloat64())
 	}
 	g := make([]float32, len(g0))
-	for _, k := range append(siluKernels(), siluKernel{"generic", siluMulGeneric, 1}) {
+	for _, k := range append(siluKernels(), siluKernel{"generic", siluRowsGeneric, 1}) {
 		b.Run(k.name, func(b *testing.B) {
 			b.SetBytes(int64(4 * len(g)))
-			defer func(fn func(g, u []float32), step int) { siluMulK, siluStep = fn, step }(siluMulK, siluStep)
+			defer func(fn func(g, u []float32, rows, width, stride int), step int) { siluMulK, siluStep = fn, step }(siluMulK, siluStep)
 			siluMulK, siluStep = k.fn, k.step
 			for b.Loop() {
 				copy(g, g0)
@@ -109,6 +140,6 @@ func BenchmarkSiLUMul(b *testing.B) {
 // step.
 type siluKernel struct {
 	name string
-	fn   func(g, u []float32)
+	fn   func(g, u []float32, rows, width, stride int)
 	step int
 }

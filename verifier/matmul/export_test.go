@@ -10,7 +10,7 @@ func useGeneric(on bool) (restore func()) {
 	if on {
 		tileI8, tileF32, dot16, axpy8, expSum8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic, expSum8Generic
 		scatter16, nibbles32, codes32, scales32 = nil, nibblesGeneric, codes8Generic, legacyScalesGeneric
-		siluMulK, transpose12, scatter2 = siluMulGeneric, nil, nil
+		siluMulK, transpose12, scatter2 = siluRowsGeneric, nil, nil
 		absMax, quantScale = absMaxGeneric, quantScaleGeneric
 		unpackF16, unpackBF16, absRange8, interleave8 = unpackF16Generic, unpackBF16Generic, nil, nil
 		if tileF32W != nil {

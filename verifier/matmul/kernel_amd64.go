@@ -42,7 +42,7 @@ var (
 	nibbles32       = pick(useAVX2, nibblesAVX2, nibblesGeneric)
 	codes32         = pick(useAVX2, codes8AVX2, codes8Generic)
 	scales32        = pick(useAVX2 && cpu.X86.HasF16C, legacyScalesAVX2, legacyScalesGeneric)
-	siluMulK        = pick(useAVX512, siluMulAVX512, pick(useAVX2, siluMulAVX2, siluMulGeneric))
+	siluMulK        = pick(useAVX512, siluMulAVX512, pick(useAVX2, siluMulAVX2, siluRowsGeneric))
 	siluStep        = pick(useAVX512, 8, 4)
 	prefetch        = pick(useAVX2, prefetchX86, nil)
 	tilePrefetch    = useAVX2 // the float tiles take a prefetch range
@@ -193,18 +193,18 @@ func codes8AVX2(q, row []byte, nblk int)
 //go:noescape
 func legacyScalesAVX2(row []byte, bsize, moff int, sc []uint32, ab []float32)
 
-// siluMulAVX2 is siluMulGeneric for len(g) a multiple of 4: Expf in four
+// siluMulAVX2 is siluRowsGeneric for width a multiple of 4: Expf in four
 // float64 lanes (its table read by a gather), the same operations in the
 // same order, then the float32 steps of silu and the product.
 //
 //go:noescape
-func siluMulAVX2(g, u []float32)
+func siluMulAVX2(g, u []float32, rows, width, stride int)
 
-// siluMulAVX512 is siluMulAVX2 for len(g) a multiple of 8, eight float64
+// siluMulAVX512 is siluMulAVX2 for width a multiple of 8, eight float64
 // lanes a step (SwiGLU was 3–4% of a batch on the ymm kernel).
 //
 //go:noescape
-func siluMulAVX512(g, u []float32)
+func siluMulAVX512(g, u []float32, rows, width, stride int)
 
 // prefetchX86 asks for b's cache lines (prefetcht0 every 64 bytes), so
 // that their reads from memory overlap instead of waiting on each other.

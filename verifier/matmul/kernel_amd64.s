@@ -2295,12 +2295,17 @@ lsdone:
 // exp2Table) ·2^(k>>5) (built in the exponent field), rounded to float32;
 // then x < −104 → 0, x > 88.8 → +Inf, NaN → x; g = z/(1+e)·u in float32.
 // Y8..Y14 hold expfConst, Y7 the dword permutation {0,2,4,6}, X15 −0.
-TEXT ·siluMulAVX2(SB), NOSPLIT, $0-48
+TEXT ·siluMulAVX2(SB), NOSPLIT, $0-72
 	MOVQ         g_base+0(FP), DI
-	MOVQ         g_len+8(FP), CX
 	MOVQ         u_base+24(FP), SI
+	MOVQ         rows+48(FP), R9
+	MOVQ         width+56(FP), R10
+	MOVQ         stride+64(FP), R11
+	SHLQ         $2, R11           // stride in bytes
 	LEAQ         ·exp2Table(SB), R8
-	SHRQ         $2, CX
+	SHRQ         $2, R10           // steps per row
+	JZ           sdone
+	TESTQ        R9, R9
 	JZ           sdone
 	VBROADCASTSD ·expfConst+0(SB), Y8  // 32/ln2
 	VBROADCASTSD ·expfConst+8(SB), Y9  // 1.5·2^52
@@ -2311,6 +2316,11 @@ TEXT ·siluMulAVX2(SB), NOSPLIT, $0-48
 	VBROADCASTSD ·expfConst+48(SB), Y14 // 1
 	VMOVDQU      sPerm<>(SB), Y7
 	VMOVUPS      sNeg0<>(SB), X15
+
+srow:
+	MOVQ         DI, R12           // row starts
+	MOVQ         SI, R13
+	MOVQ         R10, CX
 
 sloop:
 	VMOVUPS   (DI), X0            // z
@@ -2344,6 +2354,10 @@ sloop:
 	ADDQ      $16, SI
 	DECQ      CX
 	JNZ       sloop
+	LEAQ      (R12)(R11*1), DI
+	LEAQ      (R13)(R11*1), SI
+	DECQ      R9
+	JNZ       srow
 
 sdone:
 	VZEROUPPER
@@ -2353,12 +2367,17 @@ sdone:
 // siluMulAVX2 with eight elements per step: Expf's float64 operations in
 // zmm lanes (k from the low dword of each lane by vpmovqd, the table by an
 // eight-lane gather), then the float32 steps in ymm.
-TEXT ·siluMulAVX512(SB), NOSPLIT, $0-48
+TEXT ·siluMulAVX512(SB), NOSPLIT, $0-72
 	MOVQ         g_base+0(FP), DI
-	MOVQ         g_len+8(FP), CX
 	MOVQ         u_base+24(FP), SI
+	MOVQ         rows+48(FP), R9
+	MOVQ         width+56(FP), R10
+	MOVQ         stride+64(FP), R11
+	SHLQ         $2, R11           // stride in bytes
 	LEAQ         ·exp2Table(SB), R8
-	SHRQ         $3, CX
+	SHRQ         $3, R10           // steps per row
+	JZ           s8done
+	TESTQ        R9, R9
 	JZ           s8done
 	VBROADCASTSD ·expfConst+0(SB), Z8  // 32/ln2
 	VBROADCASTSD ·expfConst+8(SB), Z9  // 1.5·2^52
@@ -2369,6 +2388,11 @@ TEXT ·siluMulAVX512(SB), NOSPLIT, $0-48
 	VBROADCASTSD ·expfConst+48(SB), Z14 // 1
 	VBROADCASTSS sNeg0<>(SB), Y15
 	VBROADCASTSS sInf<>(SB), Y7
+
+s8row:
+	MOVQ         DI, R12           // row starts
+	MOVQ         SI, R13
+	MOVQ         R10, CX
 
 s8loop:
 	VMOVUPS    (DI), Y0            // z
@@ -2401,6 +2425,10 @@ s8loop:
 	ADDQ       $32, SI
 	DECQ       CX
 	JNZ        s8loop
+	LEAQ       (R12)(R11*1), DI
+	LEAQ       (R13)(R11*1), SI
+	DECQ       R9
+	JNZ        s8row
 
 s8done:
 	VZEROUPPER

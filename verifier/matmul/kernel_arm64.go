@@ -28,7 +28,7 @@ var (
 	nibbles32       = nibblesGeneric
 	codes32         = codes8Generic
 	scales32        = legacyScalesGeneric
-	siluMulK        = siluMulGeneric
+	siluMulK        = siluRowsGeneric
 	siluStep        = 4
 	prefetch        func([]byte)                                         // none: not measured there
 	tilePrefetch    = false                                              // not measured there

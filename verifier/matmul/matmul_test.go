@@ -429,6 +429,39 @@ func TestMatMulQs(t *testing.T) {
 	}
 }
 
+// TestMatMulSwiGLU: the fused gate, up and SwiGLU job gives MatMulQs's u
+// and SiLUMul of its g, bitwise, for every weight type (integer and float
+// chunks), row counts no chunk divides, one to many activation rows and
+// any thread count.
+func TestMatMulSwiGLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, typ := range allTypes {
+		t.Run(typ.String(), func(t *testing.T) {
+			cols := 256
+			for _, shape := range [][2]int{{1, 53}, {19, 100}, {64, 40}} {
+				n, rows := shape[0], shape[1]
+				gate, up := randomMatrix(t, rng, typ, rows, cols), randomMatrix(t, rng, typ, rows, cols)
+				var a Activations
+				a.Quantize(randomX(rng, n*cols), n, cols, typ, nil)
+				wantG, wantU := make([]float32, n*rows), make([]float32, n*rows)
+				MatMulQs([][]float32{wantG, wantU}, []Matrix{gate, up}, &a, nil)
+				SiLUMul(wantG, wantU)
+				for _, threads := range []int{0, 1, 2, 3} {
+					var p *Pool
+					if threads > 0 {
+						p = NewPool(threads)
+					}
+					g, u := make([]float32, n*rows), make([]float32, n*rows)
+					MatMulSwiGLU(g, u, gate, up, &a, p)
+					assertSame(t, fmt.Sprintf("%d×%d, threads %d: g", n, rows, threads), g, wantG)
+					assertSame(t, fmt.Sprintf("%d×%d, threads %d: u", n, rows, threads), u, wantU)
+					p.Close()
+				}
+			}
+		})
+	}
+}
+
 // TestPoolRunsEveryItemOnce: items dealt round-robin, with stealing, run
 // exactly once each for any thread and item count, also when one worker
 // stalls on an item (the others take the rest of its share).
