@@ -105,10 +105,10 @@ func planQs(ys [][]float32, ws []Matrix, a *Activations) (int, func(wk *worker, 
 // threads the SwiGLU read half of g and u from the other core (it ran slower
 // than on one thread) and left those lines there for the next products'
 // stores to fetch back (64 tokens, 2 threads, best of 5: Q4_0 +1.7%,
-// Q4_K_M +1%). Float weights' 24-row chunks make 96-byte bands, on which the
-// strided SwiGLU cost twice the contiguous one, more than it saved (F16
-// −2% to −4%): their products run as MatMulQs, then one SwiGLU split into
-// contiguous parts. gate and up must have the same shape and
+// Q4_K_M +1%). Float weights' 24-row chunks (AVX-512) make 96-byte bands,
+// on which the strided SwiGLU cost twice the contiguous one, more than it
+// saved (F16 −2% to −4%): their products run as MatMulQs, then one SwiGLU
+// split into contiguous parts. gate and up must have the same shape and
 // vec_dot_type; it panics otherwise, or as MatMulQ does.
 func MatMulSwiGLU(g, u []float32, gate, up Matrix, a *Activations, p *Pool) {
 	if gate.Rows != up.Rows || gate.Cols != up.Cols || itemRows(gate) != itemRows(up) {
@@ -121,7 +121,7 @@ func MatMulSwiGLU(g, u []float32, gate, up Matrix, a *Activations, p *Pool) {
 		run = p.runLocked
 	}
 	chunk, rows := itemRows(gate), gate.Rows
-	if chunk != chunkRows { // float weights
+	if weightKinds[gate.Type].epi == epiFloat {
 		run(planQs([][]float32{g, u}, []Matrix{gate, up}, a))
 		parts := p.Threads()
 		run(parts, func(_ *worker, i int) {
