@@ -178,29 +178,31 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 		pan := &wk.pan
 		pan.unpack(w, k, r0, nr)
 		wk.out = grow(wk.out, (gBlock/2)*4*lanes)
+		pan.setKind(&wk.it, k)
 		for g0 := 0; g0 < a.groups; g0 += gBlock {
-			g1 := min(g0+gBlock, a.groups)
-			for r := 0; r < nr; r += 2 {
-				rb := min(r+1, nr-1) // an odd last row is computed twice
-				wk.it.pf, wk.it.pfEnd = 0, 0
-				if ahead := r0 + prefetchAhead*chunkRows + r; prefetch != nil && ahead+2 <= w.Rows {
-					b := w.Data[ahead*w.rowBytes : (ahead+2)*w.rowBytes]
-					if i8Prefetch {
-						wk.it.pf = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-						wk.it.pfEnd = wk.it.pf + uintptr(len(b))
-					} else {
-						prefetch(b)
+			// Per group block (and an odd last group), the row pairs:
+			// the tile's group fields are set once for all of them.
+			eachPairs(g0, min(g0+gBlock, a.groups), func(g, gb, pairs int) {
+				setGroups(&wk.it, a, g, gb, pairs, wk.out)
+				for r := 0; r < nr; r += 2 {
+					rb := min(r+1, nr-1) // an odd last row is computed twice
+					wk.it.pf, wk.it.pfEnd = 0, 0
+					if ahead := r0 + prefetchAhead*chunkRows + r; prefetch != nil && ahead+2 <= w.Rows {
+						b := w.Data[ahead*w.rowBytes : (ahead+2)*w.rowBytes]
+						if i8Prefetch {
+							wk.it.pf = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+							wk.it.pfEnd = wk.it.pf + uintptr(len(b))
+						} else {
+							prefetch(b)
+						}
 					}
-				}
-				pan.setRows(&wk.it, k, r, rb)
-				eachPairs(g0, g1, func(g, gb, pairs int) {
-					setGroups(&wk.it, a, g, gb, pairs, wk.out)
+					pan.setRows(&wk.it, r, rb)
 					tileI8(&wk.it)
 					for p := range pairs {
 						scatterRows(y, w.Rows, a.n, r0+r, rb-r+1, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*4*lanes:])
 					}
-				})
-			}
+				}
+			})
 		}
 	}
 }
@@ -521,12 +523,17 @@ type i8Tile struct {
 	pf, pfEnd uintptr
 }
 
-// setRows points t at rows ra, rb of the panel.
-func (p *panel) setRows(t *i8Tile, k weightKind, ra, rb int) {
-	cols, nsb, ngs := p.cols, p.nsb, p.ngs
-	t.nsb, t.gpb, t.gs, t.spm, t.epi, t.cpg = nsb, k.sb/k.gs, k.gs, k.spm, k.epi, k.gs/(4*k.spm)
+// setKind sets t's fields that depend on the weight kind and the row
+// length only, once per chunk (setRows sets the rows).
+func (p *panel) setKind(t *i8Tile, k weightKind) {
+	t.nsb, t.gpb, t.gs, t.spm, t.epi, t.cpg = p.nsb, k.sb/k.gs, k.gs, k.spm, k.epi, k.gs/(4*k.spm)
 	t.off, t.qa = k.off, nil
-	if k.spm == 1 {
+}
+
+// setRows points t at rows ra, rb of the panel (after setKind).
+func (p *panel) setRows(t *i8Tile, ra, rb int) {
+	cols, nsb, ngs := p.cols, p.nsb, p.ngs
+	if t.spm == 1 {
 		t.qa = p.qa[ra*cols : (ra+1)*cols]
 	}
 	for i, r := range [2]int{ra, rb} {
