@@ -111,12 +111,14 @@ func (c *CPU) MatMul(x []float32, n int, ws []Weight, ys [][]float32) {
 // MatMulSwiGLU sets u = up·x and g = silu(gate·x)·u for the n rows of x
 // (MatMul of both, then SwiGLU, bitwise) as one job of the pool
 // (matmul.MatMulSwiGLU: each worker applies SwiGLU to the rows it has just
-// computed), when gate and up take the same activations; else in two steps.
+// computed) when gate and up are integer types taking the same
+// activations; else in two steps (float weights: slower fused, see there).
 func (c *CPU) MatMulSwiGLU(x []float32, n int, gate, up Weight, g, u []float32) {
 	gw, uw := gate.(*cpuWeight), up.(*cpuWeight)
 	gt, _ := matmul.VecDotType(gw.m.Type)
 	ut, _ := matmul.VecDotType(uw.m.Type)
-	if gt != ut || gw.rows != uw.rows || gw.cols != uw.cols {
+	float := gt == quant.F32 || gt == quant.F16 || gt == quant.BF16
+	if float || gt != ut || gw.rows != uw.rows || gw.cols != uw.cols {
 		c.MatMul(x, n, []Weight{gate, up}, [][]float32{g, u})
 		c.SwiGLU(g[:n*gw.rows], u)
 		return

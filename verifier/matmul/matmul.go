@@ -67,18 +67,6 @@ func MatMulQs(ys [][]float32, ws []Matrix, a *Activations, p *Pool) {
 	if len(ys) != len(ws) {
 		panic(fmt.Sprintf("matmul: MatMulQs with %d outputs for %d weights", len(ys), len(ws)))
 	}
-	items, fn := planQs(ys, ws, a)
-	if p == nil {
-		serial(items, fn)
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.runLocked(items, fn)
-}
-
-// planQs is planQ for MatMulQs: the items of each product in turn.
-func planQs(ys [][]float32, ws []Matrix, a *Activations) (int, func(wk *worker, item int)) {
 	var firsts []int // first item of each product
 	var fns []func(w *worker, i int)
 	items := 0
@@ -88,56 +76,55 @@ func planQs(ys [][]float32, ws []Matrix, a *Activations) (int, func(wk *worker, 
 		fns = append(fns, fn)
 		items += n
 	}
-	return items, func(w *worker, i int) {
+	fn := func(w *worker, i int) {
 		j := len(firsts) - 1
 		for firsts[j] > i {
 			j--
 		}
 		fns[j](w, i-firsts[j])
 	}
+	if p == nil {
+		serial(items, fn)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runLocked(items, fn)
 }
 
 // MatMulSwiGLU computes a feed-forward block's gate and up products and
 // their SwiGLU: u = up·a, g = SiLUMul(gate·a, u), bitwise MatMulQs of both
-// then SiLUMul. For integer weights item i of the job computes row chunk i
-// of the gate, the same rows of up, then the SwiGLU of that 16-column band of
-// g and u while it is in the worker's cache: as a separate operation on two
+// then SiLUMul. Item i of the job computes row chunk i of the gate
+// (itemRows), the same rows of up, then the SwiGLU of that column band of g
+// and u while it is in the worker's cache: as a separate operation on two
 // threads the SwiGLU read half of g and u from the other core (it ran slower
 // than on one thread) and left those lines there for the next products'
-// stores to fetch back (64 tokens, 2 threads, best of 5: Q4_0 +1.7%,
-// Q4_K_M +1%). Float weights' 24-row chunks (AVX-512) make 96-byte bands,
-// on which the strided SwiGLU cost twice the contiguous one, more than it
-// saved (F16 −2% to −4%): their products run as MatMulQs, then one SwiGLU
-// split into contiguous parts. gate and up must have the same shape and
-// vec_dot_type; it panics otherwise, or as MatMulQ does.
+// stores to fetch back (integer weights, 64 tokens, 2 threads, best of 5:
+// Q4_0 +1.7%, Q4_K_M +1%). Float weights' 24-row chunks (AVX-512) make
+// 96-byte bands, on which the strided SwiGLU cost twice the contiguous one,
+// more than it saved (F16 −2% to −4%): the engine runs those in two steps.
+// gate and up must have the same shape and vec_dot_type; it panics
+// otherwise, or as MatMulQ does.
 func MatMulSwiGLU(g, u []float32, gate, up Matrix, a *Activations, p *Pool) {
 	if gate.Rows != up.Rows || gate.Cols != up.Cols || itemRows(gate) != itemRows(up) {
 		panic(fmt.Sprintf("matmul: MatMulSwiGLU of a %s %d×%d gate and a %s %d×%d up", gate.Type, gate.Rows, gate.Cols, up.Type, up.Rows, up.Cols))
 	}
-	run := serial
-	if p != nil {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		run = p.runLocked
-	}
 	chunk, rows := itemRows(gate), gate.Rows
-	if weightKinds[gate.Type].epi == epiFloat {
-		run(planQs([][]float32{g, u}, []Matrix{gate, up}, a))
-		parts := p.Threads()
-		run(parts, func(_ *worker, i int) {
-			lo, hi := i*len(g)/parts, (i+1)*len(g)/parts
-			SiLUMul(g[lo:hi], u[lo:hi])
-		})
-		return
-	}
 	items, fg := planQ(g, gate, a)
 	_, fu := planQ(u, up, a)
-	run(items, func(wk *worker, i int) {
+	fn := func(wk *worker, i int) {
 		fg(wk, i)
 		fu(wk, i)
 		c0 := i * chunk
 		siluRows(g[c0:], u[c0:], a.n, min(chunk, rows-c0), rows)
-	})
+	}
+	if p == nil {
+		serial(items, fn)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runLocked(items, fn)
 }
 
 type runner func(n int, fn func(w *worker, i int))
@@ -187,13 +174,11 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 				for r := 0; r < nr; r += 2 {
 					rb := min(r+1, nr-1) // an odd last row is computed twice
 					wk.it.pf, wk.it.pfEnd = 0, 0
-					if ahead := r0 + prefetchAhead*chunkRows + r; prefetch != nil && ahead+2 <= w.Rows {
-						b := w.Data[ahead*w.rowBytes : (ahead+2)*w.rowBytes]
+					if ahead := r0 + prefetchAhead*chunkRows + r; g == 0 { // asked for once
 						if i8Prefetch {
-							wk.it.pf = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-							wk.it.pfEnd = wk.it.pf + uintptr(len(b))
-						} else {
-							prefetch(b)
+							wk.it.pf, wk.it.pfEnd = aheadRange(w, ahead, 2)
+						} else if prefetch != nil && ahead+2 <= w.Rows {
+							prefetch(w.Data[ahead*w.rowBytes : (ahead+2)*w.rowBytes])
 						}
 					}
 					pan.setRows(&wk.it, r, rb)
