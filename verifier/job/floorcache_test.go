@@ -176,6 +176,8 @@ func TestFloorCacheAttack(t *testing.T) {
 		{"50% noise on one tensor", variant.Noise("blk.2.ffn_down.weight", 0.5, 5), true},
 		{"different seed", variant.Reinit(11), true},
 		{"output norm × 1.3", variant.Scale("output_norm.weight", 1.3), false},
+		{"20% noise on one tensor", variant.Noise("blk.2.ffn_down.weight", 0.2, 5), false},
+		{"10% noise on one tensor", variant.Noise("blk.3.ffn_down.weight", 0.1, 6), false},
 	} {
 		edited, cand := filepath.Join(dir, "edited.gguf"), filepath.Join(dir, "edited-q4_0.gguf")
 		if err := variant.Write(fx.ref, edited, c.edit); err != nil {
@@ -191,8 +193,14 @@ func TestFloorCacheAttack(t *testing.T) {
 		if res.Floor.Seed != first.Seed {
 			t.Errorf("%s: the cached floor was not reused (floor seed %.8s)", c.name, res.Floor.Seed)
 		}
-		if c.seen && res.Verdict != cert.Different {
-			t.Errorf("%s, requantized to Q4_0, against a reused floor: %s after %d challenges, want DIFFERENT", c.name, res.Verdict, res.N)
+		// Changed weights make it DIFFERENT even where the behavioural
+		// test, run anyway, cannot see the edit; where it can, it says so
+		// itself.
+		if res.Verdict != cert.Different {
+			t.Errorf("%s, requantized to Q4_0, against a reused floor, --behaviour: %s after %d challenges, want DIFFERENT", c.name, res.Verdict, res.N)
+		}
+		if overruled := strings.Contains(res.Reason, "the behavioural test said"); c.seen && overruled {
+			t.Errorf("%s: the behavioural test did not find it: %s", c.name, res.Reason)
 		}
 		// Without --behaviour the weights layer judges every block.
 		w, err := Run(Config{Candidate: cand, Reference: fx.ref, Preset: p, FloorCache: cache})

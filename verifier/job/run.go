@@ -77,6 +77,7 @@ type Config struct {
 	Streaming engine.Streaming
 	// Behaviour runs the behavioural test even when the weights already
 	// decide (a reference model was given); for audits and for measuring.
+	// Weights shown to differ keep the verdict DIFFERENT (runner.finish).
 	Behaviour bool
 	// Checkpoint, if set, is the file that makes the run resumable; Store,
 	// if set, replaces it (a queue keeping checkpoints elsewhere).
@@ -217,14 +218,17 @@ func Run(cfg Config) (*Result, error) {
 func since(d *time.Duration, t0 time.Time) { *d += time.Since(t0) }
 
 type runner struct {
-	cfg    Config
-	res    *Result
-	cand   *gguf.File
-	ref    *gguf.File
-	refID  *identity.Identity
-	fp     *fingerprint.Fingerprint
-	ck     *checkpoint
-	stages map[Stage]stageStart // for ETAs
+	cfg Config
+	// weightsDiffer is the reason of a weights comparison that found the
+	// candidate's weights changed, when the behavioural test runs anyway.
+	weightsDiffer string
+	res           *Result
+	cand          *gguf.File
+	ref           *gguf.File
+	refID         *identity.Identity
+	fp            *fingerprint.Fingerprint
+	ck            *checkpoint
+	stages        map[Stage]stageStart // for ETAs
 	// otherQuant: the weights layer found another quantization of the
 	// reference's weights, neither faithful nor changed.
 	otherQuant bool
@@ -329,6 +333,9 @@ func (r *runner) run() (*Result, error) {
 		}
 		if v != "" && !cfg.Behaviour {
 			return r.finish(v, reason)
+		}
+		if v == cert.Different {
+			r.weightsDiffer = reason // stands whatever the behavioural test says (finish)
 		}
 	} else if v, reason := r.keptTensors(); v != "" {
 		return r.finish(v, reason)
@@ -464,8 +471,17 @@ func isFloat(typeName string) bool {
 	return typeName == quant.F32.String() || typeName == quant.F16.String() || typeName == quant.BF16.String()
 }
 
-// finish completes the result with a verdict.
+// finish completes the result with a verdict. Weights shown to differ
+// from the reference's (r.weightsDiffer) make it DIFFERENT whatever the
+// behavioural test, run as asked (Config.Behaviour), concluded: that test
+// bounds how often the candidate's outputs move, and an edit where its
+// challenges rarely look can pass it, while the weights comparison is
+// exact.
 func (r *runner) finish(v cert.Verdict, reason string) (*Result, error) {
+	if r.weightsDiffer != "" && v != cert.Different {
+		reason = fmt.Sprintf("%s (the behavioural test said %s: %s)", r.weightsDiffer, v, reason)
+		v = cert.Different
+	}
 	r.res.Verdict, r.res.Reason = v, reason
 	r.res.Finish = r.cfg.Clock().UTC()
 	if r.res.Finish.Before(r.res.Started) {
