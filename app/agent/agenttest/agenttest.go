@@ -333,3 +333,11 @@ func Click(conn *dbus.Conn, it Item, id int32) error {
 	return conn.Object(it.Service, menuPath).Call("com.canonical.dbusmenu.Event", 0,
 		id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix())).Err
 }
+
+// LeftWithoutReply reports whether err says the peer left the bus before
+// replying: what a click on Quit may return, since the agent can close its
+// connection before the bus delivers its reply to the click.
+func LeftWithoutReply(err error) bool {
+	var de dbus.Error
+	return errors.As(err, &de) && de.Name == "org.freedesktop.DBus.Error.NoReply"
+}
