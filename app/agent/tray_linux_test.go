@@ -264,7 +264,15 @@ func TestTrayOverDBus(t *testing.T) {
 	})
 
 	t.Run("quit", func(t *testing.T) {
-		click(TitleQuit)
+		// The tray may leave the bus before its reply to the click does;
+		// the return of Run below is what proves the click worked.
+		n, ok := menu().Find(TitleQuit)
+		if !ok {
+			t.Fatal("no Quit item")
+		}
+		if err := agenttest.Click(host, item, n.ID); err != nil && !agenttest.LeftWithoutReply(err) {
+			t.Fatal(err)
+		}
 		select {
 		case err := <-done:
 			if err != nil {
