@@ -28,6 +28,10 @@ type Activations struct {
 	s  []float32 // Q8_1 only, [groups][nblk][lanes]: f16 s = d·Σq, widened
 	sy []int32   // Q8_0 only, [groups][nblk][lanes]: Σq of the block
 	bs []uint32  // Q8_K only, [groups][nblk][8][lanes]: int16 pairs (bsum_2p, bsum_2p+1)
+	// qp holds q with each pair of groups interleaved (pairCodes), valid
+	// while pairsOK.
+	qp      []byte
+	pairsOK bool
 	// Float vec_dot types (F32, F16, BF16: values already rounded to the type):
 	f   []float32  // [groups][cols][lanes]
 	fr  magRange   // F16, BF16: of all values in f
@@ -64,6 +68,7 @@ func (a *Activations) quantize(x []float32, n, cols int, t quant.Type, run runne
 		panic(fmt.Sprintf("matmul: Quantize(len %d, n %d, cols %d, %s): bad lengths", len(x), n, cols, t))
 	}
 	a.vt, a.n, a.cols = k.act, n, cols
+	a.pairsOK = false
 	a.groups = (n + lanes - 1) / lanes
 	a.nblk = cols / k.sb
 	g := a.groups
@@ -209,6 +214,29 @@ func absRange(x []float32) (lo, hi uint32) {
 	}
 	l, h := absRangeGeneric(x)
 	return min(lo, l), max(hi, h)
+}
+
+// pairCodes returns the codes with each pair of groups interleaved per
+// 4-element step, the matrix tile's layout (i8TileW.y), an odd last group
+// paired with itself. It is built once per quantization, when the first
+// product plans (planQ runs before its items, never concurrently).
+func (a *Activations) pairCodes() []byte {
+	if a.pairsOK {
+		return a.qp
+	}
+	pairs, step, glen := (a.groups+1)/2, 4*lanes, a.cols*lanes
+	a.qp = grow(a.qp, pairs*2*glen)
+	for p := range pairs {
+		ga, gb := 2*p, min(2*p+1, a.groups-1)
+		src0, src1 := a.q[ga*glen:(ga+1)*glen], a.q[gb*glen:(gb+1)*glen]
+		dst := a.qp[p*2*glen : (p+1)*2*glen]
+		for k := range a.cols / 4 {
+			copy(dst[2*k*step:(2*k+1)*step], src0[k*step:(k+1)*step])
+			copy(dst[(2*k+1)*step:(2*k+2)*step], src1[k*step:(k+1)*step])
+		}
+	}
+	a.pairsOK = true
+	return a.qp
 }
 
 func grow[T any](s []T, n int) []T {

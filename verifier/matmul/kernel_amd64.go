@@ -24,7 +24,14 @@ var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.
 // 256-bit registers).
 var useVNNI = useAVX512 && cpu.X86.HasAVX512VNNI
 
+// useAMX selects the matrix integer tile (i8TileW) on CPUs with AMX-INT8,
+// once the kernel has let this process use the tile registers
+// (amxPermitted: Linux asks each process to request them).
+var useAMX = useVNNI && cpu.X86.HasAVX512DQ && cpu.X86.HasAMXTile && cpu.X86.HasAMXInt8 && amxPermitted()
+
 var (
+	defaultTileI8W  = pick(useAMX, tileI8AMX, nil)
+	tileI8W         = defaultTileI8W
 	defaultTileI8   = pick(useVNNI, tileI8VNNI, pick(useAVX2, tileI8AVX2, tileI8Generic))
 	defaultTileF32  = pick(useAVX2, tileF32AVX2, tileF32Generic)
 	tileI8          = defaultTileI8
@@ -77,6 +84,16 @@ func tileI8AVX2(t *i8Tile)
 //
 //go:noescape
 func tileI8VNNI(t *i8Tile)
+
+// tileI8AMX is tileI8WGeneric on the matrix unit: per scale group one
+// tdpbssd per group of the pair (16 rows × 8 vectors of exact int32 sums,
+// signed codes times signed codes), stored to t.c, then scaled and summed
+// per row in zmm registers; the superblock epilogue performs
+// tileI8Generic's float operations in its order, 16 vectors of a row at a
+// time. It configures the tiles on entry and releases them on return.
+//
+//go:noescape
+func tileI8AMX(t *i8TileW)
 
 // tileF32AVX2 is tileF32Generic (the reference loop, documented there) in
 // AVX2, with the same separate multiply and add per element, or with

@@ -34,9 +34,9 @@ func TestEveryAMD64Kernel(t *testing.T) {
 			}
 			cols := 512
 			t.Run(fmt.Sprintf("%s/%s", name, typ), func(t *testing.T) {
-				old := tileI8
-				tileI8 = k
-				defer func() { tileI8 = old }()
+				old, oldW := tileI8, tileI8W
+				tileI8, tileI8W = k, nil // the 2-row kernel, not the matrix tile
+				defer func() { tileI8, tileI8W = old, oldW }()
 				w := randomMatrix(t, rng, typ, 5, cols)
 				compareAsmGeneric(t, w, randomX(rng, 19*cols), 19)
 			})

@@ -11,6 +11,8 @@ var (
 	tileF32         = defaultTileF32
 	defaultTileF32W func(*fTileW) // no wide tile
 	tileF32W        = defaultTileF32W
+	defaultTileI8W  func(*i8TileW) // no matrix tile
+	tileI8W         = defaultTileI8W
 	unpackF16       = unpackF16Generic
 	unpackBF16      = unpackBF16Generic
 	interleave8     func(x []float32, cols int, f []float32, mode int) // none: Go only

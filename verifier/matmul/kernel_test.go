@@ -38,6 +38,25 @@ func TestTileLayout(t *testing.T) {
 			t.Errorf("offset of i8Tile.%s = %d, asm assumes %d", c.name, c.got, c.want)
 		}
 	}
+	var w i8TileW
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"q", unsafe.Offsetof(w.q), 0}, {"sc", unsafe.Offsetof(w.sc), 24}, {"mins", unsafe.Offsetof(w.mins), 48},
+		{"ab", unsafe.Offsetof(w.ab), 72}, {"y", unsafe.Offsetof(w.y), 96}, {"d", unsafe.Offsetof(w.d), 120},
+		{"s", unsafe.Offsetof(w.s), 168}, {"bs", unsafe.Offsetof(w.bs), 216}, {"sy", unsafe.Offsetof(w.sy), 264},
+		{"out", unsafe.Offsetof(w.out), 312}, {"c", unsafe.Offsetof(w.c), 336}, {"cfg", unsafe.Offsetof(w.cfg), 360},
+		{"cols", unsafe.Offsetof(w.cols), 368}, {"nsb", unsafe.Offsetof(w.nsb), 376}, {"gpb", unsafe.Offsetof(w.gpb), 384},
+		{"gs", unsafe.Offsetof(w.gs), 392}, {"epi", unsafe.Offsetof(w.epi), 400}, {"off", unsafe.Offsetof(w.off), 408},
+		{"pairs", unsafe.Offsetof(w.pairs), 416}, {"ystride", unsafe.Offsetof(w.ystride), 424},
+		{"dstride", unsafe.Offsetof(w.dstride), 432}, {"bstride", unsafe.Offsetof(w.bstride), 440},
+		{"ystep", unsafe.Offsetof(w.ystep), 448}, {"ngs", unsafe.Offsetof(w.ngs), 456},
+	} {
+		if c.got != c.want {
+			t.Errorf("offset of i8TileW.%s = %d, asm assumes %d", c.name, c.got, c.want)
+		}
+	}
 	var f fTile
 	if o := unsafe.Offsetof(f.x); o != 48 {
 		t.Errorf("offset of fTile.x = %d, asm assumes 48", o)
@@ -135,6 +154,39 @@ func TestAsmLikeGeneric(t *testing.T) {
 					x[i] = float32(1 - 2*(i%2))
 				}
 				compareAsmGeneric(t, w, x, 3)
+			})
+		}
+	}
+}
+
+// TestWideLikeNarrowI8 runs the matrix tile's Go twin (tileI8WGeneric,
+// every build) against the 2-row generic tile, for every integer type:
+// row counts that are and are not multiples of chunkRows, odd and even
+// group counts, several activation sweeps per chunk. With the AMX kernel
+// dispatched, TestAsmLikeGeneric compares that kernel the same way.
+func TestWideLikeNarrowI8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	for _, typ := range allTypes {
+		if typ == quant.F32 || typ == quant.F16 || typ == quant.BF16 {
+			continue
+		}
+		for _, c := range [][3]int{{16, 256, 1}, {37, 512, 9}, {5, 256, 17}, {33, 768, 24}, {20, 8192, 40}} {
+			rows, cols, n := c[0], c[1], c[2]
+			t.Run(fmt.Sprintf("%s/%dx%d/n%d", typ, rows, cols, n), func(t *testing.T) {
+				w := randomMatrix(t, rng, typ, rows, cols)
+				x := randomX(rng, n*cols)
+				restore := useGeneric(true)
+				defer restore()
+				want := make([]float32, n*rows)
+				MatMul(want, w, x, n, nil)
+				tileI8W = tileI8WGeneric
+				got := make([]float32, n*rows)
+				MatMul(got, w, x, n, nil)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+						t.Fatalf("y[%d] = %v (matrix tile twin), %v (2-row tile)", i, got[i], want[i])
+					}
+				}
 			})
 		}
 	}

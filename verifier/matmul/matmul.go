@@ -159,6 +159,28 @@ func planQ(y []float32, w Matrix, a *Activations) (int, func(wk *worker, item in
 	cols := w.Cols
 	gBlock := max(2, actBlockBytes/(cols*lanes)) &^ 1 // group pairs per sweep
 	items := (w.Rows + chunkRows - 1) / chunkRows
+	if tileI8W != nil {
+		a.pairCodes() // here, before the items run
+		return items, func(wk *worker, item int) {
+			r0 := item * chunkRows
+			nr := min(chunkRows, w.Rows-r0)
+			pan := &wk.pan
+			pan.unpack(w, k, r0, nr)
+			pan.wideTables(k, nr)
+			t := &wk.iw
+			pan.setWide(t, k, wk.sums[:])
+			wk.out = grow(wk.out, (gBlock/2)*chunkRows*2*lanes)
+			for g0 := 0; g0 < a.groups; g0 += gBlock {
+				eachPairs(g0, min(g0+gBlock, a.groups), func(g, gb, pairs int) {
+					setGroupsW(t, a, g, gb, pairs, wk.out)
+					tileI8W(t)
+					for p := range pairs {
+						scatterRows(y, w.Rows, a.n, r0, nr, g+2*p, min(g+2*p+1, gb+2*p), wk.out[p*chunkRows*2*lanes:])
+					}
+				})
+			}
+		}
+	}
 	return items, func(wk *worker, item int) {
 		r0 := item * chunkRows
 		nr := min(chunkRows, w.Rows-r0)
@@ -408,6 +430,9 @@ type panel struct {
 	f              []float32 // [chunkRows][cols], float kinds: own or a view of the weights (F32)
 	own            []float32 // the buffer f uses when it is not a view
 	fr             magRange  // of the rows in f (F16, BF16)
+	scW            []int32   // sc, mins, ab in the matrix tile's order (wideTables)
+	minsW          []uint32
+	abW            []float32
 }
 
 func (p *panel) unpack(w Matrix, k weightKind, r0, nr int) {

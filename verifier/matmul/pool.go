@@ -53,9 +53,13 @@ type worker struct {
 	id  int // index in Pool.workers
 	pan panel
 	it  i8Tile
-	ft  fTile
-	fw  fTileW
-	out []float32 // [pairs][2][2·lanes]
+	iw  i8TileW
+	// sums is the matrix tile's scratch (i8TileW.c), here for the reason
+	// codes is.
+	sums [2 * chunkRows * 2 * lanes]int32
+	ft   fTile
+	fw   fTileW
+	out  []float32 // [pairs][2][2·lanes]
 	// codes is the scratch block of activation quantization; a local
 	// array would escape (it reaches assembly) and allocate per block.
 	codes [256]byte
