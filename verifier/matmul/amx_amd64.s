@@ -471,3 +471,213 @@ pairdone:
 	TILERELEASE
 	VZEROUPPER
 	RET
+
+// BLOCK(r64, r4, z): row r's accumulators z += float32(S1)·(A·d), S1 the
+// block's sums at BX (one scale group per block, scale 1), A from CX, d
+// in Z24: tileI8Generic's first float step.
+#define BLOCK(r64, r4, z) \
+	VCVTDQ2PS   r64(BX), Z27     \
+	VMULPS.BCST r4(CX), Z24, Z26 \
+	VMULPS      Z26, Z27, Z27    \
+	VADDPS      Z27, z, z
+
+// BLOCKOFF0(r64, r4, z): BLOCK with S1 − off·Σy (Z25).
+#define BLOCKOFF0(r64, r4, z) \
+	VMOVDQU32   r64(BX), Z30     \
+	VPSUBD      Z25, Z30, Z30    \
+	VCVTDQ2PS   Z30, Z27         \
+	VMULPS.BCST r4(CX), Z24, Z26 \
+	VMULPS      Z26, Z27, Z27    \
+	VADDPS      Z27, z, z
+
+// BLOCKLEGACY(r64, r4, z): BLOCK, then z += B·s (s in Z25).
+#define BLOCKLEGACY(r64, r4, z) \
+	BLOCK(r64, r4, z)               \
+	VMULPS.BCST 64+r4(CX), Z25, Z26 \
+	VADDPS      Z26, z, z
+
+// func tileI8AMX1(t *i8TileW)
+//
+// tileI8AMX for kinds with one scale group per block, of scale 1 (Q8_0,
+// Q4_0, Q5_0, Q4_1, Q5_1): each block's sums go straight into the float
+// epilogue, and the 16 rows' accumulators stay in Z0…Z15 for the whole
+// pair. Registers as tileI8AMX, but BX the sums being used (R11 or R12),
+// R14 a pointer scratch; S_RET says which set to go back to.
+TEXT ·tileI8AMX1(SB), NOSPLIT, $48-8
+	MOVQ t+0(FP), R13
+	MOVQ W_CFG(R13), AX
+	LDTILECFG_AX
+	MOVQ W_PAIRS(R13), AX
+	MOVQ AX, S_NPAIR
+	MOVQ $0, S_OFFY
+	MOVQ $0, S_OFFD
+	MOVQ W_OUT(R13), AX
+	MOVQ AX, S_OUTP
+	MOVQ $64, R9
+
+pair1:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ W_Q(R13), SI
+	MOVQ W_COLS(R13), DX
+	MOVQ W_Y(R13), R8
+	ADDQ S_OFFY, R8
+	MOVQ W_C(R13), R11
+	LEAQ 1024(R11), R12
+	MOVQ W_AB(R13), CX
+	MOVQ S_OFFD, DI
+	MOVQ W_NGS(R13), R10
+	DECQ R10
+	PRODUCT0
+
+even1: // the block on set 0 is used; the next one runs on set 1
+	TESTQ R10, R10
+	JZ    evenuse
+	PRODUCT1
+evenuse:
+	MOVQ  R11, BX
+	MOVQ  $0, S_RET
+	JMP   block
+evenback1:
+	TESTQ R10, R10
+	JZ    pairdone1
+	DECQ  R10
+
+	// odd: the block on set 1 is used; the next one runs on set 0
+	TESTQ R10, R10
+	JZ    odduse
+	PRODUCT0
+odduse:
+	MOVQ  R12, BX
+	MOVQ  $1, S_RET
+	JMP   block
+oddback1:
+	TESTQ R10, R10
+	JZ    pairdone1
+	DECQ  R10
+	JMP   even1
+
+block:
+	MOVQ          W_D0(R13), R14
+	VMOVUPS       (R14)(DI*1), Y24
+	MOVQ          W_D1(R13), R14
+	VINSERTF32X8  $1, (R14)(DI*1), Z24, Z24
+	MOVQ          W_EPI(R13), R14
+	CMPQ          R14, $5
+	JEQ           blockoff0
+	CMPQ          R14, $2
+	JEQ           blocklegacy
+	BLOCK(0, 0, Z0)
+	BLOCK(64, 4, Z1)
+	BLOCK(128, 8, Z2)
+	BLOCK(192, 12, Z3)
+	BLOCK(256, 16, Z4)
+	BLOCK(320, 20, Z5)
+	BLOCK(384, 24, Z6)
+	BLOCK(448, 28, Z7)
+	BLOCK(512, 32, Z8)
+	BLOCK(576, 36, Z9)
+	BLOCK(640, 40, Z10)
+	BLOCK(704, 44, Z11)
+	BLOCK(768, 48, Z12)
+	BLOCK(832, 52, Z13)
+	BLOCK(896, 56, Z14)
+	BLOCK(960, 60, Z15)
+	JMP blockdone
+
+blockoff0:
+	MOVQ          W_SY0(R13), R14
+	VMOVDQU32     (R14)(DI*1), Y25
+	MOVQ          W_SY1(R13), R14
+	VINSERTI32X8  $1, (R14)(DI*1), Z25, Z25
+	VPMULLD.BCST  W_OFF(R13), Z25, Z25
+	BLOCKOFF0(0, 0, Z0)
+	BLOCKOFF0(64, 4, Z1)
+	BLOCKOFF0(128, 8, Z2)
+	BLOCKOFF0(192, 12, Z3)
+	BLOCKOFF0(256, 16, Z4)
+	BLOCKOFF0(320, 20, Z5)
+	BLOCKOFF0(384, 24, Z6)
+	BLOCKOFF0(448, 28, Z7)
+	BLOCKOFF0(512, 32, Z8)
+	BLOCKOFF0(576, 36, Z9)
+	BLOCKOFF0(640, 40, Z10)
+	BLOCKOFF0(704, 44, Z11)
+	BLOCKOFF0(768, 48, Z12)
+	BLOCKOFF0(832, 52, Z13)
+	BLOCKOFF0(896, 56, Z14)
+	BLOCKOFF0(960, 60, Z15)
+	JMP blockdone
+
+blocklegacy:
+	MOVQ          W_S0(R13), R14
+	VMOVUPS       (R14)(DI*1), Y25
+	MOVQ          W_S1(R13), R14
+	VINSERTF32X8  $1, (R14)(DI*1), Z25, Z25
+	BLOCKLEGACY(0, 0, Z0)
+	BLOCKLEGACY(64, 4, Z1)
+	BLOCKLEGACY(128, 8, Z2)
+	BLOCKLEGACY(192, 12, Z3)
+	BLOCKLEGACY(256, 16, Z4)
+	BLOCKLEGACY(320, 20, Z5)
+	BLOCKLEGACY(384, 24, Z6)
+	BLOCKLEGACY(448, 28, Z7)
+	BLOCKLEGACY(512, 32, Z8)
+	BLOCKLEGACY(576, 36, Z9)
+	BLOCKLEGACY(640, 40, Z10)
+	BLOCKLEGACY(704, 44, Z11)
+	BLOCKLEGACY(768, 48, Z12)
+	BLOCKLEGACY(832, 52, Z13)
+	BLOCKLEGACY(896, 56, Z14)
+	BLOCKLEGACY(960, 60, Z15)
+
+blockdone:
+	ADDQ $32, DI
+	ADDQ $128, CX
+	CMPQ S_RET, $0
+	JEQ  evenback1
+	JMP  oddback1
+
+pairdone1:
+	MOVQ S_OUTP, R14
+	VMOVUPS Z0, 0(R14)
+	VMOVUPS Z1, 64(R14)
+	VMOVUPS Z2, 128(R14)
+	VMOVUPS Z3, 192(R14)
+	VMOVUPS Z4, 256(R14)
+	VMOVUPS Z5, 320(R14)
+	VMOVUPS Z6, 384(R14)
+	VMOVUPS Z7, 448(R14)
+	VMOVUPS Z8, 512(R14)
+	VMOVUPS Z9, 576(R14)
+	VMOVUPS Z10, 640(R14)
+	VMOVUPS Z11, 704(R14)
+	VMOVUPS Z12, 768(R14)
+	VMOVUPS Z13, 832(R14)
+	VMOVUPS Z14, 896(R14)
+	VMOVUPS Z15, 960(R14)
+	MOVQ W_YSTR(R13), R11
+	ADDQ R11, S_OFFY
+	MOVQ W_DSTR(R13), R11
+	ADDQ R11, S_OFFD
+	ADDQ $1024, S_OUTP
+	DECQ S_NPAIR
+	JNZ  pair1
+
+	TILERELEASE
+	VZEROUPPER
+	RET

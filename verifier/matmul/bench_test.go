@@ -12,7 +12,8 @@ import (
 // BenchmarkMatMulQ measures the product of a Qwen2.5-0.5B-shaped matrix
 // (rows×cols) with a batch of pre-quantized activations and reports
 // GFLOP/s = 2·rows·cols·n / time. Sub-benchmarks: type/shape/batch/threads/path,
-// path "asm" (what the build dispatches to) or "generic" (pure Go).
+// path "asm" (what the build dispatches to), "rows2" (the 2-row integer
+// tile where the matrix tile is dispatched) or "generic" (pure Go).
 // Example: go test -run x -bench 'MatMulQ/Q8_0/4864x896/n256' ./verifier/matmul
 func BenchmarkMatMulQ(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -33,9 +34,16 @@ func BenchmarkMatMulQ(b *testing.B) {
 						a.Quantize(x, n, cols, typ, nil)
 						y := make([]float32, n*rows)
 						for _, threads := range []int{1, 2} {
-							for _, path := range []string{"asm", "generic"} {
+							for _, path := range []string{"asm", "rows2", "generic"} {
+								if path == "rows2" && tileI8W == nil {
+									continue
+								}
 								b.Run(fmt.Sprintf("t%d/%s", threads, path), func(b *testing.B) {
 									defer useGeneric(path == "generic")()
+									if path == "rows2" { // the 2-row tile where the matrix tile is dispatched
+										defer func(w func(*i8TileW)) { tileI8W = w }(tileI8W)
+										tileI8W = nil
+									}
 									p := NewPool(threads)
 									defer p.Close()
 									b.ResetTimer()

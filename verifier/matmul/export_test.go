@@ -5,13 +5,13 @@ package matmul
 // state. Tests and benchmarks only; not safe while kernels run.
 func useGeneric(on bool) (restore func()) {
 	i8, f, d, a, am, qs, es, sc, nb, c8 := tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes32
-	fw, u16, ub16, ar, il, ls, sm, t12 := tileF32W, unpackF16, unpackBF16, absRange8, interleave8, scales32, siluMulK, transpose12
+	fw, u16, ub16, ar, il, ls, sm, t12 := tileF32W, unpackF16, unpackBF16, absRange8, interleave8, scales32, siluMulK, transpose16
 	s2, iw := scatter2, tileI8W
 	if on {
 		tileI8W = nil
 		tileI8, tileF32, dot16, axpy8, expSum8 = tileI8Generic, tileF32Generic, dot16Generic, axpy8Generic, expSum8Generic
 		scatter16, nibbles32, codes32, scales32 = nil, nibblesGeneric, codes8Generic, legacyScalesGeneric
-		siluMulK, transpose12, scatter2 = siluRowsGeneric, nil, nil
+		siluMulK, transpose16, scatter2 = siluRowsGeneric, nil, nil
 		absMax, quantScale = absMaxGeneric, quantScaleGeneric
 		unpackF16, unpackBF16, absRange8, interleave8 = unpackF16Generic, unpackBF16Generic, nil, nil
 		if tileF32W != nil {
@@ -23,6 +23,6 @@ func useGeneric(on bool) (restore func()) {
 	return func() {
 		tileI8, tileF32, dot16, axpy8, absMax, quantScale, expSum8, scatter16, nibbles32, codes32 = i8, f, d, a, am, qs, es, sc, nb, c8
 		tileF32W, unpackF16, unpackBF16, absRange8, interleave8, scales32 = fw, u16, ub16, ar, il, ls
-		siluMulK, transpose12, scatter2, tileI8W = sm, t12, s2, iw
+		siluMulK, transpose16, scatter2, tileI8W = sm, t12, s2, iw
 	}
 }

@@ -30,7 +30,7 @@ var useVNNI = useAVX512 && cpu.X86.HasAVX512VNNI
 var useAMX = useVNNI && cpu.X86.HasAVX512DQ && cpu.X86.HasAMXTile && cpu.X86.HasAMXInt8 && amxPermitted()
 
 var (
-	defaultTileI8W  = pick(useAMX, tileI8AMX, nil)
+	defaultTileI8W  = pick(useAMX, tileI8AMXKinds, nil)
 	tileI8W         = defaultTileI8W
 	defaultTileI8   = pick(useVNNI, tileI8VNNI, pick(useAVX2, tileI8AVX2, tileI8Generic))
 	defaultTileF32  = pick(useAVX2, tileF32AVX2, tileF32Generic)
@@ -55,7 +55,7 @@ var (
 	tilePrefetch    = useAVX2 // the float tiles take a prefetch range
 	i8Prefetch      = useVNNI // so does tileI8VNNI (tileI8AVX2 gets a burst: prefetch)
 	scatter16       = pick(useAVX512, scatter16AVX512, nil)
-	transpose12     = pick(useAVX512, transpose12AVX512, nil)
+	transpose16     = pick(useAVX512, transpose16AVX512, nil)
 	scatter2        = pick(useAVX512 && cpu.X86.HasBMI2, scatter2AVX512, nil)
 	absMax          = pick(useAVX2, absMaxAVX2, absMaxGeneric)
 	quantScale      = pick(useAVX2, quantScaleAVX2, quantScaleGeneric)
@@ -94,6 +94,22 @@ func tileI8VNNI(t *i8Tile)
 //
 //go:noescape
 func tileI8AMX(t *i8TileW)
+
+// tileI8AMX1 is tileI8AMX for kinds with one scale group of scale 1 per
+// block (Q8_0, Q4_0, Q5_0, Q4_1, Q5_1): the sums go straight into the
+// epilogue, the accumulators stay in registers for the whole pair.
+//
+//go:noescape
+func tileI8AMX1(t *i8TileW)
+
+// tileI8AMXKinds runs the AMX kernel made for t's kind.
+func tileI8AMXKinds(t *i8TileW) {
+	if t.gpb == 1 { // oneGroup: scale 1, no table
+		tileI8AMX1(t)
+		return
+	}
+	tileI8AMX(t)
+}
 
 // tileF32AVX2 is tileF32Generic (the reference loop, documented there) in
 // AVX2, with the same separate multiply and add per element, or with
@@ -229,14 +245,16 @@ func siluMulAVX512(g, u []float32, rows, width, stride int)
 //go:noescape
 func prefetchX86(b []byte)
 
-// transpose12AVX512 stores a wide float tile's output: out[r][0:16] for
-// r < nr ≤ 12, vector l < 8 at y[l·rows + r], l ≥ 8 at
+// transpose16AVX512 stores a wide tile's output: out[r][0:16] for
+// r < nr ≤ 16, vector l < 8 at y[l·rows + r], l ≥ 8 at
 // y[(8·dg + l − 8)·rows + r], vectors whose mask bit is clear skipped
-// (storeWide). The twelve rows are transposed in registers (unpacks and
-// 128-bit block shuffles), then each vector is one masked store.
+// (storeWide). out holds 12 rows (the float tile's), or 16 when nr > 12
+// (the matrix integer tile's). The rows are transposed in registers
+// (unpacks and 128-bit block shuffles), then each vector is one masked
+// store.
 //
 //go:noescape
-func transpose12AVX512(y, out *float32, nr, rows, dg int, mask uint16)
+func transpose16AVX512(y, out *float32, nr, rows, dg int, mask uint16)
 
 // scatter2AVX512 is scatter16AVX512 for nr = 2 (the integer tile's row
 // pairs): each vector's two outputs interleaved into one qword, stored by

@@ -1119,26 +1119,28 @@ scatterloop:
 	ADDQ     base, AX       \
 	VMOVUPS  w, K1, (AX)
 
-// TBLOCKS(t): the four vectors 4j+t, j < 4, from U_t (Z(t)), U_4+t and
-// U_8+t (rows 0–11; rows 12–15 are Z12 = 0): a 4×4 transpose of 128-bit
-// blocks, into Z20..Z23 (j = 0..3).
-#define TBLOCKS(ut, u4t, u8t) \
-	VSHUFF32X4 $0x44, u4t, ut, Z16  \ // ut.b0 ut.b1 u4t.b0 u4t.b1
-	VSHUFF32X4 $0xEE, u4t, ut, Z17  \ // ut.b2 ut.b3 u4t.b2 u4t.b3
-	VSHUFF32X4 $0x44, Z12, u8t, Z18 \ // u8t.b0 u8t.b1 0 0
-	VSHUFF32X4 $0xEE, Z12, u8t, Z19 \ // u8t.b2 u8t.b3 0 0
-	VSHUFF32X4 $0x88, Z18, Z16, Z20 \ // block 0 of each: vector t
-	VSHUFF32X4 $0xDD, Z18, Z16, Z21 \ // block 1: vector 4+t
-	VSHUFF32X4 $0x88, Z19, Z17, Z22 \ // block 2: vector 8+t
-	VSHUFF32X4 $0xDD, Z19, Z17, Z23   // block 3: vector 12+t
+// TBLOCKS(t): the four vectors 4j+t, j < 4, from U_t, U_4+t, U_8+t and
+// U_12+t (rows 0–15): a 4×4 transpose of 128-bit blocks, into Z20..Z23
+// (j = 0..3).
+#define TBLOCKS(ut, u4t, u8t, u12t) \
+	VSHUFF32X4 $0x44, u4t, ut, Z16   \ // ut.b0 ut.b1 u4t.b0 u4t.b1
+	VSHUFF32X4 $0xEE, u4t, ut, Z17   \ // ut.b2 ut.b3 u4t.b2 u4t.b3
+	VSHUFF32X4 $0x44, u12t, u8t, Z18 \ // u8t.b0 u8t.b1 u12t.b0 u12t.b1
+	VSHUFF32X4 $0xEE, u12t, u8t, Z19 \ // u8t.b2 u8t.b3 u12t.b2 u12t.b3
+	VSHUFF32X4 $0x88, Z18, Z16, Z20  \ // block 0 of each: vector t
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21  \ // block 1: vector 4+t
+	VSHUFF32X4 $0x88, Z19, Z17, Z22  \ // block 2: vector 8+t
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23    // block 3: vector 12+t
 
-// func transpose12AVX512(y, out *float32, nr, rows, dg int, mask uint16)
-// scatterRows for the wide float tile: out[r][0:16] for r < 12 (rows from
-// nr on are stale: never stored) transposed in registers, so that each of
-// the 16 vectors gets its nr outputs with one masked store instead of
-// twelve scattered ones. Vector l < 8 goes to y + l·rows, l ≥ 8 to
-// y + (8·dg + l − 8)·rows (elements); bit l of mask says whether to store.
-TEXT ·transpose12AVX512(SB), NOSPLIT, $0-42
+// func transpose16AVX512(y, out *float32, nr, rows, dg int, mask uint16)
+// scatterRows for the wide tiles: out[r][0:16] for r < nr ≤ 16 transposed
+// in registers, so that each of the 16 vectors gets its nr outputs with
+// one masked store instead of nr scattered ones. out holds at least 12
+// rows (the wide float tile's; rows from nr on are stale, never stored),
+// 16 when nr > 12 (the matrix integer tile's). Vector l < 8 goes to
+// y + l·rows, l ≥ 8 to y + (8·dg + l − 8)·rows (elements); bit l of mask
+// says whether to store.
+TEXT ·transpose16AVX512(SB), NOSPLIT, $0-42
 	MOVQ    y+0(FP), DI
 	MOVQ    out+8(FP), DX
 	MOVQ    nr+16(FP), CX
@@ -1166,7 +1168,19 @@ TEXT ·transpose12AVX512(SB), NOSPLIT, $0-42
 	VMOVUPS 576(DX), Z9
 	VMOVUPS 640(DX), Z10
 	VMOVUPS 704(DX), Z11
+	CMPQ    CX, $12
+	JGT     rows16
 	VPXORD  Z12, Z12, Z12
+	VPXORD  Z13, Z13, Z13
+	VPXORD  Z14, Z14, Z14
+	VPXORD  Z15, Z15, Z15
+	JMP     loaded
+rows16:
+	VMOVUPS 768(DX), Z12
+	VMOVUPS 832(DX), Z13
+	VMOVUPS 896(DX), Z14
+	VMOVUPS 960(DX), Z15
+loaded:
 	// 32-bit interleave of row pairs: per 128-bit block (vectors 4j..4j+3),
 	// T = [a0 b0 a1 b1], T' = [a2 b2 a3 b3].
 	VUNPCKLPS Z1, Z0, Z16
@@ -1181,6 +1195,10 @@ TEXT ·transpose12AVX512(SB), NOSPLIT, $0-42
 	VUNPCKHPS Z9, Z8, Z25
 	VUNPCKLPS Z11, Z10, Z26
 	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
 	// 64-bit interleave: U(4R+t) holds, per block j, rows 4R..4R+3 of
 	// vector 4j+t.
 	VUNPCKLPD Z18, Z16, Z0
@@ -1195,7 +1213,11 @@ TEXT ·transpose12AVX512(SB), NOSPLIT, $0-42
 	VUNPCKHPD Z26, Z24, Z9
 	VUNPCKLPD Z27, Z25, Z10
 	VUNPCKHPD Z27, Z25, Z11
-	TBLOCKS(Z0, Z4, Z8)
+	VUNPCKLPD Z30, Z28, Z12
+	VUNPCKHPD Z30, Z28, Z13
+	VUNPCKLPD Z31, Z29, Z14
+	VUNPCKHPD Z31, Z29, Z15
+	TBLOCKS(Z0, Z4, Z8, Z12)
 	TSTORE(Z20, 0, DI, t0a)
 t0a:
 	TSTORE(Z21, 4, DI, t0b)
@@ -1204,7 +1226,7 @@ t0b:
 t0c:
 	TSTORE(Z23, 12, R9, t0d)
 t0d:
-	TBLOCKS(Z1, Z5, Z9)
+	TBLOCKS(Z1, Z5, Z9, Z13)
 	TSTORE(Z20, 1, DI, t1a)
 t1a:
 	TSTORE(Z21, 5, DI, t1b)
@@ -1213,7 +1235,7 @@ t1b:
 t1c:
 	TSTORE(Z23, 13, R9, t1d)
 t1d:
-	TBLOCKS(Z2, Z6, Z10)
+	TBLOCKS(Z2, Z6, Z10, Z14)
 	TSTORE(Z20, 2, DI, t2a)
 t2a:
 	TSTORE(Z21, 6, DI, t2b)
@@ -1222,7 +1244,7 @@ t2b:
 t2c:
 	TSTORE(Z23, 14, R9, t2d)
 t2d:
-	TBLOCKS(Z3, Z7, Z11)
+	TBLOCKS(Z3, Z7, Z11, Z15)
 	TSTORE(Z20, 3, DI, t3a)
 t3a:
 	TSTORE(Z21, 7, DI, t3b)

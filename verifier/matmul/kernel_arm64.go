@@ -36,7 +36,7 @@ var (
 	tilePrefetch    = false                                              // not measured there
 	i8Prefetch      = false                                              // not measured there
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
-	transpose12     func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
+	transpose16     func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	scatter2        func(y, out *float32, rows, dg int, mask uint16)     // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric

@@ -30,7 +30,7 @@ var (
 	tilePrefetch    = false                                              // Go tiles only
 	i8Prefetch      = false                                              // Go tiles only
 	scatter16       func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
-	transpose12     func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
+	transpose16     func(y, out *float32, nr, rows, dg int, mask uint16) // none: Go only
 	scatter2        func(y, out *float32, rows, dg int, mask uint16)     // none: Go only
 	absMax          = absMaxGeneric
 	quantScale      = quantScaleGeneric

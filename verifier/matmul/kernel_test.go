@@ -256,6 +256,9 @@ func TestKindBounds(t *testing.T) {
 		if k.gs == k.sb && k.epi != epiLegacy && k.sb != 32 {
 			t.Errorf("%s: one group per block of %d: tileI8VNNI's one-group loop unrolls 32", typ, k.sb)
 		}
+		if (k.gs == k.sb) != oneGroup(k) {
+			t.Errorf("%s: one group per block with mins or an offset by mins: the matrix tile's one-group loop (tileI8AMX1) has neither", typ)
+		}
 		cols := k.sb
 		for _, fill := range []byte{0x00, 0x55, 0x80, 0xaa, 0xff} {
 			row := make([]byte, typ.TypeSize()*(cols/typ.BlockSize()))
@@ -266,7 +269,7 @@ func TestKindBounds(t *testing.T) {
 			sc := make([]uint32, cols/k.gs)
 			k.unpack(row, q, sc, make([]uint32, cols/k.sb*8), make([]float32, cols/k.sb*2))
 			if k.gs == k.sb && sc[0] != pair(1) {
-				t.Fatalf("%s: one group per block with scale %#x, tileI8VNNI assumes 1", typ, sc[0])
+				t.Fatalf("%s: one group per block with scale %#x, tileI8VNNI and tileI8AMX1 assume 1", typ, sc[0])
 			}
 			for _, c := range q {
 				w := int(int8(c))
@@ -752,19 +755,25 @@ func TestScatterRowsLikeGeneric(t *testing.T) {
 		if ga+1 < groups && rng.IntN(4) != 0 {
 			gb = ga + 1
 		}
-		nr := 1 + rng.IntN(min(rows, fWideRows))
-		r0 := rng.IntN(rows - nr + 1)
-		out := randomX(rng, fWideRows*2*lanes)
-		got, want := make([]float32, n*rows), make([]float32, n*rows)
-		for i := range got {
-			got[i], want[i] = math.Float32frombits(canary), math.Float32frombits(canary)
+		tr := fWideRows // the tile's rows: the wide float tile's or the matrix integer tile's
+		if rng.IntN(2) == 0 {
+			tr = chunkRows
 		}
+		nr := 1 + rng.IntN(min(rows, tr))
+		r0 := rng.IntN(rows - nr + 1)
+		out := randomX(rng, tr*2*lanes)
+		want := make([]float32, n*rows)
+		for i := range want {
+			want[i] = math.Float32frombits(canary)
+		}
+		got, wide := slices.Clone(want), slices.Clone(want)
 		scatterRows(got, rows, n, r0, nr, ga, gb, out)
+		storeWide(wide, rows, n, r0, nr, tr, ga, gb, out)
 		scatterRowsGeneric(want, rows, n, r0, nr, ga, gb, out)
 		for i := range want {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("rows %d n %d groups %d,%d rows %d+%d: y[%d] = %#x, want %#x",
-					rows, n, ga, gb, r0, nr, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(wide[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("rows %d n %d groups %d,%d rows %d+%d of %d: y[%d] = %#x (scatterRows), %#x (storeWide), want %#x",
+					rows, n, ga, gb, r0, nr, tr, i, math.Float32bits(got[i]), math.Float32bits(wide[i]), math.Float32bits(want[i]))
 			}
 		}
 	}

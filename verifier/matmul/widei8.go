@@ -49,19 +49,25 @@ type i8TileW struct {
 // zero, so that the tile's extra rows compute from defined values (their
 // outputs are never stored).
 func (p *panel) wideTables(k weightKind, nr int) {
-	p.scW = grow(p.scW, p.ngs*chunkRows)
 	p.abW = grow(p.abW, p.nsb*2*chunkRows)
 	if nr < chunkRows {
-		clear(p.scW)
 		clear(p.abW)
 	}
 	for r := range nr {
-		sc, ab := p.sc[r*p.ngs:(r+1)*p.ngs], p.ab[r*p.nsb*2:(r+1)*p.nsb*2]
-		for j, v := range sc {
-			p.scW[j*chunkRows+r] = int32(int16(v))
-		}
-		for j, v := range ab {
+		for j, v := range p.ab[r*p.nsb*2 : (r+1)*p.nsb*2] {
 			p.abW[j*chunkRows+r] = v
+		}
+	}
+	if oneGroup(k) { // scale 1 throughout: no table
+		return
+	}
+	p.scW = grow(p.scW, p.ngs*chunkRows)
+	if nr < chunkRows {
+		clear(p.scW)
+	}
+	for r := range nr {
+		for j, v := range p.sc[r*p.ngs : (r+1)*p.ngs] {
+			p.scW[j*chunkRows+r] = int32(int16(v))
 		}
 	}
 	if k.epi == epiMins || k.epi == epiOffK {
@@ -75,6 +81,13 @@ func (p *panel) wideTables(k weightKind, nr int) {
 			}
 		}
 	}
+}
+
+// oneGroup reports whether k's blocks are one scale group each, of scale 1
+// (the 32-element kinds: legacyScales), which the matrix tile's
+// one-group loop assumes (tileI8AMX1) and its twin with it.
+func oneGroup(k weightKind) bool {
+	return k.gs == k.sb && k.epi != epiMins && k.epi != epiOffK
 }
 
 // setWide points t at the panel for kind k (after unpack and wideTables).
@@ -162,7 +175,10 @@ func tileI8WGeneric(t *i8TileW) {
 			q := t.q[r*t.cols : (r+1)*t.cols]
 			n.q = [2][]byte{q, q}
 			for g := range sc {
-				sc[g] = pair(t.sc[g*chunkRows+r])
+				sc[g] = pair(1)
+				if t.gpb > 1 {
+					sc[g] = pair(t.sc[g*chunkRows+r])
+				}
 			}
 			if t.epi == epiMins || t.epi == epiOffK {
 				for j := range mins {
