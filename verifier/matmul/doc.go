@@ -90,13 +90,25 @@
 // kinds (Q4_0, Q5_0, Q8_0: 32-element blocks of scale 1) take a loop of
 // their own, unrolled over a block with pointers and float accumulators
 // in registers (at 64 tokens Q4_0 and Q8_0 +23–25%, Q4_K_M +17% through
-// its Q5_0/Q8_0 tensors). F16 and BF16 rows
+// its Q5_0/Q8_0 tensors). With AMX-INT8 (Sapphire Rapids and later, and
+// Linux granting the tile state: amxPermitted) the integer products take
+// the matrix tile instead (widei8.go, amx_amd64.s; Go twin
+// tileI8WGeneric): one tdpbssd per scale group multiplies all 16 rows of
+// a chunk by a pair of groups (16×16 exact int32 sums), two sets of tiles
+// alternating so that one group's product runs while the previous one's
+// sums are scaled and added in zmm registers; the activations' group
+// pairs are interleaved once per quantization (pairCodes) so that one
+// tile row holds a 4-element step of all 16 vectors, and the panel's
+// scales are turned group-major (wideTables). The one-group kinds again
+// take a loop of their own (tileI8AMX1). F16 and BF16 rows
 // are widened with vcvtph2ps / a shift (and their magnitude range noted);
 // float activations are rounded (vcvtps2ph, or integer ops for BF16) and
 // interleaved eight vectors at a time by a register transpose. Legacy
 // nibble codes (Q4_0/Q4_1/Q5_0/Q5_1) and Q8_0 codes reach the panel through
 // small AVX2 kernels, their f16 block scales four at a time through
-// vcvtph2ps; the wide tile's outputs reach y by masked scatters. SiLUMul
+// vcvtph2ps; the wide tiles' outputs reach y by a register transpose
+// and one masked store per vector (transpose16), the 2-row tiles' by
+// masked scatters. SiLUMul
 // runs Expf's float64 steps in four ymm lanes, or eight zmm lanes with
 // AVX-512 (its table by vgatherdpd).
 // The float tiles have a second inner loop with vfmadd231ps (AVX-512, or
@@ -115,7 +127,7 @@
 // identical (every output is the same even/odd chain of tileF32Generic
 // whatever the tile shape; F32 always fused, F16/BF16 fused only where
 // that changes no bit), so SIMD and Go results are bitwise equal
-// (TestAsmLikeGeneric, TestWideLikeNarrow, TestEveryAMD64Kernel,
+// (TestAsmLikeGeneric, TestWideLikeNarrow, TestWideLikeNarrowI8, TestEveryAMD64Kernel,
 // TestFloatEdgeCases, TestFusedLikeUnfused; fma32 itself: TestFMA32), for
 // NaN/Inf inputs too.
 //

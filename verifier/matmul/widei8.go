@@ -1,13 +1,14 @@
 package matmul
 
 // The matrix integer tile. On CPUs with a tile matrix unit (AMX-INT8) one
-// instruction multiplies all chunkRows rows of a panel by a group of
-// activation vectors over one scale group (16×8 int32 sums of up to 32
-// products each), several times the work of a vector instruction; the rest
-// of tileI8Generic's arithmetic (scales, epilogue) then runs on vectors of
-// 16 outputs, one register per row. The per-row scale tables are turned
-// around for it (group-major: the 16 rows' values of one group side by
-// side), so that each row's value is a constant offset from one pointer.
+// instruction multiplies all chunkRows rows of a panel by a pair of
+// activation groups over one scale group (16×16 int32 sums of up to 32
+// products each), 8–16 times the work of a vpdpbusd; the rest of
+// tileI8Generic's arithmetic (scales, epilogue) then runs on vectors of
+// the 16 outputs of a row, one register per row. The per-row scale tables
+// are turned around for it (group-major: the 16 rows' values of one group
+// side by side), so that each row's value is a constant offset from one
+// pointer.
 
 // i8TileW is one call of the matrix integer tile: the chunkRows rows of the
 // panel times `pairs` group pairs. The codes of a pair are interleaved
