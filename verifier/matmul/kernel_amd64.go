@@ -86,11 +86,12 @@ func tileI8AVX2(t *i8Tile)
 func tileI8VNNI(t *i8Tile)
 
 // tileI8AMX is tileI8WGeneric on the matrix unit: per scale group one
-// tdpbssd per group of the pair (16 rows × 8 vectors of exact int32 sums,
-// signed codes times signed codes), stored to t.c, then scaled and summed
-// per row in zmm registers; the superblock epilogue performs
-// tileI8Generic's float operations in its order, 16 vectors of a row at a
-// time. It configures the tiles on entry and releases them on return.
+// tdpbssd (16 rows × the pair's 16 vectors of exact int32 sums, signed
+// codes times signed codes) stored to t.c, two tile sets alternating, then
+// scaled and summed per row in zmm registers; the superblock epilogue
+// performs tileI8Generic's float operations in its order, 16 vectors of a
+// row at a time. It configures the tiles on entry and releases them on
+// return.
 //
 //go:noescape
 func tileI8AMX(t *i8TileW)

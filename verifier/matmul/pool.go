@@ -59,7 +59,7 @@ type worker struct {
 	sums [2 * chunkRows * 2 * lanes]int32
 	ft   fTile
 	fw   fTileW
-	out  []float32 // [pairs][2][2·lanes]
+	out  []float32 // tile outputs: [pairs][tile rows][2·lanes]
 	// codes is the scratch block of activation quantization; a local
 	// array would escape (it reaches assembly) and allocate per block.
 	codes [256]byte
