@@ -162,6 +162,79 @@
 	VMOVDQU32     224(R11)(DI*8), Y23          \
 	VINSERTI32X8  $1, 224(R12)(DI*8), Z23, Z23
 
+// ZERO16: Z0…Z15 = 0.
+#define ZERO16 \
+	VPXORD Z0, Z0, Z0 \
+	VPXORD Z1, Z1, Z1 \
+	VPXORD Z2, Z2, Z2 \
+	VPXORD Z3, Z3, Z3 \
+	VPXORD Z4, Z4, Z4 \
+	VPXORD Z5, Z5, Z5 \
+	VPXORD Z6, Z6, Z6 \
+	VPXORD Z7, Z7, Z7 \
+	VPXORD Z8, Z8, Z8 \
+	VPXORD Z9, Z9, Z9 \
+	VPXORD Z10, Z10, Z10 \
+	VPXORD Z11, Z11, Z11 \
+	VPXORD Z12, Z12, Z12 \
+	VPXORD Z13, Z13, Z13 \
+	VPXORD Z14, Z14, Z14 \
+	VPXORD Z15, Z15, Z15
+
+// GSUMS(c): GSUM for the 16 rows.
+#define GSUMS(c) \
+	GSUM(c, 0, 0, Z0) \
+	GSUM(c, 64, 4, Z1) \
+	GSUM(c, 128, 8, Z2) \
+	GSUM(c, 192, 12, Z3) \
+	GSUM(c, 256, 16, Z4) \
+	GSUM(c, 320, 20, Z5) \
+	GSUM(c, 384, 24, Z6) \
+	GSUM(c, 448, 28, Z7) \
+	GSUM(c, 512, 32, Z8) \
+	GSUM(c, 576, 36, Z9) \
+	GSUM(c, 640, 40, Z10) \
+	GSUM(c, 704, 44, Z11) \
+	GSUM(c, 768, 48, Z12) \
+	GSUM(c, 832, 52, Z13) \
+	GSUM(c, 896, 56, Z14) \
+	GSUM(c, 960, 60, Z15)
+
+// AMXENTRY: both kernels' entry: R13 = t, the tiles configured, the frame
+// slots at the first pair, R9 = 64.
+#define AMXENTRY \
+	MOVQ t+0(FP), R13        \
+	MOVQ W_CFG(R13), AX      \
+	LDTILECFG_AX             \
+	MOVQ W_PAIRS(R13), AX    \
+	MOVQ AX, S_NPAIR         \
+	MOVQ $0, S_OFFY          \
+	MOVQ $0, S_OFFD          \
+	MOVQ W_OUT(R13), AX      \
+	MOVQ AX, S_OUTP          \
+	MOVQ $64, R9
+
+// PAIRPTRS: the pair's first weights and codes (SI, R8), the row stride
+// DX and the sums' buffers R11, R12.
+#define PAIRPTRS \
+	MOVQ W_Q(R13), SI        \
+	MOVQ W_COLS(R13), DX     \
+	MOVQ W_Y(R13), R8        \
+	ADDQ S_OFFY, R8          \
+	MOVQ W_C(R13), R11       \
+	LEAQ 1024(R11), R12
+
+// NEXTPAIR(again): the frame slots step to the next pair; back to again
+// while pairs are left.
+#define NEXTPAIR(again) \
+	MOVQ W_YSTR(R13), R11    \
+	ADDQ R11, S_OFFY         \
+	MOVQ W_DSTR(R13), R11    \
+	ADDQ R11, S_OFFD         \
+	ADDQ $1024, S_OUTP       \
+	DECQ S_NPAIR             \
+	JNZ  again
+
 // Frame slots of tileI8AMX.
 #define S_NPAIR npair-8(SP)  // group pairs left
 #define S_NG    ng-16(SP)    // scale groups left in this superblock
@@ -185,16 +258,7 @@
 
 // func tileI8AMX(t *i8TileW)
 TEXT ·tileI8AMX(SB), NOSPLIT, $48-8
-	MOVQ t+0(FP), R13
-	MOVQ W_CFG(R13), AX
-	LDTILECFG_AX
-	MOVQ W_PAIRS(R13), AX
-	MOVQ AX, S_NPAIR
-	MOVQ $0, S_OFFY
-	MOVQ $0, S_OFFD
-	MOVQ W_OUT(R13), AX
-	MOVQ AX, S_OUTP
-	MOVQ $64, R9
+	AMXENTRY
 
 pair:
 	MOVQ    S_OUTP, R14
@@ -215,28 +279,8 @@ pair:
 	VMOVUPS Z29, 832(R14)
 	VMOVUPS Z29, 896(R14)
 	VMOVUPS Z29, 960(R14)
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	MOVQ W_Q(R13), SI
-	MOVQ W_COLS(R13), DX
-	MOVQ W_Y(R13), R8
-	ADDQ S_OFFY, R8
-	MOVQ W_C(R13), R11
-	LEAQ 1024(R11), R12
+	ZERO16
+	PAIRPTRS
 	MOVQ W_SC(R13), AX
 	MOVQ W_MIN(R13), BX
 	MOVQ W_AB(R13), CX
@@ -252,22 +296,7 @@ even: // the group on set 0 is summed; the next one runs on set 1
 	JZ    evensum
 	PRODUCT1
 evensum:
-	GSUM(R11, 0, 0, Z0)
-	GSUM(R11, 64, 4, Z1)
-	GSUM(R11, 128, 8, Z2)
-	GSUM(R11, 192, 12, Z3)
-	GSUM(R11, 256, 16, Z4)
-	GSUM(R11, 320, 20, Z5)
-	GSUM(R11, 384, 24, Z6)
-	GSUM(R11, 448, 28, Z7)
-	GSUM(R11, 512, 32, Z8)
-	GSUM(R11, 576, 36, Z9)
-	GSUM(R11, 640, 40, Z10)
-	GSUM(R11, 704, 44, Z11)
-	GSUM(R11, 768, 48, Z12)
-	GSUM(R11, 832, 52, Z13)
-	GSUM(R11, 896, 56, Z14)
-	GSUM(R11, 960, 60, Z15)
+	GSUMS(R11)
 	ADDQ  $64, AX
 	MOVQ  $0, S_RET
 	DECQ  S_NG
@@ -282,22 +311,7 @@ evenback:
 	JZ    oddsum
 	PRODUCT0
 oddsum:
-	GSUM(R12, 0, 0, Z0)
-	GSUM(R12, 64, 4, Z1)
-	GSUM(R12, 128, 8, Z2)
-	GSUM(R12, 192, 12, Z3)
-	GSUM(R12, 256, 16, Z4)
-	GSUM(R12, 320, 20, Z5)
-	GSUM(R12, 384, 24, Z6)
-	GSUM(R12, 448, 28, Z7)
-	GSUM(R12, 512, 32, Z8)
-	GSUM(R12, 576, 36, Z9)
-	GSUM(R12, 640, 40, Z10)
-	GSUM(R12, 704, 44, Z11)
-	GSUM(R12, 768, 48, Z12)
-	GSUM(R12, 832, 52, Z13)
-	GSUM(R12, 896, 56, Z14)
-	GSUM(R12, 960, 60, Z15)
+	GSUMS(R12)
 	ADDQ  $64, AX
 	MOVQ  $1, S_RET
 	DECQ  S_NG
@@ -432,22 +446,7 @@ legacy:
 	ROWLEGACY(60, 960, Z15)
 
 sbdone:
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	ZERO16
 	ADDQ $32, DI
 	ADDQ $512, BX
 	ADDQ $128, CX
@@ -460,13 +459,7 @@ sbdone:
 	JMP  oddback
 
 pairdone:
-	MOVQ W_YSTR(R13), R11
-	ADDQ R11, S_OFFY
-	MOVQ W_DSTR(R13), R11
-	ADDQ R11, S_OFFD
-	ADDQ $1024, S_OUTP
-	DECQ S_NPAIR
-	JNZ  pair
+	NEXTPAIR(pair)
 
 	TILERELEASE
 	VZEROUPPER
@@ -504,40 +497,11 @@ pairdone:
 // pair. Registers as tileI8AMX, but BX the sums being used (R11 or R12),
 // R14 a pointer scratch; S_RET says which set to go back to.
 TEXT ·tileI8AMX1(SB), NOSPLIT, $48-8
-	MOVQ t+0(FP), R13
-	MOVQ W_CFG(R13), AX
-	LDTILECFG_AX
-	MOVQ W_PAIRS(R13), AX
-	MOVQ AX, S_NPAIR
-	MOVQ $0, S_OFFY
-	MOVQ $0, S_OFFD
-	MOVQ W_OUT(R13), AX
-	MOVQ AX, S_OUTP
-	MOVQ $64, R9
+	AMXENTRY
 
 pair1:
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	MOVQ W_Q(R13), SI
-	MOVQ W_COLS(R13), DX
-	MOVQ W_Y(R13), R8
-	ADDQ S_OFFY, R8
-	MOVQ W_C(R13), R11
-	LEAQ 1024(R11), R12
+	ZERO16
+	PAIRPTRS
 	MOVQ W_AB(R13), CX
 	MOVQ S_OFFD, DI
 	MOVQ W_NGS(R13), R10
@@ -670,13 +634,7 @@ pairdone1:
 	VMOVUPS Z13, 832(R14)
 	VMOVUPS Z14, 896(R14)
 	VMOVUPS Z15, 960(R14)
-	MOVQ W_YSTR(R13), R11
-	ADDQ R11, S_OFFY
-	MOVQ W_DSTR(R13), R11
-	ADDQ R11, S_OFFD
-	ADDQ $1024, S_OUTP
-	DECQ S_NPAIR
-	JNZ  pair1
+	NEXTPAIR(pair1)
 
 	TILERELEASE
 	VZEROUPPER

@@ -90,13 +90,7 @@ func MatMulQs(ys [][]float32, ws []Matrix, a *Activations, p *Pool) {
 		}
 		fns[j](w, i-firsts[j])
 	}
-	if p == nil {
-		serial(items, fn)
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.runLocked(items, fn)
+	runItems(p, items, fn)
 }
 
 // MatMulSwiGLU computes a feed-forward block's gate and up products and
@@ -125,16 +119,22 @@ func MatMulSwiGLU(g, u []float32, gate, up Matrix, a *Activations, p *Pool) {
 		c0 := i * chunk
 		siluRows(g[c0:], u[c0:], a.n, min(chunk, rows-c0), rows)
 	}
+	runItems(p, items, fn)
+}
+
+type runner func(n int, fn func(w *worker, i int))
+
+// runItems runs fn for the n items of a job on p's workers, or serially
+// when p is nil.
+func runItems(p *Pool, n int, fn func(w *worker, i int)) {
 	if p == nil {
-		serial(items, fn)
+		serial(n, fn)
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.runLocked(items, fn)
+	p.runLocked(n, fn)
 }
-
-type runner func(n int, fn func(w *worker, i int))
 
 func serial(n int, fn func(w *worker, i int)) {
 	var w worker

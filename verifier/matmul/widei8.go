@@ -50,15 +50,7 @@ type i8TileW struct {
 // zero, so that the tile's extra rows compute from defined values (their
 // outputs are never stored).
 func (p *panel) wideTables(k weightKind, nr int) {
-	p.abW = grow(p.abW, p.nsb*2*chunkRows)
-	if nr < chunkRows {
-		clear(p.abW)
-	}
-	for r := range nr {
-		for j, v := range p.ab[r*p.nsb*2 : (r+1)*p.nsb*2] {
-			p.abW[j*chunkRows+r] = v
-		}
-	}
+	p.abW = turn(p.abW, p.ab, p.nsb*2, nr)
 	if oneGroup(k) { // scale 1 throughout: no table
 		return
 	}
@@ -68,20 +60,27 @@ func (p *panel) wideTables(k weightKind, nr int) {
 	}
 	for r := range nr {
 		for j, v := range p.sc[r*p.ngs : (r+1)*p.ngs] {
-			p.scW[j*chunkRows+r] = int32(int16(v))
+			p.scW[j*chunkRows+r] = int32(int16(v)) // the low half of pair(s)
 		}
 	}
 	if k.epi == epiMins || k.epi == epiOffK {
-		p.minsW = grow(p.minsW, p.nsb*8*chunkRows)
-		if nr < chunkRows {
-			clear(p.minsW)
-		}
-		for r := range nr {
-			for j, v := range p.mins[r*p.nsb*8 : (r+1)*p.nsb*8] {
-				p.minsW[j*chunkRows+r] = v
-			}
+		p.minsW = turn(p.minsW, p.mins, p.nsb*8, nr)
+	}
+}
+
+// turn returns dst (grown) holding rows r < nr of src ([nr][cols]) as
+// [cols][chunkRows], zero for the rows past nr.
+func turn[T any](dst, src []T, cols, nr int) []T {
+	dst = grow(dst, cols*chunkRows)
+	if nr < chunkRows {
+		clear(dst)
+	}
+	for r := range nr {
+		for j, v := range src[r*cols : (r+1)*cols] {
+			dst[j*chunkRows+r] = v
 		}
 	}
+	return dst
 }
 
 // oneGroup reports whether k's blocks are one scale group each, of scale 1
